@@ -1,0 +1,380 @@
+"""From criteria text to sections, list items and clauses, with exact character offsets.
+
+Registry criteria are loosely formatted documents: markdown bullets, legacy hard-wrapped XML text,
+numbered lists, lead-ins with nested children, run-on paragraphs. The algorithm is line based and
+linear in the text size (no backtracking regular expressions over whole documents):
+
+1. lines are classified as blank, header, sub-header (scope) or item lines (bullet / number / plain);
+2. item lines open items, wrapped lines continue them, indentation and lead-ins (`...:`) nest them;
+3. each item's text is cut into clauses at sentence ends and `;` outside parentheses.
+
+Every character belongs to at most one clause; headers, markers and separators belong to none.
+`segment()` is pure; `make_segmenter` wraps it as the spaCy component `elig_segments`.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from .errors import RuleFileError
+from .paths import model_file
+
+# ------------------------------------------------------------------------------------ data
+
+_MARKER = re.compile(
+    r"""(?P<marker>
+        \\?[-*•·▪◦●○■□➢►‣⁃∙–—]            # bullet glyphs (with markdown escape)
+      | o(?=\s)                              # "o" used as a bullet
+      | \(?\d{1,3}[.)](?!\d)                 # 1.  1)  (1)
+      | \(\d{1,3}\)
+      | \(?[a-zA-Z][.)](?=\s)                # a.  a)  (a)
+      | \(?(?:i{1,3}|iv|vi{0,3}|ix|x|xi{0,3}|I{1,3}|IV|VI{0,3}|IX|X)[.)](?=\s)   # roman
+      | \\?\#{1,4}(?=\s)
+    )\s+""",
+    re.X,
+)
+_SCOPE_START = re.compile(
+    r"^(?:for|in|cohort|part|arm|group|stage|phase|step|module|substudy|sub-study|dose[- ]escalation"
+    r"|dose[- ]expansion|expansion|patients\s+(?:with|in|enrolled)|participants\s+(?:with|in)|women|men"
+    r"|male|female|healthy|disease\s+characteristics|patient\s+characteristics|prior\s+concurrent)\b",
+    re.I,
+)
+_ABBREV = re.compile(
+    r"(?:\b(?:e\.g|i\.e|vs|etc|approx|incl|excl|no|nos|dr|mr|mrs|ms|st|fig|ref|min|max|wk|wks|hr|hrs|mo|yr|yrs|cf|al|ca|resp|sec|inc|ltd|co|corp|u\.s|jr|sr|ph|pt|pts|dept|univ)\.)$",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class HeaderRule:
+    id: str
+    section: str
+    regex: re.Pattern
+
+
+@lru_cache(maxsize=None)
+def header_rules() -> tuple[HeaderRule, ...]:
+    """Section header rules from `models/rules/sections.jsonl` (validated strictly)."""
+    path = model_file("rules", "sections.jsonl")
+    rules = []
+    allowed = {"id", "section", "pattern"}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
+            if set(rec) != allowed:
+                raise RuleFileError(path, n, f"keys must be {sorted(allowed)}, got {sorted(rec)}")
+            if rec["section"] not in ("inclusion", "exclusion"):
+                raise RuleFileError(path, n, f"unknown section {rec['section']!r}")
+            try:
+                rx = re.compile(
+                    r"(?:\\?[*#\-•]\s*)*(?:\*\*)?(?:" + rec["pattern"] + r")(?:\*\*)?\s*(?P<colon>[:.\-–]|$)",
+                    re.I,
+                )
+            except re.error as exc:
+                raise RuleFileError(path, n, f"bad pattern: {exc}") from None
+            rules.append(HeaderRule(rec["id"], rec["section"], rx))
+    return tuple(rules)
+
+
+# ------------------------------------------------------------------------------------ records
+
+
+@dataclass
+class Segment:
+    """A piece of text with offsets and a label (header, scope, item, clause)."""
+
+    start: int
+    end: int
+    label: str
+
+
+@dataclass
+class Item:
+    start: int  # first character after the marker
+    end: int
+    section: str
+    path: str
+    indent: int
+    marker: str  # marker kind: bullet, number, letter, roman, none
+    scope: Optional[str] = None
+    parent: Optional["Item"] = None
+    children: list["Item"] = field(default_factory=list)
+    clauses: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def is_lead_in(self) -> bool:
+        return bool(self.children)
+
+
+@dataclass
+class Segmentation:
+    text: str
+    headers: list[Segment]
+    scopes: list[Segment]
+    items: list[Item]  # all items, parents before children, in text order
+    flags: list[str]
+
+    def clauses(self):
+        """(start, end, item) of every clause of every item that is not a lead-in."""
+        for item in self.items:
+            for s, e in item.clauses:
+                yield s, e, item
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _marker_kind(marker: str) -> str:
+    m = marker.strip("() .")
+    if not m or not m[0].isalnum():
+        return "bullet"
+    if m == "o":
+        return "bullet"
+    if m.isdigit():
+        return "number"
+    if re.fullmatch(r"(?i)[ivx]+", m) and m.lower() not in ("i",) or m.lower() in ("ii", "iii"):
+        return "roman"
+    return "letter"
+
+
+def _lines(text: str):
+    """(start, end_without_newline) for each line; handles \\n, \\r\\n and lone \\r."""
+    pos = 0
+    n = len(text)
+    for m in re.finditer(r"\r\n|\n|\r", text):
+        yield pos, m.start()
+        pos = m.end()
+    if pos <= n:
+        yield pos, n
+
+
+def _strip(text: str, s: int, e: int, chars: str = " \t\r\n\f\v\u00a0\u200b\ufeff") -> tuple[int, int]:
+    while s < e and (text[s] in chars or not text[s].isprintable() and not text[s].isalnum()):
+        s += 1
+    while e > s and (text[e - 1] in chars or not text[e - 1].isprintable() and not text[e - 1].isalnum()):
+        e -= 1
+    return s, e
+
+
+_TRAIL = ".;,:"
+
+
+def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
+    s, e = _strip(text, s, e)
+    while e > s and text[e - 1] in _TRAIL + " \t\r\n":
+        # keep a '.' that ends an abbreviation such as "etc." or a decimal? trailing '.' is punctuation
+        e -= 1
+    # unbalanced wrapping quotes/markdown emphasis
+    while s < e and text[s] in "*_" and text[e - 1] in "*_":
+        s += 1
+        e -= 1
+    s, e = _strip(text, s, e)
+    return s, e
+
+
+def _match_header(text: str, s: int, e: int):
+    """Return (section, rest_start) when the line s..e is a section header, else None."""
+    line = text[s:e]
+    if len(line) > 160:
+        return None
+    for rule in header_rules():
+        m = rule.regex.match(line)
+        if not m:
+            continue
+        rest = m.end()
+        rest_s, rest_e = _strip(text, s + rest, e)
+        if rest_s < rest_e and not m.group("colon"):
+            continue  # "Inclusion in another study" is an item, not a header
+        if rest_s < rest_e and m.group("colon") not in (":", "-", "–"):
+            continue
+        return rule.section, rest_s
+    return None
+
+
+def _split_clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Cut an item into clauses at sentence ends and `;` outside parentheses."""
+    out: list[tuple[int, int]] = []
+    depth = 0
+    start = s
+    i = s
+    while i < e:
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        elif depth == 0 and c == ";":
+            out.append((start, i))
+            start = i + 1
+        elif depth == 0 and c in ".!?" and i + 1 < e and text[i + 1] in " \t\r\n":
+            # sentence end: next non-space char is upper case or a digit-free opener
+            j = i + 1
+            while j < e and text[j] in " \t\r\n":
+                j += 1
+            if j < e and (text[j].isupper() or text[j] in "\"'(") and not _ABBREV.search(text[max(start, i - 8): i + 1]):
+                prev = text[i - 1] if i > s else ""
+                if not (c == "." and prev.isdigit() and j < e and text[j].isdigit()):
+                    if not (len(text[start:i].strip()) <= 3):  # "No. 5", single letters
+                        out.append((start, i))
+                        start = i + 1
+        i += 1
+    out.append((start, e))
+    clauses = []
+    for a, b in out:
+        a, b = _trim_clause(text, a, b)
+        if b > a and any(ch.isalnum() for ch in text[a:b]):
+            clauses.append((a, b))
+    return clauses
+
+
+def _ends_open(text: str, s: int, e: int) -> bool:
+    """The line does not end a sentence: the next line likely continues it (hard wrap)."""
+    s, e = _strip(text, s, e)
+    if e <= s:
+        return False
+    return text[e - 1] not in ".;:!?"
+
+
+# ------------------------------------------------------------------------------------ main
+
+
+def segment(text: str) -> Segmentation:
+    """Split criteria text into headers, scopes, items (nested) and clauses."""
+    headers: list[Segment] = []
+    scopes: list[Segment] = []
+    items: list[Item] = []
+    flags: list[str] = []
+    section = "unknown"
+    scope: Optional[str] = None
+    counters: dict[str, int] = {}
+    stack: list[Item] = []  # open items, outermost first
+    current: Optional[Item] = None  # item that wrapped lines continue
+    prev_blank = True
+    prev_open = False  # previous line ended without terminal punctuation
+    saw_header = False
+    lines = list(_lines(text))
+
+    def next_nonblank(idx: int):
+        for j in range(idx + 1, len(lines)):
+            a, b = _strip(text, *lines[j])
+            if a < b:
+                return a, b
+        return None
+
+    def open_item(cs: int, ce: int, indent: int, kind: str) -> Item:
+        nonlocal current
+        # find parent: the nearest open item that is less indented, or a lead-in (ends with ':')
+        while stack:
+            top = stack[-1]
+            top_text_end = _strip(text, top.start, top.end)[1]
+            lead = top_text_end > top.start and text[top_text_end - 1] == ":"
+            if indent > top.indent and (top.marker != "none" or lead):
+                break
+            if lead and kind != top.marker and indent >= top.indent and top.parent is None:
+                break
+            if lead and kind == "none" and top.parent is None and top.marker != "none":
+                break
+            stack.pop()
+        parent = stack[-1] if stack else None
+        if parent is None:
+            counters[section] = counters.get(section, 0) + 1
+            path = str(counters[section])
+        else:
+            path = f"{parent.path}.{len(parent.children) + 1}"
+        item = Item(cs, ce, section, path, indent, kind, scope, parent)
+        if parent is not None:
+            parent.children.append(item)
+        items.append(item)
+        stack.append(item)
+        current = item
+        return item
+
+    for idx, (ls, le) in enumerate(lines):
+        cs, ce = _strip(text, ls, le)
+        if cs >= ce:
+            prev_blank = True
+            prev_open = False
+            continue
+        indent = cs - ls
+        hdr = _match_header(text, cs, ce)
+        if hdr is not None:
+            section, rest = hdr
+            saw_header = True
+            scope = None
+            stack.clear()
+            current = None
+            headers.append(Segment(cs, rest if rest < ce else ce, section))
+            if rest < ce:
+                open_item(rest, ce, indent + 1, "none")
+                prev_open = _ends_open(text, rest, ce)
+            else:
+                prev_open = False
+            prev_blank = False
+            continue
+        m = _MARKER.match(text, cs, ce)
+        if m and m.end() >= ce:
+            m = None  # a lone marker is not an item
+        if m:
+            kind = _marker_kind(m.group("marker"))
+            open_item(m.end(), ce, indent, kind)
+            prev_open = _ends_open(text, m.end(), ce)
+            prev_blank = False
+            continue
+        # an unmarked line: wrap continuation, scope sub-header, lead-in child or new paragraph item
+        line_text = text[cs:ce]
+        nxt = next_nonblank(idx)
+        if (
+            line_text.endswith(":")
+            and len(line_text) <= 100
+            and (prev_blank or not prev_open or current is None)
+            and (_SCOPE_START.match(line_text) or line_text.isupper())
+            and nxt is not None
+        ):
+            scope = line_text.rstrip(":").strip()
+            scopes.append(Segment(cs, ce, "scope"))
+            stack.clear()
+            current = None
+            prev_blank = False
+            prev_open = False
+            continue
+        if current is not None and not prev_blank and (prev_open or indent > current.indent):
+            current.end = ce  # hard-wrapped continuation
+            prev_open = _ends_open(text, cs, ce)
+            continue
+        open_item(cs, ce, indent, "none")
+        prev_open = _ends_open(text, cs, ce)
+        prev_blank = False
+
+    if not saw_header:
+        flags.append("no_section_header")
+    for item in items:
+        if item.children:
+            item.clauses = []
+            continue
+        s, e = item.start, item.end
+        # an item "Lead-in: a; b; c" with an inline list is split like children
+        item.clauses = _split_clauses(text, s, e)
+    return Segmentation(text, headers, scopes, items, flags)
+
+
+def item_text(seg: Segmentation, item: Item) -> str:
+    s, e = _trim_clause(seg.text, item.start, item.end)
+    return seg.text[s:e]
+
+
+# ------------------------------------------------------------------------------------ spaCy
+
+
+def make_segmenter(nlp, name: str):
+    """Factory of the `elig_segments` component (registered in `pipeline.components`)."""
+    from .components import SegmentComponent
+
+    return SegmentComponent(nlp, name)
