@@ -9,7 +9,7 @@ linear in the text size (no backtracking regular expressions over whole document
 3. each item's text is cut into clauses at sentence ends and `;` outside parentheses.
 
 Every character belongs to at most one clause; headers, markers and separators belong to none.
-`segment()` is pure; `make_segmenter` wraps it as the spaCy component `elig_segments`.
+`segment()` is pure; `pipeline.components` wires it (through `criteria`) to spaCy Docs.
 """
 from __future__ import annotations
 
@@ -334,7 +334,6 @@ def segment(text: str) -> Segmentation:
         if (
             line_text.endswith(":")
             and len(line_text) <= 100
-            and (prev_blank or not prev_open or current is None)
             and (_SCOPE_START.match(line_text) or line_text.isupper())
             and nxt is not None
         ):
@@ -345,7 +344,10 @@ def segment(text: str) -> Segmentation:
             prev_blank = False
             prev_open = False
             continue
-        if current is not None and not prev_blank and (prev_open or indent > current.indent):
+        if current is not None and not prev_blank and (
+            indent > current.indent
+            or (prev_open and (current.marker == "none" or text[cs].islower() or not text[cs].isalpha()))
+        ):
             current.end = ce  # hard-wrapped continuation
             prev_open = _ends_open(text, cs, ce)
             continue
@@ -368,13 +370,3 @@ def segment(text: str) -> Segmentation:
 def item_text(seg: Segmentation, item: Item) -> str:
     s, e = _trim_clause(seg.text, item.start, item.end)
     return seg.text[s:e]
-
-
-# ------------------------------------------------------------------------------------ spaCy
-
-
-def make_segmenter(nlp, name: str):
-    """Factory of the `elig_segments` component (registered in `pipeline.components`)."""
-    from .components import SegmentComponent
-
-    return SegmentComponent(nlp, name)

@@ -1,0 +1,345 @@
+"""Build Criterion records from a segmented text: pair subjects with constraints, distribute
+coordinations, form OR-groups, and set negation, polarity, category and computability.
+
+Pure Python over the pure stage functions (segment, thresholds, subjects, temporal, negation);
+no spaCy here, so the logic is testable line by line.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from . import negation
+from .errors import RuleFileError
+from .paths import model_file
+from .schema import (
+    Category, Constraint, Criterion, Logic, LogicOp, Operator, Polarity, Reason, Section, Span,
+    Subject, Temporal, Trial,
+)
+from .segment import Item, Segmentation, _trim_clause, item_text, segment
+from .subjects import FoundSubject, find_subjects
+from .temporal import FoundTemporal, find_temporal, half_lives
+from .thresholds import Found, bare_values, find_constraints
+
+MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
+_PAREN = re.compile(r"\([^()]{0,40}\)")
+_OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
+_EXCEPT = re.compile(
+    r"\b(?:except(?:\s+for)?|excepting|with\s+the\s+exception\s+of|other\s+than|excluding|apart\s+from|aside\s+from|unless)\b\s*",
+    re.I,
+)
+_CONDITION = re.compile(
+    r"(?P<c>(?:if|when|for|in)\s+[^,]{3,80}?),\s+|(?P<w>(?:women|females|men|males|participants|patients|subjects)\s+(?:of\s+(?:child[- ]?bearing|reproductive)\s+potential|who\s+are\s+[^,]{3,60}?|with\s+[^,]{3,60}?))\s+(?:must|should|will|need|agree)",
+    re.I,
+)
+_SUBJECT_LEAD = re.compile(
+    r"(?:(?:patients?|participants?|subjects?|individuals?|those|persons?|people|children|adults?|women|men|volunteers?)\s+"
+    r"(?:who\s+(?:have|has|had|are|were|is)\s+(?:a\s+)?|with\s+(?:a\s+)?|having\s+|that\s+have\s+)?)?"
+    r"(?:(?:must|should)\s+(?:not\s+)?(?:have|be)\s+)?(?:have\s+|has\s+|had\s+)?(?:(?:a|an|any|the)\s+)?"
+    r"(?:(?:known|documented|confirmed|current|active|prior|previous|history\s+of|evidence\s+of|presence\s+of|diagnosis\s+of|"
+    r"diagnosed\s+with|clinical\s+diagnosis\s+of|suspected|significant|uncontrolled|severe|no|not|without|received|receiving|"
+    r"use\s+of|treatment\s+with|treated\s+with)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
+    re.I,
+)
+_SUBJECT_STOP = re.compile(
+    r"\s*(?:,|;|:|\(|\bthat\b|\bwhich\b|\bwho\b|\bwhose\b|\brequiring\b|\bdefined\s+as\b|\bas\s+(?:defined|evidenced|determined|assessed)\b|"
+    r"\bwithin\b|\bprior\s+to\b|\bbefore\b|\bafter\b|\bduring\b|\bin\s+the\s+(?:past|last)\b|\bexcept\b|\bunless\b|\bincluding\b|\bsuch\s+as\b|"
+    r"\be\.g\.|\bi\.e\.|\bis\b|\bare\b|\bwas\b|\bwere\b|\bmust\b|\bshould\b|\bmay\b|\bwill\b|\bcan\b)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    category: str
+    priority: int
+    regex: re.Pattern
+
+
+@lru_cache(maxsize=None)
+def category_rules() -> tuple[CategoryRule, ...]:
+    path = model_file("rules", "categories.jsonl")
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                if set(rec) != {"category", "priority", "pattern"}:
+                    raise ValueError(f"keys must be category, priority, pattern; got {sorted(rec)}")
+                Category(rec["category"])
+                rx = re.compile(rec["pattern"], re.I)
+            except (ValueError, re.error) as exc:
+                raise RuleFileError(path, n, str(exc)) from None
+            out.append(CategoryRule(rec["category"], rec["priority"], rx))
+    return tuple(sorted(out, key=lambda r: r.priority))
+
+
+def categorize(text: str, subject: Optional[FoundSubject]) -> Category:
+    """Measurable lexicon subjects decide first; otherwise the first matching rule by priority."""
+    if subject is not None:
+        return Category(subject.category if subject.category != "vital" else "vital")
+    for rule in category_rules():
+        if rule.regex.search(text):
+            return Category(rule.category)
+    return Category.OTHER
+
+
+# ------------------------------------------------------------------------------------- pairing
+
+
+@dataclass
+class Atom:
+    """One atomic statement before it becomes a Criterion."""
+
+    start: int
+    end: int
+    subject: Optional[FoundSubject] = None
+    constraint: Optional[Found] = None
+    op: LogicOp = LogicOp.AND
+
+
+def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[Atom]:
+    """Attach each constraint to its subject(s); distribute coordinated subjects."""
+    if not constraints:
+        subj = subjects[0] if subjects else None
+        return [Atom(cs, ce, subj, None)]
+    atoms: list[Atom] = []
+    used: set[int] = set()
+    prev_end = cs
+    groups: list[list[Atom]] = []
+    for ci, con in enumerate(constraints):
+        # subjects between the previous constraint and this one
+        before = [i for i, s in enumerate(subjects) if i not in used and s.end <= con.start and s.start >= prev_end]
+        chosen: list[int] = []
+        if before:
+            # the nearest subject, plus those coordinated with it ("ALT and AST", "ALT, AST or ALP")
+            chosen = [before[-1]]
+            for i in reversed(before[:-1]):
+                gap = _PAREN.sub("", text[subjects[i].end: subjects[chosen[0]].start])
+                if re.fullmatch(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or)\s*", gap, re.I):
+                    chosen.insert(0, i)
+                else:
+                    break
+        else:
+            after = [i for i, s in enumerate(subjects) if i not in used and s.start >= con.end]
+            nxt = constraints[ci + 1].start if ci + 1 < len(constraints) else ce
+            if after and subjects[after[0]].start < nxt and subjects[after[0]].start - con.end <= 40:
+                chosen = [after[0]]
+        used.update(chosen)
+        group = []
+        if chosen:
+            for i in chosen:
+                group.append(Atom(0, 0, subjects[i], con))
+            start = subjects[chosen[0]].start if subjects[chosen[0]].start < con.start else con.start
+            end = max(con.end, max(subjects[i].end for i in chosen))
+        else:
+            group.append(Atom(0, 0, None, con))
+            start, end = con.start, con.end
+        for a in group:
+            a.start, a.end = start, end
+        groups.append(group)
+        prev_end = con.end
+    if len(groups) == 1:
+        for a in groups[0]:
+            a.start, a.end = cs, ce
+        return groups[0]
+    # several constraints: each group is its own statement; extend spans to cover the clause pieces
+    for gi, group in enumerate(groups):
+        g_start = cs if gi == 0 else group[0].start
+        g_end = groups[gi + 1][0].start if gi + 1 < len(groups) else ce
+        g_s, g_e = _trim_clause(text, g_start, g_end)
+        g_e = _cut_connector(text, g_s, g_e)
+        for a in group:
+            a.start, a.end = g_s, max(g_e, a.end)
+    # a group with no subject (second bound of a range) joins the previous one
+    merged: list[list[Atom]] = []
+    for group in groups:
+        if group[0].subject is None and merged and merged[-1][0].subject is not None:
+            continue
+        merged.append(group)
+    for gi in range(1, len(merged)):
+        between = text[merged[gi - 1][0].end: merged[gi][0].start]
+        if _OR.search(between):
+            for a in merged[gi - 1] + merged[gi]:
+                a.op = LogicOp.OR
+    for g in merged:
+        atoms.extend(g)
+    return atoms
+
+
+def _cut_connector(text: str, s: int, e: int) -> int:
+    m = re.search(r"(?:\s*(?:,|\band\b|\bor\b|\band/or\b|;))+\s*$", text[s:e], re.I)
+    return s + m.start() if m and m.start() > 0 else e
+
+
+def _heuristic_subject(text: str, s: int, e: int) -> Optional[tuple[int, int]]:
+    """The head phrase of a condition/therapy statement: after lead words, up to a stop word."""
+    m = _SUBJECT_LEAD.match(text, s, e)
+    a = m.end() if m else s
+    stop = _SUBJECT_STOP.search(text, a, e)
+    b = stop.start() if stop and stop.start() > a else e
+    a, b = _trim_clause(text, a, b)
+    if b - a < 2 or not any(c.isalpha() for c in text[a:b]):
+        return None
+    return a, b
+
+
+# ------------------------------------------------------------------------------------- build
+
+
+def _polarity(section: str, negated: bool) -> Polarity:
+    excl = section == "exclusion"
+    return Polarity.EXCLUDE if excl != negated else Polarity.REQUIRE
+
+
+def _computable(cat: Category, subj, con, temporal, text: str) -> tuple[bool, Optional[Reason]]:
+    if cat == Category.JUDGMENT:
+        return False, Reason.SUBJECTIVE
+    if cat == Category.CONSENT:
+        return False, Reason.ADMINISTRATIVE
+    if subj is not None and subj.category in MEASURABLE:
+        if con is None:
+            return False, Reason.NO_CONSTRAINT
+        if con.unit and not con.unit_normalized:
+            return False, Reason.UNSUPPORTED_UNIT
+        return True, None
+    if con is not None and subj is None and cat not in (Category.PREGNANCY,):
+        return False, Reason.NO_SUBJECT
+    if re.search(r"\b(?:clinically\s+(?:significant|relevant)|severe|serious|significant|adequate|uncontrolled|unstable|"
+                 r"appropriate|suitable|poor|good|other|otherwise)\b", text, re.I):
+        return False, Reason.SUBJECTIVE
+    if cat in (Category.CONDITION, Category.THERAPY, Category.PROCEDURE, Category.PREGNANCY, Category.SEX,
+               Category.LIFESTYLE):
+        return True, None
+    return False, Reason.NO_SUBJECT
+
+
+def _span(text: str, s: int, e: int) -> Span:
+    return Span(text[s:e], s, e)
+
+
+def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Criterion]:
+    """All Criterion records of a trial's criteria text (structured fields not included)."""
+    text = trial.criteria
+    seg = seg or segment(text)
+    out: list[Criterion] = []
+    for item in seg.items:
+        if not item.clauses:
+            continue
+        itext = item_text(seg, item)
+        lead = item_text(seg, item.parent) if item.parent is not None else None
+        sec = Section(item.section)
+        counter = 0
+        for cs, ce in item.clauses:
+            temporals = find_temporal(text, cs, ce)
+            claimed = [(t.start, t.end) for t in temporals]
+            constraints = find_constraints(text, cs, ce, claimed)
+            subjects = find_subjects(text, cs, ce)
+            # subjects inside a constraint span (e.g. "ULN") are not subjects
+            subjects = [s for s in subjects if not any(c.start <= s.start and s.end <= c.end for c in constraints)]
+            if not constraints and any(s.category in MEASURABLE for s in subjects):
+                constraints = bare_values(text, cs, ce, claimed)
+                constraints = [c for c in constraints if c.unit_normalized and not any(
+                    s.start <= c.start < s.end for s in subjects)]
+            measurable = [s for s in subjects if s.category in MEASURABLE]
+            atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
+            group = f"{sec.value}-{item.path}" + (f"-{counter}" if len(item.clauses) > 1 else "")
+            for atom in atoms:
+                counter += 1
+                out.append(_criterion(trial, seg, item, itext, lead, sec, atom, temporals, group, counter, cs, ce))
+    return out
+
+
+def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: list[FoundTemporal], group, idx,
+               cs, ce) -> Criterion:
+    text = trial.criteria
+    s, e = atom.start, atom.end
+    stext = text[s:e]
+    subj_found = atom.subject
+    con = atom.constraint
+    # temporal windows inside the statement span (or the clause, for a one-atom clause)
+    temp = next((t for t in temporals if s <= t.start and t.end <= e), None)
+    if temp is None and (s, e) == (cs, ce) and temporals:
+        temp = temporals[0]
+    subject = None
+    if subj_found is not None:
+        subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end,
+                          subj_found.name, subj_found.code, subj_found.category)
+    else:
+        hs = _heuristic_subject(text, s, e)
+        if hs and not (con and hs[0] >= con.start and hs[1] <= con.end):
+            subject = Subject(text[hs[0]:hs[1]], hs[0], hs[1])
+    category = categorize(stext, subj_found)
+    if subject is not None and subject.kind is None:
+        subject.kind = category.value
+    constraint = _constraint(text, con) if con else None
+    if constraint is not None and subj_found is not None and subj_found.category == "age" and not constraint.unit:
+        constraint.unit_normalized = "a"
+    temporal = None
+    if temp is not None:
+        temporal = Temporal(temp.relation, text[temp.start:temp.end], temp.start, temp.end, temp.amount,
+                            temp.upper, temp.unit, temp.anchor)
+    cue = negation.find_cue(text, s, e, subject.start if subject else None,
+                            [(c.start, c.end) for c in ([con] if con else [])])
+    negated = cue is not None
+    exceptions = []
+    m = _EXCEPT.search(text, s, e)
+    if m:
+        a, b = _trim_clause(text, m.end(), e)
+        b = text.rfind(")", a, b) if text[m.start() - 1: m.start()] == "(" and ")" in text[a:b] else b
+        if b > a:
+            exceptions.append(_span(text, a, b))
+    condition = None
+    cm = _CONDITION.match(text, s, e)
+    if cm:
+        g = "c" if cm.group("c") else "w"
+        condition = _span(text, cm.start(g), cm.end(g))
+    computable, reason = _computable(category, subj_found, con, temp, stext)
+    if computable and temp is not None and temp.relation in ("before", "after") and not temp.anchor:
+        computable, reason = False, Reason.TEMPORAL_ANCHOR_UNKNOWN
+    if computable and half_lives(text, s, e) and temp is None:
+        computable, reason = False, Reason.UNSUPPORTED_UNIT
+    sec_key = {"inclusion": "inc", "exclusion": "exc", "unknown": "unk"}[sec.value]
+    return Criterion(
+        criterion_id=f"{trial.trial_id}:{sec_key}:{item.path}:{idx}",
+        trial_id=trial.trial_id,
+        section=sec,
+        text=stext,
+        start=s,
+        end=e,
+        item_text=itext,
+        item_path=item.path,
+        scope=item.scope,
+        lead_in=lead,
+        category=category,
+        subject=subject,
+        constraint=constraint,
+        temporal=temporal,
+        negated=negated,
+        negation_cue=_span(text, *cue) if cue else None,
+        polarity=_polarity(sec.value, negated),
+        logic=Logic(group, atom.op),
+        exceptions=exceptions,
+        condition=condition,
+        computable=computable,
+        reason=reason,
+        flags=list(seg.flags),
+    )
+
+
+def _constraint(text: str, f: Found) -> Constraint:
+    op_span = _span(text, f.op_spans[0][0], f.op_spans[-1][1]) if f.op_spans else None
+    val_span = _span(text, f.value_spans[0][0], f.value_spans[-1][1]) if f.value_spans else None
+    unit_span = _span(text, *f.unit_span) if f.unit_span else None
+    return Constraint(
+        operator=Operator(f.operator), text=text[f.start:f.end], start=f.start, end=f.end,
+        value=f.value, upper=f.upper, values=f.values, qualitative=f.qualitative,
+        lower_inclusive=f.lower_inclusive, upper_inclusive=f.upper_inclusive,
+        unit=f.unit, unit_normalized=f.unit_normalized,
+        operator_span=op_span, value_span=val_span, unit_span=unit_span,
+    )

@@ -1,0 +1,147 @@
+"""Measurable subjects (labs, vitals, scores, age, life expectancy) from the lexicon in models/.
+
+The lexicon (`models/lexicons/subjects.jsonl`) is compiled once into two trie-shaped regular
+expressions: synonyms match case-insensitively, abbreviations ("ALT", "PT", "INR") match with their
+written case only, so that "pt" (patient) or "alt" in running text is not taken for a lab.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Optional
+
+from .errors import RuleFileError
+from .paths import model_file
+
+_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit"}
+_CATEGORIES = {"lab", "vital", "score", "age", "life_expectancy"}
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    label: str
+    category: str
+    loinc: Optional[str]
+
+
+@dataclass
+class FoundSubject:
+    start: int
+    end: int
+    name: str
+    category: str
+    code: Optional[str] = None
+
+
+def _trie_regex(words: list[str]) -> str:
+    """A compact alternation (shared prefixes factored) so that matching stays fast."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = True
+
+    def build(node: dict) -> str:
+        alts = []
+        optional = False
+        for ch in sorted(node, key=lambda c: (c == "", c)):
+            if ch == "":
+                optional = True
+                continue
+            sub = build(node[ch])
+            alts.append(_char_rx(ch) + sub)
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if optional:
+            body = "(?:" + body + ")?"
+        return body
+
+    return build(trie)
+
+
+def _char_rx(ch: str) -> str:
+    if ch == " ":
+        return r"[\s\-]+"
+    if ch == "-":
+        return r"[\-\s]?"
+    return re.escape(ch)
+
+
+@lru_cache(maxsize=None)
+def lexicon() -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
+    """(entries by name, synonym(lower) -> name, abbreviation(as written) -> name)."""
+    path = model_file("lexicons", "subjects.jsonl")
+    entries: dict[str, Entry] = {}
+    syn: dict[str, str] = {}
+    abbr: dict[str, str] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
+            if not set(rec) <= _ALLOWED or "name" not in rec or "category" not in rec:
+                raise RuleFileError(path, n, f"keys must be within {sorted(_ALLOWED)}")
+            if rec["category"] not in _CATEGORIES:
+                raise RuleFileError(path, n, f"unknown category {rec['category']!r}")
+            name = rec["name"]
+            entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"))
+            for s in [rec.get("label") or ""] + list(rec.get("synonyms") or []):
+                if s and len(s) > 1:
+                    syn.setdefault(_norm(s), name)
+            for a in rec.get("abbreviations") or []:
+                if a:
+                    abbr.setdefault(a, name)
+    return entries, syn, abbr
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s\-]+", " ", s.lower()).strip()
+
+
+@lru_cache(maxsize=None)
+def _regexes() -> tuple[re.Pattern, re.Pattern]:
+    _, syn, abbr = lexicon()
+    b = r"(?<![A-Za-z0-9])"
+    e = r"(?![A-Za-z])"
+    syn_rx = re.compile(b + "(?:" + _trie_regex(sorted(syn)) + ")" + e, re.I)
+    abbr_rx = re.compile(b + "(?:" + _trie_regex(sorted(abbr)) + ")" + e)
+    return syn_rx, abbr_rx
+
+
+def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
+    """Lexicon subjects in text[start:end]: longest match first, no overlaps."""
+    entries, syn, abbr = lexicon()
+    syn_rx, abbr_rx = _regexes()
+    cands = []
+    for m in syn_rx.finditer(text, start, end):
+        name = syn.get(_norm(m.group(0)))
+        if name:
+            cands.append((m.start(), m.end(), name))
+    for m in abbr_rx.finditer(text, start, end):
+        name = abbr.get(m.group(0))
+        if name:
+            cands.append((m.start(), m.end(), name))
+    cands.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    out: list[FoundSubject] = []
+    last_end = -1
+    for s, e, name in cands:
+        if s < last_end:
+            continue
+        last_end = e
+        # "Hepatitis B surface antigen (HBsAg)": the abbreviation restates the subject before it
+        if out and out[-1].name == name and _ABBR_GAP.fullmatch(text, out[-1].end, s):
+            continue
+        ent = entries[name]
+        out.append(FoundSubject(s, e, name, ent.category, f"LOINC:{ent.loinc}" if ent.loinc else None))
+    return out
+
+
+_ABBR_GAP = re.compile(r"\s*[(\[,]?\s*")

@@ -1,0 +1,116 @@
+"""Temporal windows ("within 7 days before screening", "at least 4 weeks since last dose").
+
+Pure functions over text. A number followed by a time unit is a temporal window only when a
+temporal cue frames it (within / in the past / since / ago / prior to ...); otherwise it is a
+duration constraint (life expectancy ≥ 12 weeks, age in months) and belongs to `thresholds`.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Optional
+
+from .thresholds import parse_number
+
+_UNITS = {
+    "minute": r"min(?:ute)?s?", "hour": r"h(?:ou)?rs?|h", "day": r"days?|d", "week": r"w(?:ee)?ks?|w",
+    "month": r"months?|mos?|mths?", "year": r"y(?:ea)?rs?|y",
+}
+_UNIT_RX = "(?P<unit>" + "|".join(f"(?P<{k}>{v})" for k, v in _UNITS.items()) + r")\b"
+_NUM = r"(?P<amount>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty|sixty|ninety)"
+_RANGE = r"(?:\s*(?:-|–|to|or)\s*(?P<upper>\d+(?:\.\d+)?))?"
+_AMOUNT = _NUM + _RANGE + r"\s*-?\s*" + _UNIT_RX
+_AMOUNT_OPT = "(?:" + _NUM + _RANGE + r"\s*-?\s*)?" + _UNIT_RX  # "in the past year"
+
+_ANCHOR = (
+    r"(?P<anchor>(?:the\s+)?(?:(?:first|initial|last|final|most\s+recent|start\s+of|planned)\s+)?"
+    r"(?:dose|dosing|administration|infusion|treatment|therapy|screening|enrol+ment|enrol+ing|registration|"
+    r"randomi[sz]ation|study\s+(?:entry|start|enrol+ment|drug|treatment|day\s*1|inclusion)|inclusion|"
+    r"baseline|visit\s*1|day\s*1|cycle\s*1(?:\s*,?\s*day\s*1)?|consent|signing\s+(?:the\s+)?(?:informed\s+)?consent|"
+    r"informed\s+consent|surgery|diagnosis|transplant(?:ation)?|admission|entry|initiation|study|trial|"
+    r"investigational\s+(?:product|drug|medicinal\s+product)|IMP|study\s+medication|the\s+study|"
+    r"prior\s+(?:therapy|treatment)|(?:chemo|radio|immuno)therapy|radiation)"
+    r"(?:\s+of\s+(?:study\s+)?(?:drug|treatment|therapy|medication|the\s+study\s+(?:drug|treatment)|IMP))?)"
+)
+_RELATIONS = [
+    # (relation, regex) — order matters: the first match at a position wins
+    ("more_than", r"\b(?:at\s+least|more\s+than|greater\s+than|over|a\s+minimum\s+of|minimum\s+of|≥|>=|>)\s*" + _AMOUNT
+     + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between))"),
+    ("more_than", r"\b" + _AMOUNT + r"\s+(?:or\s+more\s+)?(?:before|prior\s+to|preceding)\b"),
+    ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior)\s+" + _AMOUNT_OPT),
+    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),
+    ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
+    ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
+    ("within", r"\b(?:less\s+than|<|≤|<=)\s*" + _AMOUNT + r"\s+(?:since|before|prior\s+to|ago|from)"),
+    ("more_than", r"\b" + _AMOUNT + r"\s+ago\b"),
+    ("within", r"\b(?:up\s+to\s+)?" + _AMOUNT + r"\s+(?:after|following|post)\b"),
+    ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of)\s+(?:the\s+)?(?:study|trial|treatment(?:\s+period)?|study\s+period|participation)\b"),
+    ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
+    ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
+]
+_COMPILED = [(rel, re.compile(rx, re.I)) for rel, rx in _RELATIONS]
+_ANCHOR_AFTER = re.compile(
+    r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
+    r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
+_HALF_LIVES = re.compile(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
+
+
+@dataclass
+class FoundTemporal:
+    relation: str
+    start: int
+    end: int
+    amount: Optional[float] = None
+    upper: Optional[float] = None
+    unit: Optional[str] = None
+    anchor: Optional[str] = None
+
+
+def _norm_anchor(a: str) -> str:
+    a = re.sub(r"\s+", " ", a.lower()).strip()
+    a = re.sub(r"^the ", "", a)
+    a = re.sub(r"enrol+ment|enrol+ing", "enrollment", a)
+    a = a.replace("randomisation", "randomization")
+    for key in ("first dose", "last dose", "screening", "enrollment", "randomization", "registration",
+                "baseline", "surgery", "diagnosis", "consent", "study entry", "day 1"):
+        if key in a:
+            return key
+    if re.search(r"\b(?:study\s+(?:drug|treatment|medication)|investigational|imp)\b", a):
+        return "first dose"
+    return a
+
+
+def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
+    """Temporal windows in text[start:end], left to right, non-overlapping."""
+    found: list[FoundTemporal] = []
+    taken: list[tuple[int, int]] = []
+    cands = sorted(
+        ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx) in enumerate(_COMPILED)
+         for m in rx.finditer(text, start, end)),
+        key=lambda c: c[:3],
+    )
+    for _, _, _, rel, m in cands:
+        if any(not (m.end() <= s or m.start() >= e) for s, e in taken):
+            continue
+        if True:
+            gd = m.groupdict()
+            amount = parse_number(gd["amount"]) if gd.get("amount") else None
+            upper = parse_number(gd["upper"]) if gd.get("upper") else None
+            unit = next((k for k in _UNITS if gd.get(k)), None)
+            anchor = gd.get("anchor")
+            t_end = m.end()
+            if anchor is None and amount is not None:
+                am = _ANCHOR_AFTER.match(text, t_end, end)
+                if am:
+                    anchor = am.group("anchor")
+                    t_end = am.end()
+            found.append(FoundTemporal(rel, m.start(), t_end, amount, upper, unit,
+                                       _norm_anchor(anchor) if anchor else None))
+            taken.append((m.start(), t_end))
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+def half_lives(text: str, start: int, end: int) -> Optional[tuple[int, int, float]]:
+    m = _HALF_LIVES.search(text, start, end)
+    return (m.start(), m.end(), float(m.group("amount"))) if m else None

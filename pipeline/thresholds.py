@@ -1,0 +1,371 @@
+"""Comparators, values, ranges, sets and units inside a clause, as pure functions over text.
+
+The input is the raw criteria text and a clause's offsets; the output is a list of `Found`
+constraints with exact character offsets for comparator, value(s) and unit. Comparator words are
+data (`models/rules/comparators.jsonl`); units are recognised by trying the longest written form
+that `units.normalize_unit` accepts, so the unit table stays the single source of truth.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Optional
+
+from .errors import RuleFileError
+from .paths import model_file
+
+OPERATORS = {"<", "<=", ">", ">=", "=", "!=", "~"}
+_SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+@dataclass
+class Found:
+    """One constraint found in text. Offsets are into the whole criteria text."""
+
+    operator: str
+    start: int
+    end: int
+    value: Optional[float] = None
+    upper: Optional[float] = None
+    values: Optional[list[float]] = None
+    lower_inclusive: Optional[bool] = None
+    upper_inclusive: Optional[bool] = None
+    qualitative: Optional[str] = None
+    unit: Optional[str] = None
+    unit_normalized: Optional[str] = None
+    op_spans: list[tuple[int, int]] = field(default_factory=list)
+    value_spans: list[tuple[int, int]] = field(default_factory=list)
+    unit_span: Optional[tuple[int, int]] = None
+
+
+# ----------------------------------------------------------------------------- comparators
+
+
+@lru_cache(maxsize=None)
+def comparator_table() -> tuple[tuple[str, str, str], ...]:
+    path = model_file("rules", "comparators.jsonl")
+    rows = []
+    allowed = {"literal", "operator", "kind", "note"}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
+            if not set(rec) <= allowed or not {"literal", "operator", "kind"} <= set(rec):
+                raise RuleFileError(path, n, f"keys must be within {sorted(allowed)}")
+            if rec["operator"] not in OPERATORS or rec["kind"] not in ("symbol", "word"):
+                raise RuleFileError(path, n, f"bad operator/kind {rec['operator']!r}/{rec['kind']!r}")
+            rows.append((rec["literal"], rec["operator"], rec["kind"]))
+    return tuple(rows)
+
+
+@lru_cache(maxsize=None)
+def _comparator_regex() -> tuple[re.Pattern, dict[str, str]]:
+    table = sorted(comparator_table(), key=lambda r: -len(r[0]))
+    parts = []
+    lookup = {}
+    for literal, op, kind in table:
+        lookup[_fold(literal)] = op
+        if kind == "word":
+            body = r"\s+".join(re.escape(w) for w in literal.split())
+            parts.append(r"\b" + body + r"\b")
+        else:
+            # markdown escapes: "\>=" and "\>\=" as well as the plain symbol
+            body = "".join(r"\\?" + re.escape(ch) for ch in literal)
+            parts.append(body)
+    return re.compile("(?:" + "|".join(parts) + ")", re.I), lookup
+
+
+def _fold(s: str) -> str:
+    return re.sub(r"\s+", " ", s.replace("\\", "")).lower()
+
+
+def comparator_at(text: str, pos: int, end: int):
+    """(operator, start, end) of a comparator starting at `pos` (after spaces), else None."""
+    rx, lookup = _comparator_regex()
+    m = rx.match(text, pos, end)
+    if not m:
+        return None
+    return lookup.get(_fold(m.group(0))), m.start(), m.end()
+
+
+# ----------------------------------------------------------------------------- numbers
+
+_WORD_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+    "eighty": 80, "ninety": 90, "hundred": 100,
+}
+_NUM = re.compile(
+    r"(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
+    r"|(?<![\w.])\.\d+"
+    r"|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b",
+    re.I,
+)
+
+
+def parse_number(s: str) -> Optional[float]:
+    """'1,500' -> 1500.0, '2.5' -> 2.5, 'twelve' -> 12.0; None when not a number."""
+    s = s.strip().translate(_SUPERSCRIPT)
+    low = s.lower()
+    if low in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[low])
+    try:
+        return float(s.replace(",", ""))
+    except ValueError:
+        return None
+
+
+# ----------------------------------------------------------------------------- units
+
+_UNIT_STOP = re.compile(r"[;,()\[\]]|\s(?:and|or|if|in|for|with|of|on|at|by|within|when|who|unless|except)\s", re.I)
+_UNIT_TOKEN = re.compile(r"\S+")
+
+
+def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]]:
+    """The longest unit written at `pos`: (start, end, as_written, normalized) or None."""
+    from .units import normalize_unit
+
+    s = pos
+    while s < end and text[s] in " \t":
+        s += 1
+    if s >= end or text[s] in ";,)":
+        return None
+    window_end = min(end, s + 60)
+    stop = _UNIT_STOP.search(text, s, window_end)
+    limit = stop.start() if stop else window_end
+    # also allow one parenthesised tail such as "(ULN)" after "upper limit of normal"
+    cands = []
+    for m in _UNIT_TOKEN.finditer(text, s, limit):
+        cands.append(m.end())
+        if len(cands) >= 8:
+            break
+    if limit < window_end and text[limit] == "(":
+        close = text.find(")", limit, window_end)
+        if close != -1:
+            cands.append(close + 1)
+    for e in sorted(set(cands), reverse=True):
+        # strip trailing punctuation that is not part of a unit
+        while e > s and text[e - 1] in ".:;,":
+            e -= 1
+        for e2 in _char_prefixes(text, s, e):
+            written = text[s:e2]
+            code = normalize_unit(written)
+            if code:
+                return s, e2, written, code
+    return None
+
+
+def _char_prefixes(text: str, s: int, e: int):
+    """Candidate ends for glued forms ("weeks," "%)", "mg/dL."): the full end, then shorter."""
+    yield e
+    # drop trailing non-alnum chars one by one (")", "." ...)
+    k = e
+    while k > s + 1 and not (text[k - 1].isalnum() or text[k - 1] in "%²³⁹"):
+        k -= 1
+        yield k
+
+
+# ----------------------------------------------------------------------------- qualitative
+
+_QUALITATIVE = re.compile(
+    r"\b(?P<q>positive|negative|detectable|undetectable|non-?detectable|not\s+detectable|reactive|non-?reactive|"
+    r"seropositive|seronegative|abnormal)\b",
+    re.I,
+)
+_NORMAL = re.compile(
+    r"\b(?:(?:is|are|be|being|remain|remains)\s+)?(?P<neg>not\s+)?(?:within|in)\s+(?:the\s+)?(?:institutional\s+|normal\s+)?"
+    r"(?:normal|reference|laboratory)\s+(?:limits?|ranges?|reference\s+ranges?|values?)"
+    r"(?:\s+(?:of|for)\s+(?:the\s+)?(?:institution|site|laboratory|local\s+laboratory|age))?"
+    r"|\bwithin\s+(?:institutional\s+)?(?:normal\s+)?limits\b|\bWNL\b|\bnormal\s+(?:range|limits?)\b",
+    re.I,
+)
+
+_OLDER = re.compile(
+    r"\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:older|over|above|more|greater|higher|up(?:wards)?)\b|(?:years?\s+)?(?:or|and)\s+older\b)",
+    re.I,
+)
+_YOUNGER = re.compile(r"\s*(?:(?:years?\s+)?(?:or|and)\s+(?:younger|under|below|less|lower|fewer)\b)", re.I)
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|to|through|until)\s*", re.I)
+_SET_SEP = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|/)\s*", re.I)
+_BETWEEN = re.compile(r"\b(?:between|from)\s+", re.I)
+_AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
+_INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
+
+
+def _num_at(text: str, pos: int, end: int):
+    while pos < end and text[pos] in " \t":
+        pos += 1
+    m = _NUM.match(text, pos, end)
+    if not m:
+        return None
+    v = parse_number(m.group(0))
+    if v is None:
+        return None
+    return v, m.start(), m.end()
+
+
+def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, int]] | None = None) -> list[Found]:
+    """All numeric, range, set, normal-range and qualitative constraints in text[start:end]."""
+    out: list[Found] = []
+    taken: list[tuple[int, int]] = list(claimed or [])
+
+    def free(a: int, b: int) -> bool:
+        return all(b <= s or a >= e for s, e in taken)
+
+    rx, lookup = _comparator_regex()
+    # 1. between X and Y / from X to Y
+    for m in _BETWEEN.finditer(text, start, end):
+        if not free(m.start(), m.end()):
+            continue
+        a = _num_at(text, m.end(), end)
+        if not a:
+            continue
+        u1 = unit_at(text, a[2], end)
+        pos = u1[1] if u1 else a[2]
+        sep = _AND_TO.match(text, pos, end)
+        if not sep:
+            continue
+        b = _num_at(text, sep.end(), end)
+        if not b:
+            continue
+        u2 = unit_at(text, b[2], end)
+        f_end = u2[1] if u2 else b[2]
+        f = Found("between", m.start(), f_end, a[0], b[0], lower_inclusive=True, upper_inclusive=True,
+                  op_spans=[(m.start(), m.end() - 1)], value_spans=[(a[1], a[2]), (b[1], b[2])])
+        _set_unit(f, u2 or u1)
+        inc = _INCLUSIVE.match(text, f_end, end)
+        if inc:
+            if inc.group("k").lower().startswith("exclusive"):
+                f.lower_inclusive = f.upper_inclusive = False
+            f.end = inc.end() if inc.group(0).rstrip().endswith(")") is False else inc.end()
+        out.append(f)
+        taken.append((f.start, f.end))
+    # 2. comparator + value (+ unit), possibly a second bound "and <= 75"
+    for m in rx.finditer(text, start, end):
+        if not free(m.start(), m.end()):
+            continue
+        op = lookup.get(_fold(m.group(0)))
+        if op is None:
+            continue
+        a = _num_at(text, m.end(), end)
+        if not a or a[1] - m.end() > 3:
+            continue
+        if not free(a[1], a[2]):
+            continue
+        u = unit_at(text, a[2], end)
+        f_end = u[1] if u else a[2]
+        f = Found(op, m.start(), f_end, a[0], op_spans=[(m.start(), m.end())], value_spans=[(a[1], a[2])])
+        _set_unit(f, u)
+        out.append(f)
+        taken.append((f.start, f.end))
+    # 3. ranges "18-75 years", "0 to 2", and sets "0, 1 or 2", and "18 years or older"
+    for m in _NUM.finditer(text, start, end):
+        if not free(m.start(), m.end()):
+            continue
+        v = parse_number(m.group(0))
+        if v is None:
+            continue
+        u1 = unit_at(text, m.end(), end)
+        pos = u1[1] if u1 else m.end()
+        sep = _RANGE_SEP.match(text, pos, end)
+        if sep and (sep.group(0).strip() or pos > m.end()):
+            b = _num_at(text, sep.end(), end)
+            if b and free(b[1], b[2]) and not (sep.group(0).strip() in "-–" and _looks_like_name(text, m.start())):
+                u2 = unit_at(text, b[2], end)
+                f_end = u2[1] if u2 else b[2]
+                f = Found("between", m.start(), f_end, v, b[0], lower_inclusive=True, upper_inclusive=True,
+                          op_spans=[(sep.start(), sep.end())] if sep.group(0).strip() else [],
+                          value_spans=[(m.start(), m.end()), (b[1], b[2])])
+                _set_unit(f, u2 or u1)
+                out.append(f)
+                taken.append((f.start, f.end))
+                continue
+        older = _OLDER.match(text, pos, end)
+        younger = None if older else _YOUNGER.match(text, pos, end)
+        if older or younger:
+            mm = older or younger
+            f = Found(">=" if older else "<=", m.start(), mm.end(), v, op_spans=[(mm.start(), mm.end())],
+                      value_spans=[(m.start(), m.end())])
+            f.op_spans = [_strip_span(text, mm.start(), mm.end())]
+            _set_unit(f, u1)
+            out.append(f)
+            taken.append((f.start, f.end))
+            continue
+        # sets of small integers: "0, 1 or 2"
+        vals = [(v, m.start(), m.end())]
+        p = m.end()
+        while True:
+            sm = _SET_SEP.match(text, p, end)
+            if not sm:
+                break
+            nb = _num_at(text, sm.end(), end)
+            if not nb:
+                break
+            vals.append(nb)
+            p = nb[2]
+        if len(vals) >= 2 and all(x[0] == int(x[0]) and x[0] < 10 for x in vals):
+            f = Found("in", m.start(), p, values=[x[0] for x in vals], value_spans=[(x[1], x[2]) for x in vals])
+            out.append(f)
+            taken.append((f.start, f.end))
+    # 4. within normal limits
+    for m in _NORMAL.finditer(text, start, end):
+        if free(m.start(), m.end()):
+            s, e = _strip_span(text, m.start(), m.end())
+            if m.group("neg"):
+                out.append(Found("=", s, e, qualitative="abnormal", op_spans=[(s, e)]))
+            else:
+                out.append(Found("normal", s, e, op_spans=[(s, e)]))
+            taken.append((s, e))
+    # 5. qualitative results
+    for m in _QUALITATIVE.finditer(text, start, end):
+        if free(m.start(), m.end()):
+            q = re.sub(r"[\s-]+", "", m.group("q").lower())
+            q = {"notdetectable": "undetectable", "nondetectable": "undetectable", "seropositive": "positive",
+                 "seronegative": "negative", "reactive": "positive", "nonreactive": "negative"}.get(q, q)
+            out.append(Found("=", m.start(), m.end(), qualitative=q, op_spans=[]))
+            taken.append((m.start(), m.end()))
+    out.sort(key=lambda f: f.start)
+    return out
+
+
+def bare_values(text: str, start: int, end: int, claimed: list[tuple[int, int]]) -> list[Found]:
+    """Numbers with a unit and no comparator ("Age 18 years", "weight 40 kg"): `=` constraints."""
+    out = []
+    for m in _NUM.finditer(text, start, end):
+        if any(not (m.end() <= s or m.start() >= e) for s, e in claimed):
+            continue
+        v = parse_number(m.group(0))
+        if v is None:
+            continue
+        u = unit_at(text, m.end(), end)
+        f = Found("=", m.start(), u[1] if u else m.end(), v, value_spans=[(m.start(), m.end())])
+        _set_unit(f, u)
+        out.append(f)
+    return out
+
+
+def _looks_like_name(text: str, pos: int) -> bool:
+    """'COVID-19', 'IL-6', 'CD-4': a hyphen attached to letters is a name, not a range."""
+    return pos > 0 and (text[pos - 1].isalpha() or text[pos - 1] == "-")
+
+
+def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _set_unit(f: Found, u) -> None:
+    if u:
+        f.unit_span = (u[0], u[1])
+        f.unit = u[2]
+        f.unit_normalized = u[3]

@@ -1,0 +1,67 @@
+import pytest
+
+from pipeline.segment import item_text, segment
+
+
+def _clauses(text):
+    seg = segment(text)
+    return [(item.section, item.path, text[s:e]) for s, e, item in seg.clauses()]
+
+
+def test_segment_seed_sections_and_lead_in(seed_text):
+    seg = segment(seed_text)
+    assert [h.label for h in seg.headers] == ["inclusion", "exclusion"]
+    lead = next(i for i in seg.items if i.children)
+    assert item_text(seg, lead).startswith("Liver and kidney function")
+    child_clauses = [seed_text[s:e] for s, e in lead.children[0].clauses]
+    assert child_clauses == [
+        "Creatinine is within the normal range", "Left ventricular ejection fraction ≥ 45%",
+        "Baseline blood oxygen saturation>91%", "Total bilirubin≤1.5×ULN", "ALT and AST≤2.5×ULN",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Inclusion Criteria:\n\n* Age ≥ 18\n* ECOG 0-1\n\nExclusion Criteria:\n\n* Pregnancy",
+         [("inclusion", "1", "Age ≥ 18"), ("inclusion", "2", "ECOG 0-1"), ("exclusion", "1", "Pregnancy")]),
+        ("INCLUSION CRITERIA\n1. Adults\n2) Signed consent\nEXCLUSION CRITERIA\n(1) HIV",
+         [("inclusion", "1", "Adults"), ("inclusion", "2", "Signed consent"), ("exclusion", "1", "HIV")]),
+        ("Key Inclusion Criteria:\n- Adequate organ function defined as:\n   - ANC ≥ 1.5\n   - Platelets ≥ 100\n",
+         [("inclusion", "1.1", "ANC ≥ 1.5"), ("inclusion", "1.2", "Platelets ≥ 100")]),
+        ("Age over 18; signed consent. Able to swallow tablets",
+         [("unknown", "1", "Age over 18"), ("unknown", "1", "signed consent"), ("unknown", "1", "Able to swallow tablets")]),
+        ("Exclusion: prior therapy (e.g. steroids; antibodies) within 4 wk.",
+         [("exclusion", "1", "prior therapy (e.g. steroids; antibodies) within 4 wk")]),
+        ("Inclusion Criteria:\r\n\r\n          -  Histologically confirmed carcinoma of the breast that is\r\n             metastatic\r\n          -  Age 18",
+         [("inclusion", "1", "Histologically confirmed carcinoma of the breast that is\r\n             metastatic"), ("inclusion", "2", "Age 18")]),
+        ("Inclusion Criteria:\n* Platelets \\>= 100,000/mm3. Hemoglobin >= 9 g/dL",
+         [("inclusion", "1", "Platelets \\>= 100,000/mm3"), ("inclusion", "1", "Hemoglobin >= 9 g/dL")]),
+        ("Main exclusion criteria:\n• Weight 2.5 kg. Other\n", [("exclusion", "1", "Weight 2.5 kg"), ("exclusion", "1", "Other")]),
+    ],
+)
+def test_segment_formats(text, expected):
+    assert _clauses(text) == expected
+
+
+def test_segment_scope_subheader_is_kept_on_items():
+    text = "Inclusion Criteria:\nFor Part A only:\n- Age 18 to 65\nFor women of childbearing potential:\n- Negative pregnancy test"
+    seg = segment(text)
+    assert [(i.scope, item_text(seg, i)) for i in seg.items] == [
+        ("For Part A only", "Age 18 to 65"), ("For women of childbearing potential", "Negative pregnancy test")]
+
+
+def test_segment_no_header_is_flagged():
+    assert segment("Age 18 or older\nSigned consent").flags == ["no_section_header"]
+
+
+def test_segment_header_with_inline_item():
+    seg = segment("Inclusion criteria: age 18 to 75 years\nExclusion criteria: pregnancy")
+    assert [(i.section, item_text(seg, i)) for i in seg.items] == [("inclusion", "age 18 to 75 years"), ("exclusion", "pregnancy")]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "Inclusion Criteria:", "•", "((((", "1.\n2.\n", "-" * 500])
+def test_segment_degenerate_inputs(text):
+    seg = segment(text)
+    for s, e, _ in seg.clauses():
+        assert 0 <= s < e <= len(text)

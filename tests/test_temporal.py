@@ -1,0 +1,29 @@
+import pytest
+
+from pipeline.temporal import find_temporal
+
+
+@pytest.mark.parametrize(
+    "text,relation,amount,unit,anchor",
+    [
+        ("Within 7 days before screening, active infection", "within", 7, "day", "screening"),
+        ("major surgery in the past 6 months", "within", 6, "month", None),
+        ("at least 4 weeks since last dose of chemotherapy", "more_than", 4, "week", "last dose"),
+        ("within 4 weeks or 5 half-lives, whichever is longer, prior to the first dose", "within", 4, "week", "first dose"),
+        ("received CAR-T therapy before screening", "before", None, None, "screening"),
+        ("use of contraception during the study", "during", None, None, None),
+        ("myocardial infarction within 3 months prior to enrollment", "within", 3, "month", "enrollment"),
+        ("radiotherapy within 14 days of randomisation", "within", 14, "day", "randomization"),
+        ("stroke in the last year", "within", None, "year", None),
+    ],
+)
+def test_temporal_windows(text, relation, amount, unit, anchor):
+    found = find_temporal(text, 0, len(text))
+    assert found, text
+    t = found[0]
+    assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
+
+
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Age 3-18 years", "life expectancy of at least 3 months"])
+def test_temporal_durations_are_not_windows(text):
+    assert find_temporal(text, 0, len(text)) == []

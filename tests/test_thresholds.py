@@ -1,0 +1,87 @@
+import pytest
+
+from pipeline.thresholds import comparator_table, find_constraints, parse_number
+
+
+def _one(text):
+    found = find_constraints(text, 0, len(text))
+    assert found, f"no constraint in {text!r}"
+    f = found[0]
+    return f.operator, f.value, f.upper, f.values, f.qualitative, f.unit_normalized, text[f.start:f.end]
+
+
+@pytest.mark.parametrize(
+    "text,op,value,upper,unit",
+    [
+        ("Total bilirubin≤1.5×ULN", "<=", 1.5, None, "{ULN}"),
+        ("ALT and AST ≤ 2.5 x ULN", "<=", 2.5, None, "{ULN}"),
+        ("ANC≥1.5x10^9/L", ">=", 1.5, None, "10*9/L"),
+        ("neutrophils >= 1.5 x 109/L", ">=", 1.5, None, "10*9/L"),
+        ("platelets ≥ 100,000/mm³", ">=", 100000, None, "/mm3"),
+        ("SpO2>91%", ">", 91, None, "%"),
+        ("creatinine =< 1.5 mg/dL", "<=", 1.5, None, "mg/dL"),
+        ("Gleason score \\<=7", "<=", 7, None, None),
+        ("age &gt;= 18 years", ">=", 18, None, "a"),
+        ("age at least 18 years", ">=", 18, None, "a"),
+        ("not less than 18 years", ">=", 18, None, "a"),
+        ("no more than 2 prior regimens", "<=", 2, None, None),
+        ("LVEF greater than or equal to 50%", ">=", 50, None, "%"),
+        ("Expected survival time ≥ 12weeks", ">=", 12, None, "wk"),
+        ("eGFR > 60 mL/min/1.73 m²", ">", 60, None, "mL/min/{1.73_m2}"),
+        ("Age 3-18", "between", 3, 18, None),
+        ("aged 18 to 75 years", "between", 18, 75, "a"),
+        ("between 18 and 65 years, inclusive", "between", 18, 65, "a"),
+        ("from 6 to 17 years", "between", 6, 17, "a"),
+        ("ECOG 0–1", "between", 0, 1, None),
+        ("18 years or older", ">=", 18, "a" and None, "a"),
+    ],
+)
+def test_thresholds_comparators_values_units(text, op, value, upper, unit):
+    got = _one(text)
+    assert got[0] == op
+    assert got[1] == pytest.approx(value)
+    assert (got[2] == pytest.approx(upper)) if upper is not None else got[2] is None
+    assert got[5] == unit
+
+
+def test_thresholds_sets():
+    assert _one("ECOG performance status 0, 1 or 2")[3] == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "text,op,qual",
+    [
+        ("Creatinine is within the normal range", "normal", None),
+        ("thyroid function within normal limits", "normal", None),
+        ("HBsAg positive", "=", "positive"),
+        ("negative serum pregnancy test", "=", "negative"),
+        ("HIV viral load undetectable", "=", "undetectable"),
+        ("HBV DNA is not within the normal reference range", "=", "abnormal"),
+    ],
+)
+def test_thresholds_normal_and_qualitative(text, op, qual):
+    got = _one(text)
+    assert (got[0], got[4]) == (op, qual)
+
+
+@pytest.mark.parametrize("text", ["COVID-19 infection", "IL-6 inhibitors", "Stage II-III disease", "type 2 diabetes"])
+def test_thresholds_names_are_not_ranges(text):
+    assert not [f for f in find_constraints(text, 0, len(text)) if f.operator == "between"]
+
+
+def test_thresholds_offsets_are_exact():
+    text = "Inclusion: ANC ≥ 1.5 × 10^9/L and platelets ≥ 100 × 10^9/L"
+    for f in find_constraints(text, 0, len(text)):
+        for s, e in f.op_spans + f.value_spans + ([f.unit_span] if f.unit_span else []):
+            assert 0 <= s < e <= len(text)
+        assert text[f.value_spans[0][0]:f.value_spans[0][1]] in ("1.5", "100")
+
+
+@pytest.mark.parametrize("s,v", [("1,500", 1500), ("2.5", 2.5), ("twelve", 12), (".5", 0.5), ("x", None)])
+def test_thresholds_parse_number(s, v):
+    assert parse_number(s) == v
+
+
+def test_thresholds_comparator_table_loads():
+    ops = {op for _, op, _ in comparator_table()}
+    assert {">=", "<=", ">", "<"} <= ops
