@@ -61,6 +61,7 @@ def extract(
     output_format: Optional[str] = typer.Option(None, "--to", help="Force the output format: jsonl, csv or parquet."),
     id_column: Optional[str] = typer.Option(None, help="CSV/TSV: the trial id column."),
     text_column: Optional[str] = typer.Option(None, help="CSV/TSV: the criteria text column."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes (results stay in input order)."),
     strict: bool = typer.Option(False, "--strict", help="Exit with status 1 when any record failed."),
     show: bool = typer.Option(False, "--show", help="Print a table of the extracted criteria."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
@@ -69,7 +70,7 @@ def extract(
     from .extract import extract as run
 
     summary = run(inputs, output, input_format=input_format, output_format=output_format,
-                  id_column=id_column, text_column=text_column)
+                  id_column=id_column, text_column=text_column, jobs=jobs)
     if show:
         from .schema import record_from_json
 

@@ -86,7 +86,7 @@ def _dedupe(spans):
 @Language.factory(
     "elig_criteria",
     default_config={"overwrite": False},
-    assigns=[f"doc.spans['{k}']" for k in SPAN_KEYS],
+    assigns=["doc.spans"],
 )
 def make_criteria_annotator(nlp: Language, name: str, overwrite: bool) -> CriteriaAnnotator:
     return CriteriaAnnotator(nlp, name, overwrite)

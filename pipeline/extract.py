@@ -35,6 +35,29 @@ def process(records: Iterable[Trial | ErrorRow]) -> Iterator[tuple[Trial | Error
             yield rec, [ErrorRow(rec.source, Reason.PIPELINE_ERROR, f"{type(exc).__name__}: {exc}", rec.trial_id)]
 
 
+def _process_one(rec):
+    return next(process([rec]))
+
+
+def process_parallel(records: Iterable[Trial | ErrorRow], jobs: int, batch: int = 256):
+    """Like `process`, over `jobs` worker processes; results in input order, memory bounded by
+    `batch` records in flight (Pool.imap would read the whole input ahead)."""
+    import itertools
+    import multiprocessing as mp
+
+    if jobs <= 1:
+        yield from process(records)
+        return
+    ctx = mp.get_context("spawn" if mp.get_start_method(allow_none=True) == "spawn" else "fork")
+    it = iter(records)
+    with ctx.Pool(jobs) as pool:
+        while True:
+            chunk = list(itertools.islice(it, batch))
+            if not chunk:
+                break
+            yield from pool.map(_process_one, chunk, chunksize=max(1, len(chunk) // (jobs * 4)))
+
+
 @dataclass
 class Summary:
     read: int = 0
@@ -54,6 +77,7 @@ def extract(
     id_column: Optional[str] = None,
     text_column: Optional[str] = None,
     progress: Optional[Callable[[int], None]] = None,
+    jobs: int = 1,
 ) -> Summary:
     """Read `inputs`, write criteria to `output` (.jsonl/.csv/.parquet) and `<output>.manifest.jsonl`."""
     from .readers import read
@@ -67,7 +91,7 @@ def extract(
     writer: AtomicWriter = open_writer(out_path, output_format)
     manifest = JsonlWriter(manifest_path)
     try:
-        for rec, rows in process(records):
+        for rec, rows in process_parallel(records, jobs):
             summary.read += 1
             err = next((r for r in rows if isinstance(r, ErrorRow)), None)
             if err is not None:
@@ -102,11 +126,14 @@ def extract_frame(df, id_column: str = "trial_id", text_column: str = "criteria"
     rows = []
     for i, r in enumerate(df.to_dict("records")):
         tid = r.get(id_column)
+        tid = None if tid is None or (isinstance(tid, float) and pd.isna(tid)) or str(tid) == "" else str(tid)
         text = r.get(text_column)
         src = str(r.get("source") or f"frame:row {i}")
-        if not tid or not isinstance(text, str):
-            rows.append(flat_row(ErrorRow(src, Reason.MISSING_FIELD, f"row {i}: missing {id_column} or {text_column}",
-                                          str(tid) if tid else None)))
+        if tid is None or not isinstance(text, str):
+            rows.append(flat_row(ErrorRow(src, Reason.MISSING_FIELD, f"row {i}: missing {id_column} or {text_column}", tid)))
+            continue
+        if not text.strip():
+            rows.append(flat_row(ErrorRow(src, Reason.EMPTY_CRITERIA, f"row {i}: empty {text_column}", tid)))
             continue
         hv = r.get("healthy_volunteers")
         trial = Trial(str(tid), src, text, r.get("minimum_age"), r.get("maximum_age"), r.get("sex"),

@@ -52,6 +52,7 @@ _COMPILED = [(rel, re.compile(rx, re.I)) for rel, rx in _RELATIONS]
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
+_CUE = re.compile(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration)\b", re.I)
 _HALF_LIVES = re.compile(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
@@ -83,6 +84,8 @@ def _norm_anchor(a: str) -> str:
 def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
     """Temporal windows in text[start:end], left to right, non-overlapping."""
     found: list[FoundTemporal] = []
+    if not _CUE.search(text, start, end):
+        return found
     taken: list[tuple[int, int]] = []
     cands = sorted(
         ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx) in enumerate(_COMPILED)

@@ -199,6 +199,9 @@ _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
 _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
 
 
+_ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b", re.I)
+
+
 def _num_at(text: str, pos: int, end: int):
     while pos < end and text[pos] in " \t":
         pos += 1
@@ -220,8 +223,9 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         return all(b <= s or a >= e for s, e in taken)
 
     rx, lookup = _comparator_regex()
+    has_number = _ANY_NUMBER.search(text, start, end) is not None
     # 1. between X and Y / from X to Y
-    for m in _BETWEEN.finditer(text, start, end):
+    for m in (_BETWEEN.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
             continue
         a = _num_at(text, m.end(), end)
@@ -248,7 +252,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         out.append(f)
         taken.append((f.start, f.end))
     # 2. comparator + value (+ unit), possibly a second bound "and <= 75"
-    for m in rx.finditer(text, start, end):
+    for m in (rx.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
             continue
         op = lookup.get(_fold(m.group(0)))
@@ -266,7 +270,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         out.append(f)
         taken.append((f.start, f.end))
     # 3. ranges "18-75 years", "0 to 2", and sets "0, 1 or 2", and "18 years or older"
-    for m in _NUM.finditer(text, start, end):
+    for m in (_NUM.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
             continue
         v = parse_number(m.group(0))
