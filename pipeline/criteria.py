@@ -26,6 +26,7 @@ from .thresholds import Found, bare_values, find_constraints
 
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
 _PAREN = re.compile(r"\([^()]{0,40}\)")
+_COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)
 _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
 _EXCEPT = re.compile(
     r"\b(?:except(?:\s+for)?|excepting|with\s+the\s+exception\s+of|other\s+than|excluding|apart\s+from|aside\s+from|unless)\b\s*",
@@ -44,6 +45,7 @@ _SUBJECT_LEAD = re.compile(
     r"use\s+of|treatment\s+with|treated\s+with)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
     re.I,
 )
+_THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
 _SUBJECT_STOP = re.compile(
     r"\s*(?:,|;|:|\(|\bthat\b|\bwhich\b|\bwho\b|\bwhose\b|\brequiring\b|\bdefined\s+as\b|\bas\s+(?:defined|evidenced|determined|assessed)\b|"
     r"\bwithin\b|\bprior\s+to\b|\bbefore\b|\bafter\b|\bduring\b|\bin\s+the\s+(?:past|last)\b|\bexcept\b|\bunless\b|\bincluding\b|\bsuch\s+as\b|"
@@ -79,13 +81,25 @@ def category_rules() -> tuple[CategoryRule, ...]:
     return tuple(sorted(out, key=lambda r: r.priority))
 
 
-def categorize(text: str, subject: Optional[FoundSubject]) -> Category:
-    """Measurable lexicon subjects decide first; otherwise the first matching rule by priority."""
+_STATEMENT_LEVEL = {"judgment", "consent", "pregnancy"}
+
+
+def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None) -> Category:
+    """Judgment, consent and pregnancy are decided on the whole statement; then a measurable
+    lexicon subject decides; then the rules by priority on the subject phrase, then the statement."""
+    rules = category_rules()
+    for rule in rules:
+        if rule.category in _STATEMENT_LEVEL and rule.regex.search(text):
+            if subject is None or rule.category != "pregnancy" or subject.category != "lab":
+                return Category(rule.category)
     if subject is not None:
-        return Category(subject.category if subject.category != "vital" else "vital")
-    for rule in category_rules():
-        if rule.regex.search(text):
-            return Category(rule.category)
+        return Category(subject.category)
+    for target in (subject_text, text):
+        if not target:
+            continue
+        for rule in rules:
+            if rule.category not in _STATEMENT_LEVEL and rule.regex.search(target):
+                return Category(rule.category)
     return Category.OTHER
 
 
@@ -104,16 +118,15 @@ class Atom:
 
 
 def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[Atom]:
-    """Attach each constraint to its subject(s); distribute coordinated subjects."""
+    """Attach each constraint to its subject(s); distribute coordinated subjects; split a clause
+    into one statement per subject-bearing constraint ("Age 18-75 and ECOG 0-1")."""
     if not constraints:
         subj = subjects[0] if subjects else None
         return [Atom(cs, ce, subj, None)]
-    atoms: list[Atom] = []
     used: set[int] = set()
     prev_end = cs
-    groups: list[list[Atom]] = []
+    groups: list[tuple[list[int], Found]] = []
     for ci, con in enumerate(constraints):
-        # subjects between the previous constraint and this one
         before = [i for i, s in enumerate(subjects) if i not in used and s.end <= con.start and s.start >= prev_end]
         chosen: list[int] = []
         if before:
@@ -121,55 +134,72 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
             chosen = [before[-1]]
             for i in reversed(before[:-1]):
                 gap = _PAREN.sub("", text[subjects[i].end: subjects[chosen[0]].start])
-                if re.fullmatch(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or)\s*", gap, re.I):
+                if _COORD_GAP.fullmatch(gap):
                     chosen.insert(0, i)
                 else:
                     break
-        else:
-            after = [i for i, s in enumerate(subjects) if i not in used and s.start >= con.end]
-            nxt = constraints[ci + 1].start if ci + 1 < len(constraints) else ce
-            if after and subjects[after[0]].start < nxt and subjects[after[0]].start - con.end <= 40:
-                chosen = [after[0]]
         used.update(chosen)
-        group = []
-        if chosen:
-            for i in chosen:
-                group.append(Atom(0, 0, subjects[i], con))
-            start = subjects[chosen[0]].start if subjects[chosen[0]].start < con.start else con.start
-            end = max(con.end, max(subjects[i].end for i in chosen))
-        else:
-            group.append(Atom(0, 0, None, con))
-            start, end = con.start, con.end
-        for a in group:
-            a.start, a.end = start, end
-        groups.append(group)
+        groups.append((chosen, con))
         prev_end = con.end
-    if len(groups) == 1:
-        for a in groups[0]:
-            a.start, a.end = cs, ce
-        return groups[0]
-    # several constraints: each group is its own statement; extend spans to cover the clause pieces
-    for gi, group in enumerate(groups):
-        g_start = cs if gi == 0 else group[0].start
-        g_end = groups[gi + 1][0].start if gi + 1 < len(groups) else ce
-        g_s, g_e = _trim_clause(text, g_start, g_end)
-        g_e = _cut_connector(text, g_s, g_e)
-        for a in group:
-            a.start, a.end = g_s, max(g_e, a.end)
-    # a group with no subject (second bound of a range) joins the previous one
-    merged: list[list[Atom]] = []
-    for group in groups:
-        if group[0].subject is None and merged and merged[-1][0].subject is not None:
+    # a constraint with no subject before it may take the next free one ("≥ 18 years of age")
+    for gi, (chosen, con) in enumerate(groups):
+        if chosen:
             continue
-        merged.append(group)
-    for gi in range(1, len(merged)):
-        between = text[merged[gi - 1][0].end: merged[gi][0].start]
-        if _OR.search(between):
-            for a in merged[gi - 1] + merged[gi]:
-                a.op = LogicOp.OR
-    for g in merged:
-        atoms.extend(g)
+        nxt = groups[gi + 1][1].start if gi + 1 < len(groups) else ce
+        after = [i for i, s in enumerate(subjects) if i not in used and con.end <= s.start < nxt]
+        if after and subjects[after[0]].start - con.end <= 40:
+            chosen.append(after[0])
+            used.add(after[0])
+    with_subject = [g for g in groups if g[0]]
+    if len(with_subject) <= 1:
+        # one statement: the subject-bearing constraint (or the first), distributed over its subjects
+        chosen, con = with_subject[0] if with_subject else groups[0]
+        return [Atom(cs, ce, subjects[i], con) for i in chosen] or [Atom(cs, ce, None, con)]
+    # several subject-bearing constraints: one statement each; subjectless constraints stay inside
+    starts = []
+    for chosen, con in with_subject:
+        first = subjects[chosen[0]].start
+        starts.append(min(first, con.start))
+    atoms: list[Atom] = []
+    for gi, (chosen, con) in enumerate(with_subject):
+        g_start = cs if gi == 0 else starts[gi]
+        g_end = starts[gi + 1] if gi + 1 < len(with_subject) else ce
+        g_s, g_e = _trim_clause(text, g_start, g_end)
+        g_e = max(_cut_connector(text, g_s, g_e), con.end)
+        op = LogicOp.AND
+        between_prev = text[_prev_end(with_subject, gi, subjects): starts[gi]] if gi > 0 else ""
+        between_next = text[con.end: starts[gi + 1]] if gi + 1 < len(with_subject) else ""
+        if _OR.search(between_prev) or _OR.search(between_next):
+            op = LogicOp.OR
+        for i in chosen:
+            atoms.append(Atom(g_s, g_e, subjects[i], con, op))
     return atoms
+
+
+def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
+    """Drop subjects inside a constraint ("ULN"); trim one that starts inside a constraint's unit
+    ("≥ 18 [years of age]" -> "age") so that it follows the constraint."""
+    out = []
+    for s in subjects:
+        inside = next((c for c in constraints if c.start <= s.start < c.end), None)
+        if inside is None:
+            out.append(s)
+            continue
+        if s.end <= inside.end:
+            continue
+        m = _SUBJECT_TAIL.match(text, inside.end, s.end)
+        start = m.end() if m else inside.end
+        if start < s.end:
+            out.append(FoundSubject(start, s.end, s.name, s.category, s.code))
+    return out
+
+
+_SUBJECT_TAIL = re.compile(r"\s*(?:of\s+)?", re.I)
+
+
+def _prev_end(groups, gi: int, subjects) -> int:
+    chosen, con = groups[gi - 1]
+    return max(con.end, max(subjects[i].end for i in chosen))
 
 
 def _cut_connector(text: str, s: int, e: int) -> int:
@@ -177,8 +207,16 @@ def _cut_connector(text: str, s: int, e: int) -> int:
     return s + m.start() if m and m.start() > 0 else e
 
 
-def _heuristic_subject(text: str, s: int, e: int) -> Optional[tuple[int, int]]:
-    """The head phrase of a condition/therapy statement: after lead words, up to a stop word."""
+def _heuristic_subject(text: str, s: int, e: int, skip: Optional[tuple[int, int]] = None) -> Optional[tuple[int, int]]:
+    """The head phrase of a condition/therapy statement: after lead words, up to a stop word.
+    `skip` is a leading phrase to pass over (a temporal window that opens the statement)."""
+    if skip is not None and skip[0] - s <= 1:
+        s = skip[1]
+        while s < e and text[s] in " ,:":
+            s += 1
+        m0 = _THERE_IS.match(text, s, e)
+        if m0:
+            s = m0.end()
     m = _SUBJECT_LEAD.match(text, s, e)
     a = m.end() if m else s
     stop = _SUBJECT_STOP.search(text, a, e)
@@ -241,7 +279,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             constraints = find_constraints(text, cs, ce, claimed)
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
-            subjects = [s for s in subjects if not any(c.start <= s.start and s.end <= c.end for c in constraints)]
+            subjects = _outside(text, subjects, constraints)
             if not constraints and any(s.category in MEASURABLE for s in subjects):
                 constraints = bare_values(text, cs, ce, claimed)
                 constraints = [c for c in constraints if c.unit_normalized and not any(
@@ -271,10 +309,10 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end,
                           subj_found.name, subj_found.code, subj_found.category)
     else:
-        hs = _heuristic_subject(text, s, e)
+        hs = _heuristic_subject(text, s, e, (temp.start, temp.end) if temp else None)
         if hs and not (con and hs[0] >= con.start and hs[1] <= con.end):
             subject = Subject(text[hs[0]:hs[1]], hs[0], hs[1])
-    category = categorize(stext, subj_found)
+    category = categorize(stext, subj_found, subject.text if subject is not None and subj_found is None else None)
     if subject is not None and subject.kind is None:
         subject.kind = category.value
     constraint = _constraint(text, con) if con else None

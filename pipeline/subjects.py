@@ -121,10 +121,16 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     entries, syn, abbr = lexicon()
     syn_rx, abbr_rx = _regexes()
     cands = []
-    for m in syn_rx.finditer(text, start, end):
-        name = syn.get(_norm(m.group(0)))
-        if name:
-            cands.append((m.start(), m.end(), name))
+    views = [text]
+    if "(" in text[start:end]:
+        # "hepatitis C virus (HCV) antibody": also match with short parentheticals blanked out
+        # (same length, so offsets hold)
+        views.append(text[:start] + _PAREN.sub(lambda m: " " * len(m.group(0)), text[start:end]) + text[end:])
+    for view in views:
+        for m in syn_rx.finditer(view, start, end):
+            name = syn.get(_norm(m.group(0)))
+            if name:
+                cands.append((m.start(), m.end(), name))
     for m in abbr_rx.finditer(text, start, end):
         name = abbr.get(m.group(0))
         if name:
@@ -144,4 +150,5 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     return out
 
 
+_PAREN = re.compile(r"\s\([^()]{1,12}\)(?=\s)")
 _ABBR_GAP = re.compile(r"\s*[(\[,]?\s*")

@@ -66,19 +66,19 @@ def comparator_table() -> tuple[tuple[str, str, str], ...]:
 
 @lru_cache(maxsize=None)
 def _comparator_regex() -> tuple[re.Pattern, dict[str, str]]:
-    table = sorted(comparator_table(), key=lambda r: -len(r[0]))
-    parts = []
+    """Word comparators as one trie-shaped alternation (fast), symbols as a short alternation."""
+    from .subjects import _trie_regex
+
     lookup = {}
-    for literal, op, kind in table:
+    words = []
+    symbols = []
+    for literal, op, kind in comparator_table():
         lookup[_fold(literal)] = op
-        if kind == "word":
-            body = r"\s+".join(re.escape(w) for w in literal.split())
-            parts.append(r"\b" + body + r"\b")
-        else:
-            # markdown escapes: "\>=" and "\>\=" as well as the plain symbol
-            body = "".join(r"\\?" + re.escape(ch) for ch in literal)
-            parts.append(body)
-    return re.compile("(?:" + "|".join(parts) + ")", re.I), lookup
+        (words if kind == "word" else symbols).append(literal)
+    word_rx = r"\b(?:" + _trie_regex(sorted({_fold(w) for w in words})) + r")\b"
+    # markdown escapes: "\>=" and "\>\=" as well as the plain symbol
+    sym_rx = "|".join("".join(r"\\?" + re.escape(ch) for ch in lit) for lit in sorted(symbols, key=len, reverse=True))
+    return re.compile(f"(?:{word_rx}|{sym_rx})", re.I), lookup
 
 
 def _fold(s: str) -> str:
@@ -128,10 +128,16 @@ _UNIT_STOP = re.compile(r"[;,()\[\]]|\s(?:and|or|if|in|for|with|of|on|at|by|with
 _UNIT_TOKEN = re.compile(r"\S+")
 
 
-def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]]:
-    """The longest unit written at `pos`: (start, end, as_written, normalized) or None."""
+@lru_cache(maxsize=65536)
+def _normalize(written: str) -> Optional[str]:
     from .units import normalize_unit
 
+    return normalize_unit(written)
+
+
+def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]]:
+    """The longest unit written at `pos`: (start, end, as_written, normalized) or None."""
+    normalize_unit = _normalize
     s = pos
     while s < end and text[s] in " \t":
         s += 1
