@@ -183,8 +183,6 @@ def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
 def _match_header(text: str, s: int, e: int):
     """Return (section, rest_start) when the line s..e is a section header, else None."""
     line = text[s:e]
-    if len(line) > 160:
-        return None
     for rule in header_rules():
         m = rule.regex.match(line)
         if not m:
@@ -196,7 +194,17 @@ def _match_header(text: str, s: int, e: int):
         if rest_s < rest_e and m.group("colon") not in (":", "-", "–"):
             continue
         return rule.section, rest_s
+    # a lead sentence that announces a list: "Subjects are not eligible if any of the following apply:"
+    if len(line) <= 160 and line.rstrip().endswith(":") and _FOLLOWING.search(line):
+        section = "exclusion" if _EXCLUDING.search(line) else "inclusion" if _INCLUDING.search(line) else None
+        if section:
+            return section, e
     return None
+
+
+_FOLLOWING = re.compile(r"\b(?:following|below|these)\b", re.I)
+_EXCLUDING = re.compile(r"\b(?:not\s+(?:be\s+)?eligible|ineligible|excluded|exclusion|must\s+not|will\s+not\s+be\s+(?:included|enrolled)|cannot\s+(?:be\s+)?(?:included|enrolled|participate))\b", re.I)
+_INCLUDING = re.compile(r"\b(?:eligible|included|inclusion|enrolled|must\s+(?:have|meet|be|fulfil+))\b", re.I)
 
 
 def _split_clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -323,6 +331,19 @@ def segment(text: str) -> Segmentation:
         if m and m.end() >= ce:
             m = None  # a lone marker is not an item
         if m:
+            hdr = _match_header(text, m.end(), ce)  # "▪ Inclusion Criteria:" inside a bullet
+            if hdr is not None:
+                section, rest = hdr
+                saw_header = True
+                scope = None
+                stack.clear()
+                current = None
+                headers.append(Segment(m.end(), rest if rest < ce else ce, section))
+                if rest < ce:
+                    open_item(rest, ce, indent + 1, "none")
+                prev_open = False
+                prev_blank = False
+                continue
             kind = _marker_kind(m.group("marker"))
             open_item(m.end(), ce, indent, kind)
             prev_open = _ends_open(text, m.end(), ce)
