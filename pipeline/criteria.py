@@ -45,6 +45,7 @@ _SUBJECT_LEAD = re.compile(
     r"use\s+of|treatment\s+with|treated\s+with)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
     re.I,
 )
+_AGREE = re.compile(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
 _SUBJECT_STOP = re.compile(
     r"\s*(?:,|;|:|\(|\bthat\b|\bwhich\b|\bwho\b|\bwhose\b|\brequiring\b|\bdefined\s+as\b|\bas\s+(?:defined|evidenced|determined|assessed)\b|"
@@ -81,25 +82,34 @@ def category_rules() -> tuple[CategoryRule, ...]:
     return tuple(sorted(out, key=lambda r: r.priority))
 
 
-_STATEMENT_LEVEL = {"judgment", "consent", "pregnancy"}
-
-
-def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None) -> Category:
-    """Judgment, consent and pregnancy are decided on the whole statement; then a measurable
-    lexicon subject decides; then the rules by priority on the subject phrase, then the statement."""
+def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None,
+               has_constraint: bool = False) -> Category:
+    """Judgment and pregnancy are decided on the whole statement, then a measurable lexicon subject
+    with a constraint, then consent; otherwise the rule that matches earliest in the subject phrase
+    (its head), then in the statement."""
     rules = category_rules()
-    for rule in rules:
-        if rule.category in _STATEMENT_LEVEL and rule.regex.search(text):
-            if subject is None or rule.category != "pregnancy" or subject.category != "lab":
-                return Category(rule.category)
+    by_cat = {r.category: r for r in rules}
+    for cat in ("judgment", "pregnancy"):
+        if by_cat[cat].regex.search(text):
+            return Category(cat)
+    if subject is not None and has_constraint:
+        return Category(subject.category)
+    if by_cat["consent"].regex.search(text):
+        return Category.CONSENT
     if subject is not None:
         return Category(subject.category)
     for target in (subject_text, text):
         if not target:
             continue
+        best = None
         for rule in rules:
-            if rule.category not in _STATEMENT_LEVEL and rule.regex.search(target):
-                return Category(rule.category)
+            if rule.category in ("judgment", "pregnancy", "consent"):
+                continue
+            m = rule.regex.search(target)
+            if m and (best is None or m.start() < best[0]):
+                best = (m.start(), rule.category)
+        if best:
+            return Category(best[1])
     return Category.OTHER
 
 
@@ -154,7 +164,8 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
     if len(with_subject) <= 1:
         # one statement: the subject-bearing constraint (or the first), distributed over its subjects
         chosen, con = with_subject[0] if with_subject else groups[0]
-        return [Atom(cs, ce, subjects[i], con) for i in chosen] or [Atom(cs, ce, None, con)]
+        op = _coord_op(text, subjects, chosen)
+        return [Atom(cs, ce, subjects[i], con, op) for i in chosen] or [Atom(cs, ce, None, con)]
     # several subject-bearing constraints: one statement each; subjectless constraints stay inside
     starts = []
     for chosen, con in with_subject:
@@ -171,9 +182,20 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         between_next = text[con.end: starts[gi + 1]] if gi + 1 < len(with_subject) else ""
         if _OR.search(between_prev) or _OR.search(between_next):
             op = LogicOp.OR
+        if len(chosen) > 1 and op == LogicOp.AND:
+            op = _coord_op(text, subjects, chosen)
         for i in chosen:
             atoms.append(Atom(g_s, g_e, subjects[i], con, op))
     return atoms
+
+
+def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> LogicOp:
+    """"ALT or AST > 2.5 × ULN": coordinated subjects joined by "or" are alternatives."""
+    if len(chosen) > 1:
+        gap = text[subjects[chosen[0]].end: subjects[chosen[-1]].start]
+        if re.search(r"\bor\b", _PAREN.sub("", gap), re.I) and not re.search(r"\band\b", gap, re.I):
+            return LogicOp.OR
+    return LogicOp.AND
 
 
 def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
@@ -246,8 +268,8 @@ def _computable(cat: Category, subj, con, temporal, text: str) -> tuple[bool, Op
         if con.unit and not con.unit_normalized:
             return False, Reason.UNSUPPORTED_UNIT
         return True, None
-    if con is not None and subj is None and cat not in (Category.PREGNANCY,):
-        return False, Reason.NO_SUBJECT
+    if cat == Category.PREGNANCY and _AGREE.search(text):
+        return False, Reason.ADMINISTRATIVE
     if re.search(r"\b(?:clinically\s+(?:significant|relevant)|severe|serious|significant|adequate|uncontrolled|unstable|"
                  r"appropriate|suitable|poor|good|other|otherwise)\b", text, re.I):
         return False, Reason.SUBJECTIVE
@@ -312,17 +334,21 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         hs = _heuristic_subject(text, s, e, (temp.start, temp.end) if temp else None)
         if hs and not (con and hs[0] >= con.start and hs[1] <= con.end):
             subject = Subject(text[hs[0]:hs[1]], hs[0], hs[1])
-    category = categorize(stext, subj_found, subject.text if subject is not None and subj_found is None else None)
+    category = categorize(stext, subj_found, subject.text if subject is not None and subj_found is None else None,
+                          con is not None)
     if subject is not None and subject.kind is None:
         subject.kind = category.value
     constraint = _constraint(text, con) if con else None
-    if constraint is not None and subj_found is not None and subj_found.category == "age" and not constraint.unit:
-        constraint.unit_normalized = "a"
+    if constraint is not None and subj_found is not None:
+        if subj_found.category == "age" and not constraint.unit:
+            constraint.unit_normalized = "a"
+        elif subj_found.category == "score" and constraint.unit_normalized == "%":
+            constraint.unit = constraint.unit_normalized = None  # "Karnofsky ≥ 60%": a score, not a percentage
     temporal = None
     if temp is not None:
         temporal = Temporal(temp.relation, text[temp.start:temp.end], temp.start, temp.end, temp.amount,
                             temp.upper, temp.unit, temp.anchor)
-    cue = negation.find_cue(text, s, e, subject.start if subject else None,
+    cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,
                             [(c.start, c.end) for c in ([con] if con else [])])
     negated = cue is not None
     exceptions = []

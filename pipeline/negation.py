@@ -63,6 +63,11 @@ def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = Non
         return all(b <= s or a >= e for s, e in blocked)
 
     target = subject_start if subject_start is not None else end
+    if subject_start is None:
+        # no known subject: the scope is the statement up to its first termination term
+        t = term.search(text, start, end)
+        if t is not None:
+            target = t.start()
     for m in pre.finditer(text, start, end):
         if not free(m.start(), m.end()):
             continue

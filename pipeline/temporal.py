@@ -32,19 +32,32 @@ _ANCHOR = (
     r"prior\s+(?:therapy|treatment)|(?:chemo|radio|immuno)therapy|radiation)"
     r"(?:\s+of\s+(?:study\s+)?(?:drug|treatment|therapy|medication|the\s+study\s+(?:drug|treatment)|IMP))?)"
 )
+_AT = (
+    r"(?P<anchor>(?:the\s+)?(?:time\s+of\s+(?:the\s+)?)?(?:(?:first|initial|last|final)\s+)?"
+    r"(?:screening|baseline|enrol+ment|registration|randomi[sz]ation|inclusion|study\s+entry|entry|consent|"
+    r"signing\s+(?:of\s+)?(?:the\s+)?(?:informed\s+)?consent|informed\s+consent|admission|diagnosis|surgery|"
+    r"(?:first\s+)?(?:dose|dosing|vaccination|infusion)|day\s*1|visit\s*1|"
+    r"(?:the\s+)?(?:screening|baseline|randomi[sz]ation|enrol+ment)\s+visit)(?:\s+visit)?)"
+)
 _RELATIONS = [
-    # (relation, regex) — order matters: the first match at a position wins
+    # (relation, regex); overlapping candidates: the earliest, then the longest, wins
     ("more_than", r"\b(?:at\s+least|more\s+than|greater\s+than|over|a\s+minimum\s+of|minimum\s+of|≥|>=|>)\s*" + _AMOUNT
-     + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between))"),
-    ("more_than", r"\b" + _AMOUNT + r"\s+(?:or\s+more\s+)?(?:before|prior\s+to|preceding)\b"),
+     + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between|and\s+no\s+more))"),
+    ("more_than", r"\b" + _AMOUNT + r"\s+or\s+more\s+(?:before|prior\s+to|preceding)\b"),
+    ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|≥|>=|>)\s*" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior)\s+" + _AMOUNT_OPT),
     ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
-    ("within", r"\b(?:less\s+than|<|≤|<=)\s*" + _AMOUNT + r"\s+(?:since|before|prior\s+to|ago|from)"),
+    ("within", r"\b(?:in|during)\s+the\s+" + _AMOUNT + r"(?=\s+(?:before|prior\s+to|preceding))"),
+    ("within", r"\b(?:no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|<|≤|<=)\s*"
+     + _AMOUNT + r"(?=\s+(?:since|before|prior\s+to|ago|from|preceding))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+ago\b"),
+    ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     ("within", r"\b(?:up\s+to\s+)?" + _AMOUNT + r"\s+(?:after|following|post)\b"),
     ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of)\s+(?:the\s+)?(?:study|trial|treatment(?:\s+period)?|study\s+period|participation)\b"),
+    ("during", r"\b(?:at|on\s+the\s+day\s+of|on\s+the\s+date\s+of|on\s+day\s+of)\s+" + _AT),
+    ("during", r"\b(?:currently|current)\b(?=\s)"),
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
@@ -98,6 +111,8 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
         if True:
             gd = m.groupdict()
             amount = parse_number(gd["amount"]) if gd.get("amount") else None
+            if amount is None and gd.get("unit") and not gd["unit"].lower().endswith("s"):
+                amount = 1.0  # "in the last year", "within the past month"
             upper = parse_number(gd["upper"]) if gd.get("upper") else None
             unit = next((k for k in _UNITS if gd.get(k)), None)
             anchor = gd.get("anchor")

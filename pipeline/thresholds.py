@@ -186,7 +186,7 @@ _QUALITATIVE = re.compile(
     re.I,
 )
 _NORMAL = re.compile(
-    r"\b(?:(?:is|are|be|being|remain|remains)\s+)?(?P<neg>not\s+)?(?:within|in)\s+(?:the\s+)?(?:institutional\s+|normal\s+)?"
+    r"\b(?:(?:is|are|be|being|remain|remains)\s+)?(?:(?P<neg>not\s+|outside\s+(?:of\s+)?)(?:within\s+|in\s+)?|within\s+|in\s+)(?:the\s+)?(?:institutional\s+|normal\s+)?"
     r"(?:normal|reference|laboratory)\s+(?:limits?|ranges?|reference\s+ranges?|values?)"
     r"(?:\s+(?:of|for)\s+(?:the\s+)?(?:institution|site|laboratory|local\s+laboratory|age))?"
     r"|\bwithin\s+(?:institutional\s+)?(?:normal\s+)?limits\b|\bWNL\b|\bnormal\s+(?:range|limits?)\b",
@@ -342,6 +342,30 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             out.append(Found("=", m.start(), m.end(), qualitative=q, op_spans=[]))
             taken.append((m.start(), m.end()))
     out.sort(key=lambda f: f.start)
+    return _merge_bounds(text, out)
+
+
+_BOUND_GAP = re.compile(r"\s*(?:,\s*)?(?:and|but|&|to)?\s*", re.I)
+
+
+def _merge_bounds(text: str, found: list[Found]) -> list[Found]:
+    """"≥ 25 and < 75 mL/min", "at least 1 but no more than 3" -> one `between` constraint."""
+    out: list[Found] = []
+    for f in found:
+        prev = out[-1] if out else None
+        if (prev is not None and prev.operator in (">", ">=") and f.operator in ("<", "<=")
+                and prev.value is not None and f.value is not None and prev.value < f.value
+                and _BOUND_GAP.fullmatch(text, prev.end, f.start)):
+            merged = Found("between", prev.start, f.end, prev.value, f.value,
+                           lower_inclusive=prev.operator == ">=", upper_inclusive=f.operator == "<=",
+                           op_spans=prev.op_spans + f.op_spans, value_spans=prev.value_spans + f.value_spans)
+            if f.unit_span or prev.unit_span:
+                merged.unit_span = f.unit_span or prev.unit_span
+                merged.unit = f.unit or prev.unit
+                merged.unit_normalized = f.unit_normalized or prev.unit_normalized
+            out[-1] = merged
+            continue
+        out.append(f)
     return out
 
 

@@ -14,7 +14,10 @@ from pipeline.temporal import find_temporal
         ("use of contraception during the study", "during", None, None, None),
         ("myocardial infarction within 3 months prior to enrollment", "within", 3, "month", "enrollment"),
         ("radiotherapy within 14 days of randomisation", "within", 14, "day", "randomization"),
-        ("stroke in the last year", "within", None, "year", None),
+        ("stroke in the last year", "within", 1, "year", None),
+        ("a negative pregnancy test no more than 72 hours before the first dose", "within", 72, "hour", "first dose"),
+        ("contraception for 12 months after the last dose", "after", 12, "month", "last dose"),
+        ("QTcF > 470 ms at screening", "during", None, None, "screening"),
     ],
 )
 def test_temporal_windows(text, relation, amount, unit, anchor):
