@@ -1,0 +1,55 @@
+"""Accuracy floors on the gold TEST split (annotations/split.json). A floor never goes down
+without a written reason in the README; raise them as the pipeline improves."""
+import pytest
+
+from pipeline.evaluate import evaluate, load_gold
+
+# measured on the test split minus a small margin (see README "Measured accuracy")
+FLOORS_PRF = {
+    "statement.span.overlap": 0.95,
+    "statement.span.exact": 0.78,
+    "constraint.presence": 0.85,
+    "subject.span.overlap": 0.78,
+    "temporal": 0.55,
+}
+FLOORS_ACC = {
+    "section": 0.95,
+    "constraint.operator": 0.93,
+    "constraint.value": 0.93,
+    "constraint.unit": 0.90,
+    "negated": 0.94,
+    "polarity": 0.92,
+    "category": 0.82,
+    "computable": 0.85,
+    "logic.op": 0.90,
+}
+
+
+@pytest.fixture(scope="module")
+def test_report():
+    gold = load_gold(split="test")
+    if not gold:
+        pytest.skip("no gold test trials")
+    return evaluate(gold)
+
+
+@pytest.mark.parametrize("key,floor", sorted(FLOORS_PRF.items()))
+def test_accuracy_floors_prf(test_report, key, floor):
+    assert test_report.prf[key].f1 >= floor, test_report.table()
+
+
+@pytest.mark.parametrize("key,floor", sorted(FLOORS_ACC.items()))
+def test_accuracy_floors_fields(test_report, key, floor):
+    assert test_report.acc[key].value >= floor, test_report.table()
+
+
+def test_accuracy_gold_spans_are_exact():
+    """Every gold span is a faithful slice of its trial text (guards the gold itself)."""
+    for trial in load_gold():
+        text = trial["criteria"]
+        for st in trial["statements"]:
+            assert text[st["start"]:st["end"]] == st["text"], (trial["trial_id"], st["text"])
+            for key in ("subject", "constraint", "temporal", "negation_cue", "condition"):
+                part = st.get(key)
+                if part:
+                    assert text[part["start"]:part["end"]] == part["text"], (trial["trial_id"], key)
