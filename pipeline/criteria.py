@@ -198,6 +198,82 @@ def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> Log
     return LogicOp.AND
 
 
+_LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?)\s*:\s+(?=\S)")
+_DEFINED = re.compile(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
+_VERB_CONJ = re.compile(
+    r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required)\b)",
+    re.I,
+)
+_COMMA_CONJ = re.compile(r"\s*,\s*(?P<op>or|and)\s+", re.I)
+_BARE_OR = re.compile(r"\s+(?P<op>or)\s+", re.I)
+
+
+def _words(text: str, s: int, e: int) -> int:
+    return len(re.findall(r"[A-Za-z]{2,}", text[s:e]))
+
+
+def _depth_zero(text: str, s: int, pos: int) -> bool:
+    return text.count("(", s, pos) <= text.count(")", s, pos)
+
+
+def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Optional[str]]]:
+    """Refine a clause: drop a "Label:" prefix, keep the definition of "X, defined as Y" when it is
+    measurable, and split conjoined requirements ("... and must ...", "A, or B")."""
+    label = None
+    m = _LABEL.match(text, s, e)
+    if m and not re.search(r"\b(?:e\.g|i\.e|including|such as|except)\b", m.group("label"), re.I):
+        label = m.group("label").strip()
+        s = m.end()
+    m = _DEFINED.search(text, s, e)
+    if m and _depth_zero(text, s, m.start()) and find_constraints(text, m.end(), e):
+        s = m.end()
+    pieces: list[tuple[int, int, LogicOp]] = []
+    cuts: list[tuple[int, int, LogicOp]] = []
+    for rx in (_VERB_CONJ, _COMMA_CONJ):
+        for mm in rx.finditer(text, s, e):
+            if not _depth_zero(text, s, mm.start()):
+                continue
+            left_words = _words(text, s, mm.start())
+            right_words = _words(text, mm.end(), e)
+            if rx is _VERB_CONJ and left_words < 3:
+                continue
+            if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
+                                      or not _ANY_DIGIT.search(text, s, e)):
+                continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
+            op = LogicOp.OR if mm.groupdict().get("op", "").lower() == "or" else LogicOp.AND
+            cuts.append((mm.start(), mm.end(), op))
+    for mm in _BARE_OR.finditer(text, s, e):
+        if not _depth_zero(text, s, mm.start()) or any(a <= mm.start() < b for a, b, _ in cuts):
+            continue
+        if (_words(text, s, mm.start()) >= 2 and _words(text, mm.end(), e) >= 4
+                and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
+                and find_constraints(text, s, mm.start()) and not find_constraints(text, mm.end(), e)):
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))  # "Heart rate < 50 bpm or AV block ..."
+    cuts.sort()
+    prev = s
+    ops = []
+    for a, b, op in cuts:
+        if a <= prev:
+            continue
+        pieces.append((prev, a))
+        ops.append(op)
+        prev = b
+    pieces.append((prev, e))
+    out = []
+    for i, (a, b) in enumerate(pieces):
+        a, b = _trim_clause(text, a, b)
+        if b <= a:
+            continue
+        op = LogicOp.OR if (i > 0 and ops[i - 1] == LogicOp.OR) or (i < len(ops) and ops[i] == LogicOp.OR) else LogicOp.AND
+        out.append((a, b, op, label))
+    return out or [(s, e, LogicOp.AND, label)]
+
+
+_ANY_DIGIT = re.compile(r"\d")
+_OR_CONTINUES = re.compile(
+    r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
+
+
 def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
     """Drop subjects inside a constraint ("ULN"); trim one that starts inside a constraint's unit
     ("≥ 18 [years of age]" -> "age") so that it follows the constraint."""
@@ -295,7 +371,11 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         lead = item_text(seg, item.parent) if item.parent is not None else None
         sec = Section(item.section)
         counter = 0
-        for cs, ce in item.clauses:
+        clauses = [sub for cs0, ce0 in item.clauses for sub in _subclauses(text, cs0, ce0)]
+        or_clauses = any(op == LogicOp.OR for _, _, op, _ in clauses)
+        for cs, ce, clause_op, label in clauses:
+            if label and lead is None:
+                lead = label
             temporals = find_temporal(text, cs, ce)
             claimed = [(t.start, t.end) for t in temporals]
             constraints = find_constraints(text, cs, ce, claimed)
@@ -308,9 +388,11 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                     s.start <= c.start < s.end for s in subjects)]
             measurable = [s for s in subjects if s.category in MEASURABLE]
             atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
-            group = f"{sec.value}-{item.path}" + (f"-{counter}" if len(item.clauses) > 1 else "")
+            group = f"{sec.value}-{item.path}"
             for atom in atoms:
                 counter += 1
+                if or_clauses and clause_op == LogicOp.OR:
+                    atom.op = LogicOp.OR
                 out.append(_criterion(trial, seg, item, itext, lead, sec, atom, temporals, group, counter, cs, ce))
     return out
 
