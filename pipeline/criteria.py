@@ -227,8 +227,35 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
     m = _DEFINED.search(text, s, e)
     if m and _depth_zero(text, s, m.start()) and find_constraints(text, m.end(), e):
         s = m.end()
+    # "Uncontrolled hypertension (systolic BP > 150 mmHg or diastolic > 95 mmHg)": the parenthesis defines
+    m = _PAREN_DEF.fullmatch(text, s, e)
+    if m and not find_constraints(text, s, m.start("body")) and find_constraints(text, m.start("body"), m.end("body")):
+        label = label or text[s:m.start("body") - 1].strip()
+        s, e = m.start("body"), m.end("body")
     pieces: list[tuple[int, int, LogicOp]] = []
     cuts: list[tuple[int, int, LogicOp]] = []
+    # "Male or female patients aged 18 ...": the sex words are a statement of their own
+    m = _SEX_LEAD.match(text, s, e)
+    if m:
+        cuts.append((m.end("sex"), m.end(), LogicOp.AND))
+    m = _SEX_TAIL.search(text, s, e)
+    if m and m.start() > s:
+        cuts.append((m.start(), m.start("sex"), LogicOp.AND))
+    # "Adults aged ≥ 18 years with confirmed X" / "HIV-1 infected adults aged 18 years or above"
+    for con in find_constraints(text, s, e):
+        if con.unit_normalized in ("a", "mo") or re.search(r"\bage", text[max(s, con.start - 12):con.start], re.I):
+            w = _WITH.match(text, con.end, e)
+            if w and _words(text, w.end(), e) >= 2:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
+            a = _AGED_BEFORE.search(text, s, con.start)
+            if a and a.start() > s:
+                before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
+                if len(re.findall(r"[A-Za-z]{2,}", before)) >= 1:
+                    cuts.append((a.start("aged"), a.start("aged"), LogicOp.AND))
+    # "including a myocardial infarction in the 6 months before ...": an example with its own window
+    for inc in _INCLUDING.finditer(text, s, e):
+        if _depth_zero(text, s, inc.start()) and (find_temporal(text, inc.end(), e) or find_constraints(text, inc.end(), e)):
+            cuts.append((inc.start(), inc.end(), LogicOp.AND))
     for rx in (_VERB_CONJ, _COMMA_CONJ):
         for mm in rx.finditer(text, s, e):
             if not _depth_zero(text, s, mm.start()):
@@ -272,6 +299,18 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
 _ANY_DIGIT = re.compile(r"\d")
 _OR_CONTINUES = re.compile(
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
+_SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
+_PEOPLE = r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|infants?)"
+_SEX_LEAD = re.compile(
+    r"(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
+    r"(?=(?:aged?\b|\\?[<>≥≤]|\d|between\b|from\b|at\s+least\b|older\b|over\b|under\b|who\s+are\s+\d))",
+    re.I,
+)
+_SEX_TAIL = re.compile(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
+_WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
+_AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
+_INCLUDING = re.compile(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
+_PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
 def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
