@@ -26,6 +26,7 @@ from .thresholds import Found, bare_values, find_constraints
 
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
 _PAREN = re.compile(r"\([^()]{0,40}\)")
+_CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)
 _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
 _EXCEPT = re.compile(
@@ -169,8 +170,16 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
     # several subject-bearing constraints: one statement each; subjectless constraints stay inside
     starts = []
     for chosen, con in with_subject:
-        first = subjects[chosen[0]].start
-        starts.append(min(first, con.start))
+        first = min(subjects[chosen[0]].start, con.start)
+        if not _depth_zero(text, cs, first):
+            # "hepatitis B (HBV DNA ≥ 1000) or hepatitis C (HCV RNA positive)": start at "hepatitis C"
+            opening = text.rfind("(", cs, first)
+            conn = None
+            for conn in _CONNECTOR.finditer(text, cs, opening):
+                pass
+            if conn is not None and (not starts or conn.end() > starts[-1]):
+                first = conn.end()
+        starts.append(first)
     atoms: list[Atom] = []
     for gi, (chosen, con) in enumerate(with_subject):
         g_start = cs if gi == 0 else starts[gi]
@@ -221,7 +230,8 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
     measurable, and split conjoined requirements ("... and must ...", "A, or B")."""
     label = None
     m = _LABEL.match(text, s, e)
-    if m and not re.search(r"\b(?:e\.g|i\.e|including|such as|except)\b", m.group("label"), re.I):
+    if m and not re.search(r"\b(?:e\.g|i\.e|including|such as|except)\b", m.group("label"), re.I) \
+            and not _POPULATION.match(m.group("label")):
         label = m.group("label").strip()
         s = m.end()
     m = _DEFINED.search(text, s, e)
@@ -274,7 +284,8 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
             continue
         if (_words(text, s, mm.start()) >= 2 and _words(text, mm.end(), e) >= 4
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
-                and find_constraints(text, s, mm.start()) and not find_constraints(text, mm.end(), e)):
+                and any(f.value is not None for f in find_constraints(text, s, mm.start()))
+                and not find_constraints(text, mm.end(), e)):
             cuts.append((mm.start(), mm.end(), LogicOp.OR))  # "Heart rate < 50 bpm or AV block ..."
     cuts.sort()
     prev = s
@@ -299,6 +310,9 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
 _ANY_DIGIT = re.compile(r"\d")
 _OR_CONTINUES = re.compile(
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
+_POPULATION = re.compile(
+    r"(?:(?:for\s+)?(?:women|females?|female\s+(?:participants|subjects|patients)|males?|men|male\s+(?:participants|subjects|patients)"
+    r"|participants|patients|subjects)\b)", re.I)
 _SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
 _PEOPLE = r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|infants?)"
 _SEX_LEAD = re.compile(
