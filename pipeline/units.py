@@ -4,7 +4,7 @@ Pure functions over three data files in `models/` (see `models/SOURCES.md`):
 
 * `units/unit_aliases.jsonl`: one record per line, `literal` + `category`:
   - `code`: a normalized code of GUIDELINES.md section 6 (the literal is the code itself) and the
-    `pint` expression it means, e.g. `{"literal": "10*9/L", "category": "code", "pint": "gigacell / liter"}`;
+    `pint` expression it means, e.g. `10*9/L` -> `gigacell / liter`;
   - `alias`: a written form and the `code` it normalizes to, e.g. `"x 10^9/L"` -> `10*9/L`;
   - `multiplier`: a leading "x", "×", "times" that is dropped ("x ULN" -> "ULN");
   - `filler`: a word dropped on a second attempt ("x institutional ULN" -> "ULN").
@@ -14,23 +14,25 @@ Pure functions over three data files in `models/` (see `models/SOURCES.md`):
 
 Normalization (`normalize_unit`) never consults pint: the written text is folded by
 `fold_unit_text` (Unicode superscripts and micro signs, NFKC, a leading multiplier, "per" -> "/",
-spaces, powers of ten "10^9" / "10E9" / "109" (lost superscript) -> "10*9", carets) and looked up in
-the alias table, case-sensitively first and then case-insensitively. Literals in the table are folded
-by the same function, so the table lists each distinct spelling once.
+spaces, powers of ten "10^9" / "10E9" / "109" (lost superscript) -> "10*9", carets) and looked up
+in the alias table, case-sensitively first and then case-insensitively. Literals in the table are
+folded by the same function, so the table lists each distinct spelling once.
 
 Nothing heavy happens at import: the alias table, the analyte table and the pint registry are
 built on first use and cached per process (`functools.lru_cache`), so this module pickles and forks.
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping, Optional
+from typing import TYPE_CHECKING
 
 from .errors import RuleFileError, UnitError
 from .paths import model_file
@@ -46,8 +48,10 @@ TIME_UNITS = ("minute", "hour", "day", "week", "month", "year")
 
 ALIAS_CATEGORIES = ("code", "alias", "multiplier", "filler")
 _ALIAS_KEYS = {
-    "code": ({"literal", "category", "pint", "label"},
-             {"time_unit", "case_sensitive", "requires_analyte", "note"}),
+    "code": (
+        {"literal", "category", "pint", "label"},
+        {"time_unit", "case_sensitive", "requires_analyte", "written", "note"},
+    ),
     "alias": ({"literal", "category", "code"}, {"case_sensitive", "note"}),
     "multiplier": ({"literal", "category"}, {"note"}),
     "filler": ({"literal", "category"}, {"note"}),
@@ -68,8 +72,9 @@ class UnitCode:
     code: str
     pint: str
     label: str
-    time_unit: Optional[str] = None  # minute ... year for codes usable in temporal windows
+    time_unit: str | None = None  # minute ... year for codes usable in temporal windows
     requires_analyte: bool = False  # converting to another code needs an analyte rule (mmol/mol)
+    written: bool = True  # False: a code only, never read from text (UCUM "a" for years)
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,8 @@ class LinearRule:
 class Analyte:
     name: str
     source: str
-    molar_mass: Optional[float] = None  # g/mol
-    valence: Optional[int] = None  # equivalents per mole
+    molar_mass: float | None = None  # g/mol
+    valence: int | None = None  # equivalents per mole
     linear: tuple[LinearRule, ...] = ()
 
 
@@ -160,11 +165,13 @@ def parse_alias_records(records: Iterable[tuple[int, dict]], path: str = "<alias
     for line, record in records:
         category = record.get("category")
         if category not in _ALIAS_KEYS:
-            raise RuleFileError(path, line, f"category must be one of {ALIAS_CATEGORIES}, not {category!r}")
+            raise RuleFileError(
+                path, line, f"category must be one of {ALIAS_CATEGORIES}, not {category!r}"
+            )
         required, optional = _ALIAS_KEYS[category]
         _check_keys(record, required, optional, path, line)
         literal = _check_str(record, "literal", path, line)
-        for flag in ("case_sensitive", "requires_analyte"):
+        for flag in ("case_sensitive", "requires_analyte", "written"):
             if flag in record and not isinstance(record[flag], bool):
                 raise RuleFileError(path, line, f"{flag!r} must be true or false")
         case_sensitive = record.get("case_sensitive", False)
@@ -180,8 +187,10 @@ def parse_alias_records(records: Iterable[tuple[int, dict]], path: str = "<alias
                 label=_check_str(record, "label", path, line),
                 time_unit=time_unit,
                 requires_analyte=record.get("requires_analyte", False),
+                written=record.get("written", True),
             )
-            pending.append((line, literal, literal, case_sensitive))
+            if codes[literal].written:
+                pending.append((line, literal, literal, case_sensitive))
         elif category == "alias":
             pending.append((line, literal, _check_str(record, "code", path, line), case_sensitive))
         elif category == "multiplier":
@@ -206,8 +215,14 @@ def parse_alias_records(records: Iterable[tuple[int, dict]], path: str = "<alias
             table = exact if table_name == "exact" else lower
             if key in table:
                 first = seen[(table_name, key)]
-                what = "duplicate of" if table[key] == code else f"conflicts ({table[key]!r} vs {code!r}) with"
-                raise RuleFileError(path, line, f"literal {literal!r} folds to {key!r}: {what} line {first}")
+                what = (
+                    "duplicate of"
+                    if table[key] == code
+                    else f"conflicts ({table[key]!r} vs {code!r}) with"
+                )
+                raise RuleFileError(
+                    path, line, f"literal {literal!r} folds to {key!r}: {what} line {first}"
+                )
             table[key] = code
             seen[(table_name, key)] = line
     return AliasTable(codes=codes, exact=exact, lower=lower, multipliers=mult, fillers=fill)
@@ -216,7 +231,7 @@ def parse_alias_records(records: Iterable[tuple[int, dict]], path: str = "<alias
 def parse_analyte_records(
     records: Iterable[tuple[int, dict]],
     path: str = "<analytes>",
-    known_codes: Optional[Iterable[str]] = None,
+    known_codes: Iterable[str] | None = None,
 ) -> dict[str, Analyte]:
     """Validate analyte records strictly (keys, types, codes of linear rules) -> name -> Analyte."""
     codes = set(known_codes) if known_codes is not None else None
@@ -228,11 +243,16 @@ def parse_analyte_records(
             raise RuleFileError(path, line, f"analyte {name!r} listed twice")
         _check_str(record, "source", path, line)
         molar_mass = record.get("molar_mass")
-        if molar_mass is not None and (isinstance(molar_mass, bool) or not isinstance(molar_mass, (int, float))
-                                       or molar_mass <= 0):
+        if molar_mass is not None and (
+            isinstance(molar_mass, bool)
+            or not isinstance(molar_mass, (int, float))
+            or molar_mass <= 0
+        ):
             raise RuleFileError(path, line, "molar_mass must be a positive number (g/mol) or null")
         valence = record.get("valence")
-        if valence is not None and (isinstance(valence, bool) or not isinstance(valence, int) or valence <= 0):
+        if valence is not None and (
+            isinstance(valence, bool) or not isinstance(valence, int) or valence <= 0
+        ):
             raise RuleFileError(path, line, "valence must be a positive integer or null")
         rules = []
         linear = record.get("linear", [])
@@ -243,37 +263,50 @@ def parse_analyte_records(
                 raise RuleFileError(path, line, "each linear rule must be an object")
             _check_keys(rule, *_LINEAR_KEYS, path, line)
             for key in ("scale", "shift"):
-                if key in rule and (isinstance(rule[key], bool) or not isinstance(rule[key], (int, float))):
+                if key in rule and (
+                    isinstance(rule[key], bool) or not isinstance(rule[key], (int, float))
+                ):
                     raise RuleFileError(path, line, f"linear {key!r} must be a number")
             if rule["scale"] == 0:
                 raise RuleFileError(path, line, "linear scale must not be 0")
             for key in ("from", "to"):
                 if codes is not None and rule[key] not in codes:
-                    raise RuleFileError(path, line, f"linear {key!r}: unknown unit code {rule[key]!r}")
-            rules.append(LinearRule(rule["from"], rule["to"], float(rule["scale"]), float(rule.get("shift", 0.0))))
+                    raise RuleFileError(
+                        path, line, f"linear {key!r}: unknown unit code {rule[key]!r}"
+                    )
+            rules.append(
+                LinearRule(
+                    rule["from"], rule["to"], float(rule["scale"]), float(rule.get("shift", 0.0))
+                )
+            )
         if molar_mass is None and valence is None and not rules:
             raise RuleFileError(path, line, "an analyte needs molar_mass, valence or linear")
-        out[name] = Analyte(name, record["source"], None if molar_mass is None else float(molar_mass),
-                            valence, tuple(rules))
+        out[name] = Analyte(
+            name,
+            record["source"],
+            None if molar_mass is None else float(molar_mass),
+            valence,
+            tuple(rules),
+        )
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_aliases() -> AliasTable:
     """The alias table from `models/units/unit_aliases.jsonl` (validated, cached per process)."""
     path = model_file(*ALIASES_FILE)
     return parse_alias_records(read_jsonl(path), str(path))
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_analytes() -> Mapping[str, Analyte]:
     """The analyte table from `models/lexicons/analytes.jsonl` (validated, cached per process)."""
     path = model_file(*ANALYTES_FILE)
     return parse_analyte_records(read_jsonl(path), str(path), known_codes=load_aliases().codes)
 
 
-@lru_cache(maxsize=None)
-def registry() -> "pint.UnitRegistry":
+@cache
+def registry() -> pint.UnitRegistry:
     """Pint's default registry plus `models/units/clinical_units.txt`, once per process."""
     import pint
 
@@ -282,8 +315,8 @@ def registry() -> "pint.UnitRegistry":
     return ureg
 
 
-def analyte_record(name: Optional[str]) -> Optional[Analyte]:
-    """The analyte for a subject name, falling back to dotted parents: `bilirubin.total` -> `bilirubin`."""
+def analyte_record(name: str | None) -> Analyte | None:
+    """The analyte of a subject name, else of its dotted parent (`bilirubin.total`: `bilirubin`)."""
     if not name:
         return None
     table = load_analytes()
@@ -301,23 +334,45 @@ def analyte_record(name: Optional[str]) -> Optional[Analyte]:
 # --------------------------------------------------------------------------------------------
 
 _SUPERSCRIPTS = {
-    "⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6", "⁷": "7", "⁸": "8", "⁹": "9",
-    "⁻": "-", "⁺": "+",
+    "⁰": "0",
+    "¹": "1",
+    "²": "2",
+    "³": "3",
+    "⁴": "4",
+    "⁵": "5",
+    "⁶": "6",
+    "⁷": "7",
+    "⁸": "8",
+    "⁹": "9",
+    "⁻": "-",
+    "⁺": "+",
 }
 # After NFKC (which turns U+00B5 MICRO SIGN into U+03BC GREEK SMALL LETTER MU).
-_CHAR_MAP = str.maketrans({
-    "μ": "u", "µ": "u",
-    "∕": "/", "⁄": "/", "÷": "/",
-    "–": "-", "—": "-", "−": "-", "‐": "-",
-    "’": "'",
-})
+_CHAR_MAP = str.maketrans(
+    {
+        "μ": "u",
+        "µ": "u",
+        "∕": "/",
+        "⁄": "/",
+        "÷": "/",
+        "–": "-",
+        "—": "-",
+        "−": "-",
+        "‐": "-",
+        "’": "'",
+    }
+)
 _TRAILING = re.compile(r"[\s.,;:]+$")
 _PER = re.compile(r"\s*(?<![a-z])per(?![a-z])\s*", re.I)
 _SPACES = re.compile(r"\s+")
 _DECIMAL_COMMA = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
-# "10^9", "10**9", "10*9", "10E9", "10exp9", "1e9", and "109" (superscript lost in copy-paste),
-# at the start and followed by "/" or "cells/": rewritten to UCUM's "10*9".
-_POWER_OF_TEN = re.compile(r"^(?:10(?:\^|\*\*|\*|exp|e)?|1e)([1-9][0-9]?)(?=(?:cells?)?/)", re.I)
+# "10^9", "10**9", "10*9", "10E9", "10exp9", "10(9)", "1e9", and "109" (superscript lost in
+# copy-paste), at the start and followed by "/" or "cells/": rewritten to UCUM's "10*9".
+_POWER_OF_TEN = re.compile(
+    r"^(?:10(?:\^|\*\*|\*|exp|e|\()?|1e)([1-9][0-9]?)\)?(?=(?:cells?)?/)", re.I
+)
+# An exponent in parentheses after a unit symbol, as plain-text registries render "m²": "m(2)".
+_PAREN_EXPONENT = re.compile(r"(?<=[a-z])\(([23])\)", re.I)
 
 
 def _superscripts_to_carets(text: str) -> str:
@@ -337,19 +392,19 @@ def _superscripts_to_carets(text: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _multiplier_pattern(multipliers: tuple[str, ...]) -> Optional[re.Pattern]:
+def _multiplier_pattern(multipliers: tuple[str, ...]) -> re.Pattern | None:
     if not multipliers:
         return None
     parts = []
     for m in sorted(multipliers, key=lambda m: (-len(m), m)):
         escaped = re.escape(m)
-        # "times"/"fold" must end at a word end; a one-character "x" may be glued: "xULN", "x10^9/L".
+        # "times"/"fold" must end at a word end; a one-character "x" may be glued: "xULN".
         parts.append(escaped + r"(?![a-z])" if len(m) > 1 and m[-1].isalpha() else escaped)
     return re.compile(r"^(?:" + "|".join(parts) + r")\s*", re.I)
 
 
 @lru_cache(maxsize=64)
-def _filler_pattern(fillers: tuple[str, ...]) -> Optional[re.Pattern]:
+def _filler_pattern(fillers: tuple[str, ...]) -> re.Pattern | None:
     if not fillers:
         return None
     alternatives = "|".join(re.escape(f) for f in sorted(fillers, key=lambda f: (-len(f), f)))
@@ -368,7 +423,8 @@ def fold_unit_text(
     Steps: superscripts -> "^digits", NFKC, both micro signs -> "u", outer space, trailing
     punctuation and wrapping parentheses off, (lower-case), one leading multiplier off ("x", "×",
     "times"), "per" -> "/", filler words off (when given), spaces off, decimal comma "1,73" ->
-    "1.73", leading powers of ten -> "10*N", remaining "^" / "**" off ("m^2" -> "m2").
+    "1.73", leading powers of ten -> "10*N", exponents "m(2)" -> "m2", remaining "^" / "**" off
+    ("m^2" -> "m2").
 
     >>> fold_unit_text("× 10⁹/L", multipliers=("×",))
     '10*9/l'
@@ -391,6 +447,7 @@ def fold_unit_text(
     s = _SPACES.sub("", s)
     s = _DECIMAL_COMMA.sub(".", s)
     s = _POWER_OF_TEN.sub(r"10*\1", s, count=1)
+    s = _PAREN_EXPONENT.sub(r"\1", s)
     s = s.replace("**", "").replace("^", "")
     return s
 
@@ -399,7 +456,7 @@ _PARENTHETICAL = re.compile(r"\(([^()]*)\)")
 
 
 def _candidates(text: str) -> Iterator[str]:
-    """The text, then without parentheticals, then each parenthetical alone ("upper limit of normal (ULN)")."""
+    """The text, then without parentheticals, then each parenthetical alone ("... (ULN)")."""
     yield text
     inner = _PARENTHETICAL.findall(text)
     if inner:
@@ -409,7 +466,7 @@ def _candidates(text: str) -> Iterator[str]:
         yield from (part for part in inner if part.strip())
 
 
-def lookup_unit(text: str, table: AliasTable) -> Optional[str]:
+def lookup_unit(text: str, table: AliasTable) -> str | None:
     """Pure normalizer over an alias table: written unit -> code, or None when unknown."""
     if not isinstance(text, str) or not text.strip():
         return None
@@ -417,17 +474,21 @@ def lookup_unit(text: str, table: AliasTable) -> Optional[str]:
         for fillers in ((), table.fillers):
             if fillers is table.fillers and not fillers:
                 continue
-            key = fold_unit_text(candidate, lower=False, multipliers=table.multipliers, fillers=fillers)
+            key = fold_unit_text(
+                candidate, lower=False, multipliers=table.multipliers, fillers=fillers
+            )
             if key in table.exact:
                 return table.exact[key]
-            key = fold_unit_text(candidate, lower=True, multipliers=table.multipliers, fillers=fillers)
+            key = fold_unit_text(
+                candidate, lower=True, multipliers=table.multipliers, fillers=fillers
+            )
             if key in table.lower:
                 return table.lower[key]
     return None
 
 
-def normalize_unit(text: str) -> Optional[str]:
-    """The unit as written in criteria text -> its normalized code (GUIDELINES.md section 6) or None.
+def normalize_unit(text: str) -> str | None:
+    """The unit as written in criteria text -> its normalized code (GUIDELINES.md 6), or None.
 
     >>> normalize_unit("x 10^9/L"), normalize_unit("×ULN"), normalize_unit("mL/min/1.73 m²")
     ('10*9/L', '{ULN}', 'mL/min/{1.73_m2}')
@@ -453,17 +514,21 @@ def _resolve_code(code: str) -> UnitCode:
 
 
 @lru_cache(maxsize=512)
-def _pint_unit(expression: str) -> "pint.Unit":
+def _pint_unit(expression: str) -> pint.Unit:
     return registry().Unit(expression)
 
 
-def to_pint(code: str) -> "pint.Unit":
+def to_pint(code: str) -> pint.Unit:
     """The pint Unit for a normalized code, e.g. `to_pint("10*9/L")` -> gigacell / liter."""
     return _pint_unit(_resolve_code(code).pint)
 
 
-def _plain_convert(value: float, a: UnitCode, b: UnitCode, analyte: Optional[Analyte]) -> float:
-    """Convert with pint; through the `clinical` context when an analyte is known."""
+def _plain_convert(
+    value: float, a: UnitCode, b: UnitCode, analyte: Analyte | None, asked: str | None = None
+) -> float:
+    """Convert with pint; through the `clinical` context when an analyte is known.
+
+    `asked` is the analyte name the caller gave (for the error message only)."""
     import pint
 
     ureg = registry()
@@ -474,16 +539,28 @@ def _plain_convert(value: float, a: UnitCode, b: UnitCode, analyte: Optional[Ana
             return float(quantity.to(target).magnitude)
         nan = float("nan")
         params = {
-            "mw": ureg.Quantity(analyte.molar_mass if analyte.molar_mass is not None else nan, "g/mol"),
-            "valence": ureg.Quantity(analyte.valence if analyte.valence is not None else nan, "eq/mol"),
+            "mw": ureg.Quantity(
+                analyte.molar_mass if analyte.molar_mass is not None else nan, "g/mol"
+            ),
+            "valence": ureg.Quantity(
+                analyte.valence if analyte.valence is not None else nan, "eq/mol"
+            ),
         }
         result = float(quantity.to(target, CONTEXT, **params).magnitude)
     except pint.DimensionalityError:
-        hint = f" for analyte {analyte.name!r}" if analyte is not None else " (no analyte given)"
+        if analyte is not None:
+            hint = f" for analyte {analyte.name!r}"
+        elif asked:
+            hint = f" (no conversion data for analyte {asked!r})"
+        else:
+            hint = " (no analyte given)"
         raise UnitError(a.code, f"cannot convert to {b.code!r}{hint}: incommensurable") from None
     if math.isnan(result):
-        raise UnitError(a.code, f"converting to {b.code!r} needs a molar mass or valence that "
-                                f"analyte {analyte.name!r} does not have")
+        raise UnitError(
+            a.code,
+            f"converting to {b.code!r} needs a molar mass or valence that "
+            f"analyte {analyte.name!r} does not have",
+        )
     return result
 
 
@@ -491,7 +568,7 @@ def _is_dimensionless(code: UnitCode) -> bool:
     return _pint_unit(code.pint).dimensionless
 
 
-def convert(value: float, from_code: str, to_code: str, analyte: Optional[str] = None) -> float:
+def convert(value: float, from_code: str, to_code: str, analyte: str | None = None) -> float:
     """Convert `value` from one code to another; `analyte` (a subject name) enables molar mass,
     valence and linear rules from `models/lexicons/analytes.jsonl`.
 
@@ -514,13 +591,17 @@ def convert(value: float, from_code: str, to_code: str, analyte: Optional[str] =
         if (rule.to_code, rule.from_code) == (a.code, b.code):
             return rule.backward(value)
     if a.requires_analyte or b.requires_analyte:
-        raise UnitError(a.code, f"converting to {b.code!r} needs an analyte with a linear rule "
-                                f"(got {analyte!r})")
+        raise UnitError(
+            a.code,
+            f"converting to {b.code!r} needs an analyte with a linear rule (got {analyte!r})",
+        )
     # 2. a linear rule reached by plain pint conversions on both sides (g/L -> g/dL -> mmol/L)
     codes = load_aliases().codes
     for rule in rules:
-        for src, dst, step in ((rule.from_code, rule.to_code, rule.forward),
-                               (rule.to_code, rule.from_code, rule.backward)):
+        for src, dst, step in (
+            (rule.from_code, rule.to_code, rule.forward),
+            (rule.to_code, rule.from_code, rule.backward),
+        ):
             src_code, dst_code = codes[src], codes[dst]
             if _is_dimensionless(src_code) or _is_dimensionless(dst_code):
                 continue
@@ -530,10 +611,10 @@ def convert(value: float, from_code: str, to_code: str, analyte: Optional[str] =
             except UnitError:
                 continue
     # 3. pint, with the analyte's molar mass and valence
-    return _plain_convert(value, a, b, record)
+    return _plain_convert(value, a, b, record, analyte)
 
 
-def commensurable(a: str, b: str, analyte: Optional[str] = None) -> bool:
+def commensurable(a: str, b: str, analyte: str | None = None) -> bool:
     """True when `convert(x, a, b, analyte)` can succeed (unknown codes are not commensurable)."""
     try:
         convert(1.0, a, b, analyte)
@@ -547,8 +628,10 @@ def commensurable(a: str, b: str, analyte: Optional[str] = None) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-def time_unit_name(text: str) -> Optional[str]:
-    """A written time unit -> "minute" | "hour" | "day" | "week" | "month" | "year", else None."""
+def time_unit_name(text: str) -> str | None:
+    """A written time unit -> "minute" | "hour" | "day" | "week" | "month" | "year", else None.
+
+    Written forms only: the UCUM code "a" is not read from text (see `duration_in_days`)."""
     code = normalize_unit(text)
     if code is None:
         return None
@@ -558,7 +641,13 @@ def time_unit_name(text: str) -> Optional[str]:
 def duration_in_days(amount: float, unit: str) -> float:
     """`amount` of a time unit (a name, a code or a written form) in days; months and years are
     pint's mean Julian ones (30.4375 d, 365.25 d). UnitError for a non-time unit."""
-    name = unit if unit in TIME_UNITS else time_unit_name(unit)
+    codes = load_aliases().codes
+    if unit in TIME_UNITS:
+        name = unit
+    elif unit in codes:
+        name = codes[unit].time_unit
+    else:
+        name = time_unit_name(unit)
     if name is None:
         raise UnitError(str(unit), "not a time unit")
     ureg = registry()
