@@ -1,0 +1,1385 @@
+"""brat standoff in the LCT (Leaf Clinical Trials) schema: read/write `.ann`, map records, score.
+
+`criteria_to_brat(text, criteria)` is the one mapping from `Criterion` records to LCT annotations;
+`to_brat` (predictions as files) and `evaluate_brat` (scores against brat gold) both use it.
+
+LCT conventions the mapping follows (learned from the corpus; details in docs/lct-mapping.md):
+
+* Eq-Comparison spans operator..value..unit, nothing else: "≥3 times the upper limit of normal",
+  "< 500 mg/dL", "18 years or older", "18-75 years". Temporal anchors are outside ("within 4 weeks"
+  | "prior to enrollment"); "in/during the past 6 months" starts at "past", "within the past 6
+  months" starts at "within".
+* Eq-Operator carries an `Eq-Operator-Value` attribute (EQ LT LTEQ GT GTEQ BETWEEN PLUS-MINUS);
+  "within" is LTEQ, a range separator ("-", "to", "between") is BETWEEN; "greater than or equal"
+  leaves out a trailing "to". "between 18 and 65": operator "between", inside the comparison;
+  "from 18 to 65": operator "to", the comparison starts at 18. A set ("0, 1 or 2") has values and
+  no operator.
+* Eq-Value: each number ("18" and "75" of "18-75" are Value and Value2, in text order).
+* Units split at "/" and "per": the first part is the Unit argument, the rest are Per arguments
+  ("mg/dL" -> Eq-Unit "mg" + Per Eq-Unit "dL"; "mL/min" -> Eq-Unit "mL" + Per Eq-Temporal-Unit
+  "min"). A leading "x", "×", "times" (and "the") is not part of the unit; "upper limit of
+  normal" and "ULN" are one Eq-Unit. Time words are Eq-Temporal-Unit with an
+  `Eq-Temporal-Unit-Value` attribute.
+* "past/last/previous/preceding" (and "next") of a window are Eq-Temporal-Period with an
+  `Eq-Temporal-Period-Value` attribute (past / future); no operator unless "within" is written.
+* Age: the trigger is the age word ("age", "aged", "ages", the "old" of "years old"); the event is
+  `Age:T Numeric-Filter:E`. Observation: trigger and Observation-Name on the same span, event
+  `Observation:T Name:T Numeric-Filter:E (Temporality:E)`. One subject with two bounds gets
+  Numeric-Filter and Numeric-Filter2; two subjects sharing one comparison share the event.
+  "Body Mass Index (BMI) > 30": two Observations, the threshold hangs on the abbreviation.
+  Emitted only for subjects with a constraint (Age: a numeric one); bare mentions ("age-related",
+  "weight loss") were measured to be mostly noise.
+* Negation spans the cue word only: "no", "not", "without", "absence", "lack of", "free of"; not
+  emitted for consent / judgment statements (LCT leaves those unannotated).
+
+Scoring follows the rules of the LCT evaluation the project is judged with (exact and overlap span
+P/R/F1 per type; lab-threshold tuples from Observation/Age -> Numeric-Filter -> Eq-Comparison with
+Operator and Value, matched one-to-one on name overlap, operator class and value), reimplemented
+here.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import math
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Optional, Union
+
+from .schema import Category, Criterion, Operator
+
+log = logging.getLogger(__name__)
+
+Frags = tuple[tuple[int, int], ...]
+
+# LCT authors' best runs, exact-span F1 (for context in the report; not computed here)
+# fmt: off
+LCT_REFERENCE = {
+    "Eq-Comparison": 87.3, "Eq-Operator": 95.4, "Eq-Value": 96.8, "Eq-Unit": 89.1,
+    "Eq-Temporal-Unit": 98.9, "Eq-Temporal-Period": 89.0, "Negation": 79.6, "Age": 98.8,
+    "Observation-Name": 76.3, "Condition": 82.0,
+}
+SPAN_TYPES = (
+    "Eq-Comparison", "Eq-Operator", "Eq-Value", "Eq-Unit", "Eq-Temporal-Unit", "Eq-Temporal-Period",
+    "Eq-Temporal-Recency", "Negation", "Age", "Observation", "Observation-Name",
+)
+# fmt: on
+OPERATOR_CLASSES = ("EQ", "LT", "LTEQ", "GT", "GTEQ", "BETWEEN", "PLUS-MINUS")
+
+
+# =============================================================================================
+# standoff records, reader, writer
+
+
+@dataclass
+class Entity:
+    """A text-bound annotation (T line); `fragments` are sorted (start, end) pairs."""
+
+    id: str
+    type: str
+    fragments: Frags
+    text: str = ""
+
+    @property
+    def start(self) -> int:
+        return self.fragments[0][0]
+
+    @property
+    def end(self) -> int:
+        return self.fragments[-1][1]
+
+
+@dataclass
+class Event:
+    """An E line: `type:trigger` then `(role, target)` arguments in written order."""
+
+    id: str
+    type: str
+    trigger: str
+    args: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Attribute:
+    """An A line: `name target [value]` (value None for a binary attribute)."""
+
+    id: str
+    name: str
+    target: str
+    value: Optional[str] = None
+
+
+@dataclass
+class BratDoc:
+    entities: dict[str, Entity] = field(default_factory=dict)
+    events: dict[str, Event] = field(default_factory=dict)
+    attributes: dict[str, Attribute] = field(default_factory=dict)
+
+    def spans(self) -> set[tuple[str, Frags]]:
+        """The distinct (type, fragments) of the text-bound annotations."""
+        return {(e.type, e.fragments) for e in self.entities.values()}
+
+    def attrs_of(self, target: str) -> dict[str, Optional[str]]:
+        return {a.name: a.value for a in self.attributes.values() if a.target == target}
+
+
+class BratFormatError(ValueError):
+    """A malformed .ann line; the message names the file and line."""
+
+
+def _parse_frags(spec: str, where: str) -> Frags:
+    frags = []
+    for part in spec.split(";"):
+        bits = part.split()
+        if len(bits) != 2 or not all(b.isdigit() for b in bits):
+            raise BratFormatError(f"{where}: bad offsets {spec!r}")
+        s, e = int(bits[0]), int(bits[1])
+        if e < s:
+            raise BratFormatError(f"{where}: end before start in {spec!r}")
+        frags.append((s, e))
+    return tuple(sorted(frags))
+
+
+def parse_ann(content: str, where: str = "<ann>") -> BratDoc:
+    """Parse .ann text: T, E and A lines; R lines, notes (#) and blank lines are ignored."""
+    doc = BratDoc()
+    for n, line in enumerate(content.splitlines(), 1):
+        if not line.strip() or line[0] not in "TEA":
+            continue
+        at = f"{where}:{n}"
+        parts = line.split("\t")
+        if len(parts) < 2:
+            raise BratFormatError(f"{at}: expected tab-separated fields")
+        ident, body = parts[0], parts[1]
+        if ident[0] == "T":
+            typ, _, spec = body.partition(" ")
+            doc.entities[ident] = Entity(
+                ident, typ, _parse_frags(spec, at), parts[2] if len(parts) > 2 else ""
+            )
+        elif ident[0] == "E":
+            bits = body.split()
+            if not bits:
+                raise BratFormatError(f"{at}: empty event")
+            typ, _, trig = bits[0].partition(":")
+            args = []
+            for b in bits[1:]:
+                role, sep, target = b.partition(":")
+                if sep:
+                    args.append((role, target))
+            doc.events[ident] = Event(ident, typ, trig, args)
+        else:
+            bits = body.split()
+            if len(bits) < 2:
+                raise BratFormatError(f"{at}: attribute needs a name and a target")
+            doc.attributes[ident] = Attribute(
+                ident, bits[0], bits[1], bits[2] if len(bits) > 2 else None
+            )
+    return doc
+
+
+def read_ann(path: Union[str, Path]) -> BratDoc:
+    path = Path(path)
+    return parse_ann(path.read_text(encoding="utf-8"), str(path))
+
+
+def _id_key(ident: str) -> tuple[int, str]:
+    digits = ident[1:]
+    return (int(digits), ident) if digits.isdigit() else (1 << 30, ident)
+
+
+def format_ann(doc: BratDoc) -> str:
+    lines = []
+    for ent in sorted(doc.entities.values(), key=lambda e: _id_key(e.id)):
+        spec = ";".join(f"{s} {e}" for s, e in ent.fragments)
+        lines.append(
+            f"{ent.id}\t{ent.type} {spec}\t{ent.text.replace(chr(10), ' ').replace(chr(9), ' ')}"
+        )
+    for ev in sorted(doc.events.values(), key=lambda e: _id_key(e.id)):
+        args = "".join(f" {r}:{t}" for r, t in ev.args)
+        lines.append(f"{ev.id}\t{ev.type}:{ev.trigger}{args}")
+    for at in sorted(doc.attributes.values(), key=lambda a: _id_key(a.id)):
+        lines.append(
+            f"{at.id}\t{at.name} {at.target}" + (f" {at.value}" if at.value is not None else "")
+        )
+    return "".join(line + "\n" for line in lines)
+
+
+def write_ann(doc: BratDoc, path: Union[str, Path]) -> None:
+    Path(path).write_text(format_ann(doc), encoding="utf-8")
+
+
+# =============================================================================================
+# mapping: Criterion records -> LCT annotations
+
+# fmt: off
+_OP_CLASS = {
+    Operator.LT: "LT", Operator.LE: "LTEQ", Operator.GT: "GT", Operator.GE: "GTEQ",
+    Operator.EQ: "EQ", Operator.BETWEEN: "BETWEEN",
+}
+_PLUS_MINUS = re.compile(r"±|\+/-|\+-")
+_OBS_KINDS = {"lab": "lab", "vital": "vital", "score": "clinical-score", "life_expectancy": None}
+_OBS_TYPE_ATTR = "Observation-Type-Value"
+
+_TIME_UNITS = [
+    ("second", r"s|secs?|seconds?"),
+    ("minute", r"mins?|minutes?"),
+    ("hour", r"h|hrs?|hours?"),
+    ("day", r"d|days?|daily"),
+    ("week", r"wks?|weeks?|weekly"),
+    ("month", r"mos?|mths?|months?|monthly"),
+    ("year", r"y|yrs?|years?|yearly"),
+]
+_TIME_UNIT_RX = re.compile(
+    "|".join(f"(?P<{name}>{rx})" for name, rx in _TIME_UNITS), re.I)
+_MULTIPLIER = re.compile(r"(?:x|×|\*|times)(?:\s+|(?=[\dA-Za-z(]))(?:the\s+)?|the\s+", re.I)
+_NOT_A_UNIT = re.compile(
+    r"(?:a|an|the|of|in|on|at|to|for|and|or|times)(?:\s+(?:a|an|the|of|in|on|at|to|for|and|or))*",
+    re.I)
+_UNIT_SPLIT = re.compile(r"\s*(?:/|\bper\b)\s*", re.I)
+_AGE_TAIL = re.compile(r"\s+(?:of\s+age|old|of\s+life)\b.*$", re.I)
+_NUMBER_TOKEN = re.compile(
+    r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|"
+    r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
+    r"sixty|seventy|eighty|ninety|hundred)\b", re.I)
+
+# temporal windows: "within the past 6 months", "at least 4 weeks", "in the last 30 days"
+_T_NUM = (r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+          r"fourteen|fifteen|eighteen|twenty|thirty|forty|forty-eight|sixty|ninety")
+_T_AMOUNT = re.compile(
+    rf"\b(?P<amount>{_T_NUM})(?:\s*(?P<sep>-|–|to|or)\s*(?P<upper>{_T_NUM}))?\s*-?\s*"
+    r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mos?|mths?|years?|yrs?|y)\b",
+    re.I)
+_T_PERIOD = re.compile(
+    r"\b(?P<period>past|last|previous|preceding|prior|next|coming|following)\s+$", re.I)
+_T_OPERATOR = re.compile(
+    r"(?:^|(?<=\s)|\b)(?P<op>within|at\s+least|(?:no\s+)?more\s+than|(?:no\s+)?less\s+than|greater\s+than|longer\s+than|"
+    r"shorter\s+than|fewer\s+than|over|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
+    r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following)\s+)?$",
+    re.I)
+_T_OP_CLASS = {
+    "within": "LTEQ", "at least": "GTEQ", "more than": "GT", "no more than": "LTEQ",
+    "less than": "LT", "no less than": "GTEQ", "greater than": "GT", "longer than": "GT",
+    "shorter than": "LT", "fewer than": "LT", "over": "GT", "up to": "LTEQ", "a minimum of": "GTEQ",
+    "minimum of": "GTEQ", "a maximum of": "LTEQ", "maximum of": "LTEQ",
+    "≥": "GTEQ", ">=": "GTEQ", ">": "GT", "≤": "LTEQ", "<=": "LTEQ", "<": "LT",
+}
+_PERIOD_VALUE = {"past": "past", "last": "past", "previous": "past", "preceding": "past",
+                 "prior": "past",
+                 "next": "future", "coming": "future", "following": "future"}
+
+# the negation word of a cue phrase ("must not have" -> "not", "no history of" -> "no")
+_NEG_CORE = re.compile(
+    r"\b(?:lack\s+of|free\s+(?:of|from)|ruled\s+out|rule\s+out|absence|absent|without|never|neither|nor|cannot|"
+    r"unable|inability|excluded|not|no|non)\b", re.I)
+# LCT marks a negation only when what it negates is annotated: consent and judgment are not
+_NO_NEGATION_CATEGORIES = {Category.CONSENT, Category.JUDGMENT}
+# fmt: on
+
+
+def time_unit_value(word: str) -> Optional[str]:
+    """'yrs' -> 'year', 'min' -> 'minute', 'daily' -> 'day'; None when not a time word."""
+    m = _TIME_UNIT_RX.fullmatch(word.strip())
+    if not m:
+        return None
+    if m.lastgroup == "day" and word.strip() == "D":  # diopters
+        return None
+    return m.lastgroup
+
+
+class _Builder:
+    """Collects annotations with deduplication; ids are assigned in creation order."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.doc = BratDoc()
+        self._ent: dict[tuple[str, Frags], str] = {}
+        self._attr: dict[tuple[str, str], str] = {}
+
+    def entity(self, typ: str, start: int, end: int) -> Optional[str]:
+        frags = self._frags(start, end)
+        if not frags:
+            return None
+        key = (typ, frags)
+        if key not in self._ent:
+            ident = f"T{len(self.doc.entities) + 1}"
+            shown = " ".join(self.text[s:e] for s, e in frags).replace("\t", " ")
+            self.doc.entities[ident] = Entity(ident, typ, frags, shown)
+            self._ent[key] = ident
+        return self._ent[key]
+
+    def _frags(self, start: int, end: int) -> Frags:
+        """Whitespace-trimmed span, split at line breaks (brat keeps one line per annotation)."""
+        out = []
+        for m in re.finditer(r"[^\n\r]+", self.text[start:end]):
+            s, e = start + m.start(), start + m.end()
+            while s < e and self.text[s].isspace():
+                s += 1
+            while e > s and self.text[e - 1].isspace():
+                e -= 1
+            if e > s:
+                out.append((s, e))
+        return tuple(out)
+
+    def event(self, typ: str, trigger: str, args: list[tuple[str, str]]) -> str:
+        ident = f"E{len(self.doc.events) + 1}"
+        self.doc.events[ident] = Event(ident, typ, trigger, _number_roles(args))
+        return ident
+
+    def attribute(self, name: str, target: str, value: Optional[str]) -> None:
+        if (name, target) in self._attr:
+            return
+        ident = f"A{len(self.doc.attributes) + 1}"
+        self.doc.attributes[ident] = Attribute(ident, name, target, value)
+        self._attr[(name, target)] = ident
+
+
+def _number_roles(args: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Value, Value2, Value3 ...: brat numbers a repeated role."""
+    seen: collections.Counter = collections.Counter()
+    out = []
+    for role, target in args:
+        seen[role] += 1
+        out.append((role if seen[role] == 1 else f"{role}{seen[role]}", target))
+    return out
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+# fmt: off
+_OP_LEAD = re.compile(
+    r"(?:years?|yrs?)\s+(?:of\s+age\s+)?|of\s+|a\s+(?=(?:minimum|maximum)\b)", re.I)
+_OP_TAIL = re.compile(r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$", re.I)
+_RANGE_WORD = re.compile(r"\bto\b|\bthrough\b|\buntil\b|\band\b|[-–~]", re.I)
+# fmt: on
+
+
+def _operator_span(text: str, s: int, e: int) -> tuple[int, int]:
+    """The comparator words as LCT marks them.
+
+    No "years" before "or older", no "to" after "or equal", no "of" before "at least".
+    """
+    s, e = _trim(text, s, e)
+    while True:
+        m = _OP_LEAD.match(text, s, e)
+        if not m or m.end() >= e:
+            break
+        s = m.end()
+    m = _OP_TAIL.search(text, s, e)
+    if m and m.start() > s:
+        e = m.start()
+    return _trim(text, s, e)
+
+
+def _value_spans(text: str, s: int, e: int, n: int) -> list[tuple[int, int]]:
+    """The number tokens of a value span ("18-75" -> "18", "75"); the first n, else []."""
+    toks = [(s + m.start(), s + m.end()) for m in _NUMBER_TOKEN.finditer(text[s:e])]
+    # a range "18-75": the second token reads "-75"; drop the sign that is the separator
+    fixed = []
+    for a, b in toks:
+        if fixed and text[a] in "-+" and a > fixed[-1][1] - 1:
+            a += 1
+        fixed.append((a, b))
+    if len(fixed) < n:
+        return []
+    return fixed[:1] + fixed[len(fixed) - n + 1 :] if n > 1 else fixed[:1]
+
+
+def _unit_parts(text: str, s: int, e: int) -> list[tuple[str, int, int, Optional[str]]]:
+    """Split a written unit into (role, start, end, time_value): Unit first, then Per parts."""
+    s, e = _trim(text, s, e)
+    m = _MULTIPLIER.match(text, s, e)
+    while m and m.end() > s:
+        s = m.end()
+        m = _MULTIPLIER.match(text, s, e)
+    # "kg (110 lb)", "years (inclusive)", "mg/dL (at screening)": the unit ends before the "("
+    paren = text.find("(", s, e)
+    if paren > s:
+        e = paren
+    s, e = _trim(text, s, e)
+    while e > s and text[e - 1] in ").,;:":
+        e -= 1
+    unit = text[s:e]
+    tail = _AGE_TAIL.search(unit)
+    if tail and time_unit_value(unit[: tail.start()]):
+        e = s + tail.start()
+        unit = text[s:e]
+    if not unit.strip():
+        return []
+    if re.search(r"limit|normal|ULN|LLN|ref", unit, re.I):
+        pieces = [(s, e)]  # "upper limit of normal", "x ULN": one unit
+    else:
+        pieces, pos = [], s
+        for sep in _UNIT_SPLIT.finditer(text, s, e):
+            if sep.start() == sep.end():
+                continue
+            pieces.append((pos, sep.start()))
+            pos = sep.end()
+        pieces.append((pos, e))
+    out = []
+    for a, b in pieces:
+        a, b = _trim(text, a, b)
+        while b > a and text[b - 1] in ".,;:":
+            b -= 1
+        if b <= a or _NOT_A_UNIT.fullmatch(text[a:b]):
+            continue
+        tv = time_unit_value(text[a:b])
+        role = "Unit" if not out else "Per"
+        if not out and tv:
+            role = "Temporal-Unit"
+        out.append((role, a, b, tv))
+    return out
+
+
+def _add_units(b: _Builder, s: int, e: int, args: list[tuple[str, str]]) -> None:
+    for role, a, z, tv in _unit_parts(b.text, s, e):
+        tid = b.entity("Eq-Temporal-Unit" if tv else "Eq-Unit", a, z)
+        if tid is None:
+            continue
+        if tv:
+            b.attribute("Eq-Temporal-Unit-Value", tid, tv)
+        args.append((role, tid))
+
+
+def _emit_comparison(
+    b: _Builder,
+    op_span: Optional[tuple[int, int]],
+    op_class: Optional[str],
+    value_spans: list[tuple[int, int]],
+    unit_span: Optional[tuple[int, int]],
+) -> Optional[str]:
+    """One Eq-Comparison event over operator, values and unit (its span covers them all)."""
+    args: list[tuple[str, str]] = []
+    pieces: list[tuple[int, int]] = []
+    if op_span is not None and op_class:
+        tid = b.entity("Eq-Operator", *op_span)
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, op_class)
+            args.append(("Operator", tid))
+            pieces.append(op_span)
+    for a, z in value_spans:
+        tid = b.entity("Eq-Value", a, z)
+        if tid:
+            args.append(("Value", tid))
+            pieces.append((a, z))
+    if unit_span is not None:
+        n_before = len(args)
+        _add_units(b, unit_span[0], unit_span[1], args)
+        for _, tid in args[n_before:]:
+            ent = b.doc.entities[tid]
+            pieces.append((ent.start, ent.end))
+    if not pieces:
+        return None
+    trig = b.entity("Eq-Comparison", min(p[0] for p in pieces), max(p[1] for p in pieces))
+    if trig is None:
+        return None
+    return b.event("Eq-Comparison", trig, args)
+
+
+# fmt: off
+_BOUND_OP = re.compile(
+    r"≥|≤|⩾|⩽|>=|<=|=>|=<|>|<"
+    r"|(?:equal\s+to\s+or\s+)?(?:greater|more|higher|larger|less|lower|fewer|smaller)\s+than"
+    r"(?:\s+or\s+equal(?:\s+to)?)?"
+    r"|at\s+least|at\s+most|no\s+(?:more|less)\s+than|up\s+to", re.I)
+# fmt: on
+
+
+def _bound_class(word: str) -> Optional[str]:
+    w = re.sub(r"\s+", " ", word.lower())
+    if w in ("≥", "⩾", ">=", "=>", "at least", "no less than"):
+        return "GTEQ"
+    if w in ("≤", "⩽", "<=", "=<", "at most", "no more than", "up to"):
+        return "LTEQ"
+    if w in (">", "<"):
+        return "GT" if w == ">" else "LT"
+    up = re.search(r"greater|more|higher|larger", w) is not None
+    eq = "equal" in w
+    return ("GTEQ" if eq else "GT") if up else ("LTEQ" if eq else "LT")
+
+
+def _two_bounds(text: str, c, spans: list[tuple[int, int]]):
+    """A range written as two comparisons ("≥ 24 months and ≤ 36 months"), as LCT splits it.
+
+    Returns [(operator span, class, value span, unit span or None)] for both bounds, or None.
+    """
+    if c.operator != Operator.BETWEEN or c.operator_span is None or len(spans) != 2:
+        return None
+    os_, oe = _trim(text, c.operator_span.start, c.operator_span.end)
+    ops = list(_BOUND_OP.finditer(text, os_, oe))
+    if len(ops) < 2 or ops[0].start() != os_ or ops[-1].end() != oe:
+        return None
+    first, second = ops[0], ops[-1]
+    if not (first.end() <= spans[0][0] and spans[0][1] <= second.start() <= spans[1][0]):
+        return None
+    # a unit written after the first value too ("24 months and ...")
+    gap = re.match(
+        r"\s*(.*?)\s*(?:,|\band\b|\bor\b|\bto\b|;)?\s*$", text[spans[0][1] : second.start()]
+    )
+    unit1 = None
+    if gap and gap.group(1) and re.search(r"[A-Za-z%°µμ]", gap.group(1)):
+        unit1 = (spans[0][1] + gap.start(1), spans[0][1] + gap.end(1))
+    unit2 = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
+    return [
+        ((first.start(), first.end()), _bound_class(first.group(0)), spans[0], unit1),
+        ((second.start(), second.end()), _bound_class(second.group(0)), spans[1], unit2),
+    ]
+
+
+def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
+    """Eq-Comparison event(s) of a numeric constraint; none if qualitative or normal range."""
+    text = b.text
+    if c.operator in (Operator.NORMAL,) or c.value_span is None:
+        return []
+    if c.value is None and not c.values:
+        return []
+    vs, ve = c.value_span.start, c.value_span.end
+    n = (
+        2
+        if c.operator == Operator.BETWEEN and c.upper is not None
+        else (len(c.values) if c.values else 1)
+    )
+    spans = _value_spans(text, vs, ve, n)
+    if not spans:
+        return []
+    bounds = _two_bounds(text, c, spans)
+    if bounds:
+        ids = [_emit_comparison(b, op, cls, [v], u) for op, cls, v, u in bounds]
+        return [i for i in ids if i]
+    op_class = _OP_CLASS.get(c.operator)
+    if (
+        c.operator == Operator.APPROX
+        and c.operator_span is not None
+        and _PLUS_MINUS.search(c.operator_span.text)
+    ):
+        op_class = "PLUS-MINUS"
+    op_span = None
+    if c.operator_span is not None and op_class and c.operator != Operator.IN:
+        op_span = _operator_span(text, c.operator_span.start, c.operator_span.end)
+        if (
+            c.operator == Operator.BETWEEN
+            and len(spans) == 2
+            and text[op_span[0] : op_span[1]].lower() == "from"
+        ):
+            # "from 18 to 65": LCT marks the separator, not "from"
+            sep = _RANGE_WORD.search(text, spans[0][1], spans[1][0])
+            op_span = (sep.start(), sep.end()) if sep else None
+    unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
+    eid = _emit_comparison(b, op_span, op_class, spans, unit)
+    return [eid] if eid else []
+
+
+def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
+    """Eq-Comparison event for a temporal window with an amount ("within the past 6 months")."""
+    if t is None or t.amount is None:
+        return None
+    text = b.text
+    m = _T_AMOUNT.search(text, t.start, t.end)
+    if not m:
+        return None
+    args: list[tuple[str, str]] = []
+    start = m.start("amount")
+    prefix = text[t.start : m.start()]
+    period = _T_PERIOD.search(prefix)
+    op = _T_OPERATOR.search(prefix)
+    if op:
+        word = re.sub(r"\s+", " ", op.group("op").lower())
+        tid = b.entity("Eq-Operator", t.start + op.start("op"), t.start + op.end("op"))
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, _T_OP_CLASS.get(word, "LTEQ"))
+            args.append(("Operator", tid))
+            start = t.start + op.start("op")
+    if period:
+        pw = period.group("period").lower()
+        tid = b.entity(
+            "Eq-Temporal-Period", t.start + period.start("period"), t.start + period.end("period")
+        )
+        if tid:
+            b.attribute("Eq-Temporal-Period-Value", tid, _PERIOD_VALUE.get(pw, "past"))
+            args.append(("Temporal-Period", tid))
+            if not op:
+                start = t.start + period.start("period")
+    for g in ("amount", "upper"):
+        if m.group(g):
+            tid = b.entity("Eq-Value", m.start(g), m.end(g))
+            if tid:
+                args.append(("Value", tid))
+    if m.group("upper") and m.group("sep") and m.group("sep").lower() != "or" and not op:
+        tid = b.entity("Eq-Operator", m.start("sep"), m.end("sep"))
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+            args.insert(0, ("Operator", tid))
+    tv = time_unit_value(m.group("unit")) or t.unit
+    tid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
+    if tid:
+        if tv:
+            b.attribute("Eq-Temporal-Unit-Value", tid, tv)
+        args.append(("Temporal-Unit", tid))
+    trig = b.entity("Eq-Comparison", start, m.end("unit"))
+    if trig is None:
+        return None
+    return b.event("Eq-Comparison", trig, args)
+
+
+def _negation_span(text: str, s: int, e: int) -> tuple[int, int]:
+    m = _NEG_CORE.search(text, s, e)
+    if m:
+        return m.start(), m.end()
+    return _trim(text, s, e)
+
+
+def _subject_kind(c: Criterion) -> Optional[str]:
+    """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
+
+    Only the person's age is an LCT Age; gestational age and the like are Observations.
+    """
+    subj = c.subject
+    if subj is None or subj.name is None:
+        return None
+    if subj.kind == "age":
+        return "age" if subj.name == "age" else "observation"
+    if subj.kind in _OBS_KINDS:
+        return "observation"
+    return None
+
+
+_AGE_WORD = re.compile(r"\b(?:ages?|aged|olds?)\b", re.I)
+_NAME_ABBR = re.compile(r"(?P<name>\S.*?)\s*[(\[]\s*(?P<abbr>[^()\[\]]{1,20}?)\s*[)\]]\s*$", re.S)
+_ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]")
+
+
+_AGE_AFTER = re.compile(r"[\s-]*(?:of\s+)?(?P<w>age|old|olds)\b", re.I)
+_AGE_IN_COMPARISON = re.compile(r"\b(?:older|younger)\b", re.I)
+
+
+def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, int]:
+    """The LCT Age trigger for an age subject and its comparisons.
+
+    The age word of the subject ("years of age" -> "age", "years old" -> "old"); for a subject
+    without one ("adults"), LCT's choice: an age word between subject and comparison, the
+    "age"/"old" right after the comparison ("18 years old"), else "older"/"younger" inside it,
+    else its time unit ("> 35 years").
+    """
+    text = b.text
+    m = _AGE_WORD.search(text, s, e)
+    if m:
+        return m.start(), m.end()
+    for f in filters:
+        ev = b.doc.events[f]
+        trig = b.doc.entities[ev.trigger]
+        m = _AGE_WORD.search(text, e, trig.start) if e < trig.start <= e + 30 else None
+        if m:  # "adults (age ≥ 18)"
+            return m.start(), m.end()
+        m = _AGE_AFTER.match(text, trig.end)
+        if m:
+            return m.start("w"), m.end("w")
+        m = _AGE_IN_COMPARISON.search(text, trig.start, trig.end)
+        if m:
+            return m.start(), m.end()
+        units = [b.doc.entities[t] for r, t in ev.args if _base_role(r) == "Temporal-Unit"]
+        if units:
+            return units[0].start, units[0].end
+    return s, e
+
+
+def _observation_names(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """The Observation spans of a subject; a written abbreviation comes last.
+
+    LCT annotates "Body Mass Index (BMI)" as two Observations and links the threshold to the
+    abbreviation, the one next to the comparison.
+    """
+    m = _NAME_ABBR.fullmatch(text, s, e)
+    if m and any(ch.isupper() for ch in m.group("abbr")):
+        return [(m.start("name"), m.end("name")), (m.start("abbr"), m.end("abbr"))]
+    m = _ABBR_AFTER.match(text, e)
+    if (
+        m
+        and any(ch.isupper() for ch in m.group("abbr"))
+        and m.group("abbr").lower() != text[s:e].lower()
+    ):
+        return [(s, e), (m.start("abbr"), m.end("abbr"))]
+    return [(s, e)]
+
+
+def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
+    """Our records for one document -> LCT brat annotations (entities, events, attributes).
+
+    Only what the records support is emitted: numeric constraints and temporal windows with an
+    amount (Eq-*), measurable subjects (Observation, Observation-Name, Age) and negation cues.
+    Offsets are into `text` (the document the criteria were built from).
+    """
+    b = _Builder(text)
+    comparisons: dict[tuple[int, int], list[str]] = {}
+    temporals: dict[tuple[int, int], Optional[str]] = {}
+    # subject span -> (kind, [numeric filter eids], [temporal eids])
+    subjects: dict[tuple[int, int], tuple[str, list[str], list[str]]] = {}
+    # subject span -> our subject kind (lab, vital ...)
+    kinds: dict[tuple[int, int], Optional[str]] = {}
+    constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
+    negations: list[tuple[tuple[int, int], Optional[tuple[int, int]]]] = []
+    criteria = [c for c in criteria if c.source == "text"]
+    for c in criteria:
+        kind = _subject_kind(c)
+        cmp_ids: list[str] = []
+        if c.constraint is not None:
+            key = (c.constraint.start, c.constraint.end)
+            if key not in comparisons:
+                comparisons[key] = _comparisons_from_constraint(b, c.constraint)
+            cmp_ids = comparisons[key]
+        tmp_id = None
+        if c.temporal is not None:
+            key = (c.temporal.start, c.temporal.end)
+            if key not in temporals:
+                temporals[key] = _comparison_from_temporal(b, c.temporal)
+            tmp_id = temporals[key]
+        subj_key = None
+        if kind is not None:
+            subj_key = (c.subject.start, c.subject.end)
+            entry = subjects.setdefault(subj_key, (kind, [], []))
+            kinds.setdefault(subj_key, c.subject.kind)
+            if c.constraint is not None or c.temporal is not None:
+                constrained.add(subj_key)
+            entry[1].extend(i for i in cmp_ids if i not in entry[1])
+            if tmp_id and tmp_id not in entry[2] and kind == "observation":
+                entry[2].append(tmp_id)
+        if c.negation_cue is not None and c.category not in _NO_NEGATION_CATEGORIES:
+            negations.append(((c.negation_cue.start, c.negation_cue.end), subj_key))
+    subject_events: dict[tuple[int, int], str] = {}
+    for (s, e), (kind, filters, temps) in subjects.items():
+        if kind == "age":
+            if not filters:  # an age word without a number ("age-related", "no age limit")
+                continue
+            trig = b.entity("Age", *_age_trigger(b, s, e, filters))
+            if trig is None:
+                continue
+            args = [("Numeric-Filter", f) for f in filters]
+            subject_events[(s, e)] = b.event("Age", trig, args)
+            continue
+        if (
+            s,
+            e,
+        ) not in constrained:  # a bare mention ("weight loss", "insulin pump"): mostly noise
+            continue
+        names = _observation_names(text, s, e)
+        for k, (a, z) in enumerate(names):
+            trig = b.entity("Observation", a, z)
+            name = b.entity("Observation-Name", a, z)
+            if trig is None or name is None:
+                continue
+            last = k == len(names) - 1
+            args = [("Name", name)]
+            if last:
+                args += [("Numeric-Filter", f) for f in filters]
+                args += [("Temporality", t) for t in temps]
+            eid = b.event("Observation", trig, args)
+            if last:
+                subject_events[(s, e)] = eid
+            obs_type = _OBS_KINDS.get(kinds.get((s, e)) or "")
+            if obs_type:
+                b.attribute(_OBS_TYPE_ATTR, eid, obs_type)
+    for (s, e), subj_key in negations:
+        ns, ne = _negation_span(text, s, e)
+        trig = b.entity("Negation", ns, ne)
+        if trig is None:
+            continue
+        target = subject_events.get(subj_key) if subj_key else None
+        existing = next(
+            (ev for ev in b.doc.events.values() if ev.type == "Negation" and ev.trigger == trig),
+            None,
+        )
+        if existing is None:
+            b.event("Negation", trig, [("Negates", target)] if target else [])
+            continue
+        plain = [(_base_role(r), t) for r, t in existing.args]
+        if target and ("Negates", target) not in plain:
+            existing.args = _number_roles(plain + [("Negates", target)])
+    return b.doc
+
+
+# =============================================================================================
+# scoring (the rules of the LCT evaluation: spans exact/overlap, lab-threshold tuples)
+
+# fmt: off
+_WORD_VALUES = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100, "thousand": 1000,
+    "twice": 2, "once": 1, "single": 1, "half": 0.5,
+}
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_UNITS_1_9 = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+# fmt: on
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def parse_value(text) -> Optional[float]:
+    """A number from an Eq-Value text: thousands separators, decimal comma, 10^9, words, I..XX."""
+    if text is None or isinstance(text, bool):
+        return None
+    if isinstance(text, (int, float)):
+        return float(text) if math.isfinite(float(text)) else None
+    raw = unicodedata.normalize("NFKC", str(text)).strip()
+    s = raw.lower().replace("\u2212", "-").replace("\u2013", "-").strip()
+    if not s:
+        return None
+    if re.fullmatch(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?", s):
+        s = s.replace(",", "")
+    elif re.fullmatch(r"[+-]?\d+,\d{1,2}", s):
+        s = s.replace(",", ".")
+    if _PLAIN_NUMBER.fullmatch(s):
+        return float(s)
+    m = re.fullmatch(r"(\d+)\s*\^\s*(\d+)", s)
+    if m:
+        return float(int(m.group(1)) ** int(m.group(2)))
+    if s in _WORD_VALUES:
+        return float(_WORD_VALUES[s])
+    m = re.fullmatch(rf"({'|'.join(_TENS)})[- ]({'|'.join(_UNITS_1_9)})", s)
+    if m:
+        return float(_WORD_VALUES[m.group(1)] + _WORD_VALUES[m.group(2)])
+    if re.fullmatch(r"[IVX]{1,5}", raw):
+        total = prev = 0
+        for ch in reversed(s):
+            v = _ROMAN_VALUES[ch]
+            total = total - v if v < prev else total + v
+            prev = max(prev, v)
+        if 0 < total <= 20:
+            return float(total)
+    return None
+
+
+def _same_number(a: Optional[float], b: Optional[float]) -> bool:
+    return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+
+
+def comparable_unit(text: Optional[str]) -> str:
+    """NFKC, lowercase, mu -> u, no whitespace or '^', no leading multiplier or '/'."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text)).lower()
+    s = s.replace("\u03bc", "u").replace("\u00b5", "u").replace("\u00d7", "x")
+    s = re.sub(r"\s+", "", s).replace("^", "")
+    s = re.sub(r"^(?:x|\*|times)(?=[a-z(%])", "", s)
+    return s.lstrip("/")
+
+
+@dataclass
+class ThresholdTuple:
+    """One Observation/Age -> Numeric-Filter -> Eq-Comparison filter with operator and value."""
+
+    name: Frags
+    name_text: str
+    kind: str
+    classes: frozenset
+    values: list
+    unit_cands: Optional[frozenset]
+    unit_text: Optional[str]
+    comparison_text: str = ""
+
+    def as_prediction(self) -> dict:
+        """A predicted tuple's single reading: one class, value (value2 if BETWEEN), unit text."""
+        op = "BETWEEN" if "BETWEEN" in self.classes else sorted(self.classes)[0]
+        two = op == "BETWEEN" and len(self.values) > 1
+        return {
+            "name": ((self.name[0][0], self.name[-1][1]),),
+            "operator": op,
+            "value": self.values[0],
+            "value2": self.values[1] if two else None,
+            "unit": self.unit_text,
+        }
+
+
+def _base_role(role: str) -> str:
+    return re.sub(r"\d+$", "", role)
+
+
+def _frag_text(text: str, frags: Frags) -> str:
+    return " ".join(text[s:e] for s, e in frags)
+
+
+def brat_tuples(text: str, doc: BratDoc):
+    """(tuples, excluded counts, don't-care filters) of a document, read the LCT way."""
+    tb = {k: (e.type, e.fragments) for k, e in doc.entities.items()}
+    attrs: dict[str, dict[str, Optional[str]]] = collections.defaultdict(dict)
+    for a in doc.attributes.values():
+        attrs[a.target][a.name] = a.value if a.value is not None else True
+    tuples: list[ThresholdTuple] = []
+    excluded: collections.Counter = collections.Counter()
+    dont_care: list[tuple[Frags, list]] = []
+    events = doc.events
+    for eid in sorted(events, key=lambda k: (len(k), k)):
+        ev = events[eid]
+        if ev.type not in ("Observation", "Age") or ev.trigger not in tb:
+            continue
+        name_id = ev.trigger
+        if ev.type == "Observation":
+            names = [t for r, t in ev.args if _base_role(r) == "Name" and t in tb]
+            name_id = names[0] if names else ev.trigger
+        for role, target in ev.args:
+            if _base_role(role) != "Numeric-Filter" or target not in events:
+                continue
+            comp = events[target]
+            by_role: dict[str, list[str]] = collections.defaultdict(list)
+            for r, t in comp.args:
+                by_role[_base_role(r)].append(t)
+            ops = [t for t in by_role["Operator"] if t in tb]
+            vals = [t for t in by_role["Value"] if t in tb]
+            values = [parse_value(_frag_text(text, tb[t][1])) for t in vals]
+            if not vals:
+                continue
+            if not ops:
+                excluded["value without operator (don't care)"] += 1
+                dont_care.append((tb[name_id][1], values))
+                continue
+            classes = {attrs[t].get("Eq-Operator-Value") for t in ops} - {None}
+            if not classes:
+                excluded["no operator class (don't care)"] += 1
+                dont_care.append((tb[name_id][1], values))
+                continue
+            if values[0] is None:
+                excluded["value not a number"] += 1
+                continue
+            units = [t for r in ("Unit", "Per", "Temporal-Unit") for t in by_role[r] if t in tb]
+            cands = None
+            unit_text = None
+            if units:
+                frs = sorted(f for t in units for f in tb[t][1])
+                unit_text = text[frs[0][0] : frs[-1][1]]
+                raw = {
+                    unit_text,
+                    "/".join(
+                        _frag_text(text, tb[t][1]) for t in sorted(units, key=lambda t: tb[t][1])
+                    ),
+                }
+                raw.update(
+                    _frag_text(text, tb[t][1])
+                    for r in ("Unit", "Temporal-Unit")
+                    for t in by_role[r]
+                    if t in tb
+                )
+                if len(vals) > 1 and "BETWEEN" not in classes:
+                    v2 = tb[vals[1]][1][0][0]
+                    if v2 < frs[-1][1]:
+                        raw.add(text[v2 : frs[-1][1]])
+                cands = frozenset(comparable_unit(u) for u in raw)
+            tuples.append(
+                ThresholdTuple(
+                    tb[name_id][1],
+                    _frag_text(text, tb[name_id][1]),
+                    ev.type,
+                    frozenset(classes),
+                    values,
+                    cands,
+                    unit_text,
+                    _frag_text(text, tb[comp.trigger][1]) if comp.trigger in tb else "",
+                )
+            )
+    return tuples, excluded, dont_care
+
+
+def _overlaps(fa: Frags, fb: Frags) -> bool:
+    return any(s1 < e2 and s2 < e1 for s1, e1 in fa for s2, e2 in fb)
+
+
+def _prf(tp_p: int, n_pred: int, tp_r: int, n_gold: int) -> dict:
+    p = tp_p / n_pred if n_pred else 0.0
+    r = tp_r / n_gold if n_gold else 0.0
+    return {"p": p, "r": r, "f1": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def _tuple_match(g: ThresholdTuple, p: dict, with_unit: bool = False) -> bool:
+    if not _overlaps(g.name, p["name"]) or p["operator"] not in g.classes:
+        return False
+    gv = g.values
+    if p["operator"] == "BETWEEN" and len(gv) >= 2 and gv[1] is not None:
+        if p["value"] is None or p["value2"] is None:
+            return False
+        ok = all(
+            _same_number(a, b) for a, b in zip(sorted([p["value"], p["value2"]]), sorted(gv[:2]))
+        )
+    else:
+        ok = _same_number(p["value"], gv[0]) or (
+            p["operator"] == "BETWEEN" and _same_number(p["value2"], gv[0])
+        )
+    return ok and (not with_unit or _unit_match(g, p))
+
+
+def _unit_match(g: ThresholdTuple, p: dict) -> bool:
+    pu = comparable_unit(p.get("unit"))
+    return pu == "" if g.unit_cands is None else pu in g.unit_cands
+
+
+def _max_matching(n_left: int, adj: list[list[int]]) -> dict[int, int]:
+    """Maximum bipartite matching by augmenting paths, left in order; {left: right}."""
+    owner: dict[int, int] = {}
+
+    def augment(i: int, seen: set) -> bool:
+        for j in adj[i]:
+            if j in seen:
+                continue
+            seen.add(j)
+            if j not in owner or augment(owner[j], seen):
+                owner[j] = i
+                return True
+        return False
+
+    for i in range(n_left):
+        augment(i, set())
+    return {i: j for j, i in owner.items()}
+
+
+@dataclass
+class _Scored:
+    """One document: gold and predicted spans and tuples."""
+
+    doc_id: str
+    text: str
+    gold_spans: set
+    pred_spans: set
+    gold_tuples: list
+    excluded: collections.Counter
+    dont_care: list
+    pred_tuples: list
+
+
+@dataclass
+class BratReport:
+    """Scores of our predictions against a brat gold directory (see `table()` and `as_dict()`)."""
+
+    documents: int
+    types: dict
+    micro: dict
+    tuples: dict
+    errors: list = field(default_factory=list)
+    seconds: float = 0.0
+    missed: list = field(default_factory=list)
+    false_positives: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "documents": self.documents,
+            "types": self.types,
+            "micro": self.micro,
+            "tuples": self.tuples,
+            "errors": self.errors,
+            "seconds": round(self.seconds, 2),
+        }
+
+    def table(self) -> str:
+        def pct(x: float) -> str:
+            return f"{100 * x:5.1f}"
+
+        out = [f"LCT brat scores: {self.documents} documents ({self.seconds:.1f} s)"]
+        hdr = (
+            f"{'type':<20} {'gold':>5} {'pred':>5} | {'exact P':>7} {'R':>5} {'F1':>5} | "
+            f"{'overlap P':>9} {'R':>5} {'F1':>5} | {'LCT best F1':>11}"
+        )
+        out += [hdr, "-" * len(hdr)]
+        for t, r in list(self.types.items()) + [("micro (these types)", self.micro)]:
+            e, o = r["exact"], r["overlap"]
+            ref = LCT_REFERENCE.get(t)
+            ref_col = f"{ref:.1f}" if ref else ""
+            out.append(
+                f"{t:<20} {r['gold']:>5} {r['pred']:>5} | "
+                f"{pct(e['p']):>7} {pct(e['r'])} {pct(e['f1'])} | "
+                f"{pct(o['p']):>9} {pct(o['r'])} {pct(o['f1'])} | {ref_col:>11}"
+            )
+        tu = self.tuples
+        exc = ", ".join(f"{v} {k}" for k, v in sorted(tu["excluded"].items())) or "none"
+        a, b, u = tu["name_op_value"], tu["with_unit"], tu["unit_accuracy_on_matched"]
+        out += [
+            "",
+            f"Lab-threshold tuples: gold {tu['gold']} (excluded: {exc}), predicted {tu['pred']} "
+            f"(+{tu['pred_ignored_dont_care']} ignored as don't care)",
+            f"  name+operator+value   P {pct(a['p'])}  R {pct(a['r'])}  F1 {pct(a['f1'])}  "
+            f"(matched {a['tp']})",
+            f"  ... and unit too      P {pct(b['p'])}  R {pct(b['r'])}  F1 {pct(b['f1'])}  "
+            f"(matched {b['tp']})",
+            f"  unit accuracy on matched tuples: {u['correct']}/{u['of']} = {pct(u['acc'])}",
+            f"  precision among the {tu['on_gold_subjects']['pred']} predictions whose name "
+            f"overlaps a gold tuple's name: {pct(tu['on_gold_subjects']['p'])}",
+            "  recall by gold operator: "
+            + ", ".join(
+                f"{k} {v['matched']}/{v['gold']}" for k, v in tu["recall_by_operator"].items()
+            ),
+            "  recall by kind: "
+            + ", ".join(f"{k} {v['matched']}/{v['gold']}" for k, v in tu["recall_by_kind"].items()),
+        ]
+        if self.errors:
+            out.append("")
+            out.append(
+                f"pipeline errors on {len(self.errors)} document(s), scored as empty: "
+                + ", ".join(d for d, _ in self.errors[:5])
+            )
+        return "\n".join(out)
+
+
+def _score(docs: list[_Scored], types: Iterable[str]) -> tuple[dict, dict, dict, list, list]:
+    types = list(types)
+    counts = {t: collections.Counter() for t in types}
+    for d in docs:
+        for t in types:
+            g = [fr for ty, fr in d.gold_spans if ty == t]
+            p = [fr for ty, fr in d.pred_spans if ty == t]
+            c = counts[t]
+            c["gold"] += len(g)
+            c["pred"] += len(p)
+            gs = set(g)
+            c["exact"] += sum(1 for fr in p if fr in gs)
+            c["ov_p"] += sum(1 for fr in p if any(_overlaps(fr, x) for x in g))
+            c["ov_r"] += sum(1 for fr in g if any(_overlaps(fr, x) for x in p))
+
+    def row(c: collections.Counter) -> dict:
+        return {
+            "gold": c["gold"],
+            "pred": c["pred"],
+            "exact": dict(tp=c["exact"], **_prf(c["exact"], c["pred"], c["exact"], c["gold"])),
+            "overlap": dict(
+                tp_pred=c["ov_p"],
+                tp_gold=c["ov_r"],
+                **_prf(c["ov_p"], c["pred"], c["ov_r"], c["gold"]),
+            ),
+        }
+
+    total: collections.Counter = collections.Counter()
+    for c in counts.values():
+        total.update(c)
+    type_rows = {t: row(counts[t]) for t in types}
+
+    n_gold = n_pred = ignored = matched = matched_u = unit_ok = on_subject = 0
+    excluded: collections.Counter = collections.Counter()
+    by_class: dict = collections.defaultdict(collections.Counter)
+    by_kind: dict = collections.defaultdict(collections.Counter)
+    missed, false_pos = [], []
+    for d in docs:
+        gt, pt = d.gold_tuples, d.pred_tuples
+        excluded.update(d.excluded)
+        n_gold += len(gt)
+        m = _max_matching(
+            len(gt), [[j for j, p in enumerate(pt) if _tuple_match(g, p)] for g in gt]
+        )
+        mu = _max_matching(
+            len(gt), [[j for j, p in enumerate(pt) if _tuple_match(g, p, True)] for g in gt]
+        )
+        used = set(m.values())
+        drop = {
+            j
+            for j, p in enumerate(pt)
+            if j not in used
+            and any(
+                _overlaps(nm, p["name"]) and any(_same_number(p["value"], v) for v in vals)
+                for nm, vals in d.dont_care
+            )
+        }
+        ignored += len(drop)
+        n_pred += len(pt) - len(drop)
+        matched += len(m)
+        matched_u += len(mu)
+        on_subject += sum(
+            1
+            for j, p in enumerate(pt)
+            if j not in drop and any(_overlaps(g.name, p["name"]) for g in gt)
+        )
+        unit_ok += sum(1 for i, j in m.items() if _unit_match(gt[i], pt[j]))
+        for i, g in enumerate(gt):
+            cls = "BETWEEN" if "BETWEEN" in g.classes else sorted(g.classes)[0]
+            by_class[cls]["gold"] += 1
+            by_class[cls]["matched"] += i in m
+            by_kind[g.kind]["gold"] += 1
+            by_kind[g.kind]["matched"] += i in m
+            if i not in m:
+                missed.append(
+                    {
+                        "doc_id": d.doc_id,
+                        "name": g.name_text,
+                        "comparison": g.comparison_text,
+                        "classes": sorted(g.classes),
+                        "values": g.values,
+                    }
+                )
+        for j, p in enumerate(pt):
+            if j not in used and j not in drop:
+                ((s, e),) = p["name"]
+                false_pos.append(
+                    {
+                        "doc_id": d.doc_id,
+                        "name": d.text[s:e],
+                        "operator": p["operator"],
+                        "value": p["value"],
+                        "value2": p["value2"],
+                        "unit": p["unit"],
+                    }
+                )
+    tuples = {
+        "gold": n_gold,
+        "pred": n_pred,
+        "excluded": dict(excluded),
+        "pred_ignored_dont_care": ignored,
+        "name_op_value": dict(tp=matched, **_prf(matched, n_pred, matched, n_gold)),
+        "with_unit": dict(tp=matched_u, **_prf(matched_u, n_pred, matched_u, n_gold)),
+        "on_gold_subjects": {"pred": on_subject, "p": matched / on_subject if on_subject else 0.0},
+        "unit_accuracy_on_matched": {
+            "correct": unit_ok,
+            "of": matched,
+            "acc": unit_ok / matched if matched else 0.0,
+        },
+        "recall_by_operator": {
+            k: {
+                "gold": v["gold"],
+                "matched": v["matched"],
+                "r": v["matched"] / v["gold"] if v["gold"] else 0.0,
+            }
+            for k, v in sorted(by_class.items())
+        },
+        "recall_by_kind": {
+            k: {
+                "gold": v["gold"],
+                "matched": v["matched"],
+                "r": v["matched"] / v["gold"] if v["gold"] else 0.0,
+            }
+            for k, v in sorted(by_kind.items())
+        },
+    }
+    return type_rows, row(total), tuples, missed, false_pos
+
+
+# =============================================================================================
+# running the pipeline over directories
+
+
+def predict_document(doc_id: str, text: str, source: str = "") -> BratDoc:
+    """Run the pipeline on one bare document text and map its records."""
+    from .criteria import build_criteria
+    from .schema import Trial
+
+    return criteria_to_brat(text, build_criteria(Trial(doc_id, source or doc_id, text)))
+
+
+def _read_text(path: Path) -> str:
+    with open(path, encoding="utf-8") as fh:  # universal newlines, as brat tools read it
+        return fh.read()
+
+
+def _write_prediction(out_dir: Path, doc_id: str, text: str, doc: BratDoc) -> None:
+    write_ann(doc, out_dir / f"{doc_id}.ann")
+    (out_dir / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+
+
+def to_brat(txt_dir: Union[str, Path], out_dir: Union[str, Path]) -> int:
+    """Predictions for every `*.txt` of txt_dir as brat standoff in out_dir.
+
+    Writes DOC.ann and a copy of DOC.txt (so that out_dir opens in brat).
+
+    Returns the number of documents written. A document the pipeline fails on gets an empty .ann
+    (logged), so that a scorer counts it as "predicted nothing".
+    """
+    txt_dir, out_dir = Path(txt_dir), Path(out_dir)
+    if not txt_dir.is_dir():
+        raise FileNotFoundError(f"not a directory: {txt_dir}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    n = 0
+    for path in sorted(txt_dir.glob("*.txt")):
+        text = _read_text(path)
+        try:
+            doc = predict_document(path.stem, text, str(path))
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop a corpus run
+            log.error(
+                "%s: pipeline failed (%s: %s); writing an empty .ann", path, type(exc).__name__, exc
+            )
+            doc = BratDoc()
+        _write_prediction(out_dir, path.stem, text, doc)
+        n += 1
+    return n
+
+
+def _read_ids(ids) -> Optional[set[str]]:
+    if ids is None:
+        return None
+    if isinstance(ids, (str, Path)):
+        p = Path(ids)
+        if p.is_file():
+            return {ln.strip() for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()}
+        return {str(ids)}
+    return {str(i) for i in ids}
+
+
+def evaluate_brat(
+    gold_dir: Union[str, Path],
+    write_predictions: Union[str, Path, None] = None,
+    ids=None,
+    types: Iterable[str] = SPAN_TYPES,
+    pred_dir: Union[str, Path, None] = None,
+) -> BratReport:
+    """Run the pipeline on the gold documents' texts and score the mapped predictions.
+
+    `ids`: document ids to score (an iterable, or a file with one id per line); `write_predictions`:
+    a directory for the predicted .ann files (the same files `to_brat` writes). `pred_dir`: score
+    the DOC.ann files of that directory instead of running the pipeline (a missing file predicts
+    nothing).
+    """
+    t0 = time.perf_counter()
+    gold_dir = Path(gold_dir)
+    if not gold_dir.is_dir():
+        raise FileNotFoundError(f"gold directory not found: {gold_dir}")
+    wanted = _read_ids(ids)
+    out_dir = Path(write_predictions) if write_predictions else None
+    if out_dir:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    scored: list[_Scored] = []
+    errors: list[tuple[str, str]] = []
+    seen = set()
+    for ann in sorted(gold_dir.glob("*.ann")):
+        doc_id = ann.stem
+        if wanted is not None and doc_id not in wanted:
+            continue
+        txt = ann.with_suffix(".txt")
+        if not txt.exists():
+            raise FileNotFoundError(f"{ann}: no matching .txt")
+        seen.add(doc_id)
+        text = _read_text(txt)
+        gold = read_ann(ann)
+        for ent in gold.entities.values():
+            if ent.end > len(text):
+                raise BratFormatError(f"{ann}: {ent.id} offsets beyond the end of {txt.name}")
+        if pred_dir is not None:
+            pf = Path(pred_dir) / f"{doc_id}.ann"
+            pred = read_ann(pf) if pf.exists() else BratDoc()
+        else:
+            try:
+                pred = predict_document(doc_id, text, str(txt))
+            except Exception as exc:  # noqa: BLE001
+                log.error(
+                    "%s: pipeline failed (%s: %s); scored as empty", txt, type(exc).__name__, exc
+                )
+                errors.append((doc_id, f"{type(exc).__name__}: {exc}"))
+                pred = BratDoc()
+        if out_dir:
+            _write_prediction(out_dir, doc_id, text, pred)
+        gt, excluded, dont_care = brat_tuples(text, gold)
+        pt = [t.as_prediction() for t in brat_tuples(text, pred)[0]]
+        scored.append(
+            _Scored(doc_id, text, gold.spans(), pred.spans(), gt, excluded, dont_care, pt)
+        )
+    if wanted is not None and wanted - seen:
+        missing = sorted(wanted - seen)
+        raise FileNotFoundError(
+            f"{len(missing)} listed ids have no gold document, e.g. {missing[:3]}"
+        )
+    if not scored:
+        raise FileNotFoundError(f"no brat documents (*.ann + *.txt) in {gold_dir}")
+    type_rows, micro, tuples, missed, false_pos = _score(scored, types)
+    return BratReport(
+        len(scored), type_rows, micro, tuples, errors, time.perf_counter() - t0, missed, false_pos
+    )
