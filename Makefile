@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install model clean bench
+.PHONY: demo test install clean bench accuracy
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py
+
+accuracy: $(STAMP)
+	$(BIN)/python benchmarks/accuracy_report.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

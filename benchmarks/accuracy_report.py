@@ -1,0 +1,71 @@
+"""Regenerate the README's "Measured accuracy" section from `evaluate` and `evaluate-brat`.
+
+Usage: python benchmarks/accuracy_report.py [--lct DIR]   (also: make accuracy)
+
+Writes the numbers between the markers `<!-- accuracy:start -->` and `<!-- accuracy:end -->`.
+The gold numbers are the TEST split (annotations/split.json); LCT is every annotated document.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import datetime as dt
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LCT_BEST = {"Eq-Comparison": 87.3, "Eq-Operator": 95.4, "Eq-Value": 96.8, "Eq-Unit": 89.1,
+            "Eq-Temporal-Unit": 98.9, "Eq-Temporal-Period": 89.0, "Negation": 79.6, "Age": 98.8,
+            "Observation-Name": 76.3}
+
+
+def gold_section() -> str:
+    from pipeline.evaluate import evaluate, load_gold
+
+    rep = evaluate(load_gold(split="test"))
+    lines = [f"Gold test split ({rep.trials} trials, {rep.gold_statements} statements; `eligibility evaluate --split test`):", "",
+             "| measure | P | R | F1 |", "| --- | ---: | ---: | ---: |"]
+    for k, v in sorted(rep.prf.items()):
+        lines.append(f"| {k} | {v.p:.3f} | {v.r:.3f} | {v.f1:.3f} |")
+    lines += ["", "| field (matched statements) | accuracy |", "| --- | ---: |"]
+    for k, v in sorted(rep.acc.items()):
+        lines.append(f"| {k} | {v.value:.3f} ({v.ok}/{v.n}) |")
+    return "\n".join(lines)
+
+
+def lct_section(lct: Path) -> str:
+    from pipeline.brat import evaluate_brat
+
+    rep = evaluate_brat(lct).as_dict()
+    lines = [f"LCT corpus (`eligibility evaluate-brat {os.path.relpath(lct, ROOT)}`, identical to `../shared/tools/lct_eval.py` on the same "
+             "predictions), exact-span F1 beside the LCT authors' best run:", "",
+             "| type | P | R | F1 | LCT best F1 |", "| --- | ---: | ---: | ---: | ---: |"]
+    for name, row in rep["types"].items():
+        ex = row["exact"]
+        ref = LCT_BEST.get(name)
+        lines.append(f"| {name} | {100 * ex['p']:.1f} | {100 * ex['r']:.1f} | {100 * ex['f1']:.1f} | {ref if ref else ''} |")
+    t = rep["tuples"]["name_op_value"]
+    u = rep["tuples"]["with_unit"]
+    lines += ["", f"Lab-threshold tuples (name + operator + value): P {100 * t['p']:.1f}, R {100 * t['r']:.1f}, "
+                  f"F1 {100 * t['f1']:.1f}; with the unit too: F1 {100 * u['f1']:.1f}."]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lct", type=Path, default=ROOT.parent / "shared" / "corpora" / "lct" / "annotated")
+    args = ap.parse_args()
+    parts = [f"Measured on {dt.date.today().isoformat()} by `make accuracy`.", "", gold_section()]
+    if args.lct.is_dir():
+        parts += ["", lct_section(args.lct)]
+    body = "\n".join(parts)
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    new = re.sub(r"(<!-- accuracy:start -->\n).*?(<!-- accuracy:end -->)", lambda m: m.group(1) + body + "\n" + m.group(2),
+                 text, flags=re.S)
+    readme.write_text(new, encoding="utf-8")
+    print(body)
+
+
+if __name__ == "__main__":
+    main()
