@@ -166,7 +166,13 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         # one statement: the subject-bearing constraint (or the first), distributed over its subjects
         chosen, con = with_subject[0] if with_subject else groups[0]
         op = _coord_op(text, subjects, chosen)
-        return [Atom(cs, ce, subjects[i], con, op) for i in chosen] or [Atom(cs, ce, None, con)]
+        atoms = [Atom(cs, ce, subjects[i], con, op) for i in chosen] or [Atom(cs, ce, None, con)]
+        for extra, extra_op in _chained(text, groups, con):
+            if extra_op == LogicOp.OR:
+                for a in atoms:
+                    a.op = LogicOp.OR
+            atoms += [Atom(cs, ce, subjects[i], extra, extra_op) for i in chosen] or [Atom(cs, ce, None, extra, extra_op)]
+        return atoms
     # several subject-bearing constraints: one statement each; subjectless constraints stay inside
     starts = []
     for chosen, con in with_subject:
@@ -193,9 +199,51 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
             op = LogicOp.OR
         if len(chosen) > 1 and op == LogicOp.AND:
             op = _coord_op(text, subjects, chosen)
-        for i in chosen:
-            atoms.append(Atom(g_s, g_e, subjects[i], con, op))
+        group_atoms = [Atom(g_s, g_e, subjects[i], con, op) for i in chosen]
+        for extra, extra_op in _chained(text, groups, con):
+            if extra.end > g_e:
+                break
+            group_atoms += [Atom(g_s, g_e, subjects[i], extra, extra_op) for i in chosen]
+        atoms.extend(group_atoms)
     return atoms
+
+
+_AGE_CODE = "LOINC:30525-0"
+_AGE_PREFIX = re.compile(
+    r"(?:[\s,]*(?:healthy|male|female|males|females|men|women|and|or|adults?|adult\s+patients|patients?|participants?|"
+    r"subjects?|volunteers?|children|adolescents?|individuals?|persons?|people|boys|girls|infants?|aged?|ages|between|"
+    r"from|who\s+are|are|is|be|must\s+be|should\s+be|over|under|above)\b)*[\s,:]*",
+    re.I,
+)
+
+
+def _implicit_age(text: str, cs: int, con: Found) -> bool:
+    """"18-65 years", "Over 18 years", "Adults 18 years and older": an age with no age word."""
+    return (con.unit_normalized in ("a", "mo") and con.unit_span is not None and con.value is not None
+            and _AGE_PREFIX.fullmatch(text, cs, con.start) is not None)
+
+
+_CHAIN = re.compile(r"\s*,?\s*(?P<op>or|and|and/or|,)?\s*", re.I)
+
+
+def _chained(text: str, groups, con: Found):
+    """Subjectless constraints right after `con`, joined by and/or: a second comparison of the same
+    subject ("BMI < 20 or > 35 kg/m2", "age ≥ 21 and ≤ 60 years")."""
+    prev = con
+    found = False
+    for chosen, other in groups:
+        if other is con:
+            found = True
+            continue
+        if not found or other.start < prev.end:
+            continue
+        if chosen:
+            break
+        m = _CHAIN.fullmatch(text, prev.end, other.start)
+        if not m or other.operator in ("normal",) or other.qualitative:
+            break
+        yield other, LogicOp.OR if (m.group("op") or "").lower() in ("or", "and/or") else LogicOp.AND
+        prev = other
 
 
 def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> LogicOp:
@@ -441,6 +489,10 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                     s.start <= c.start < s.end for s in subjects)]
             measurable = [s for s in subjects if s.category in MEASURABLE]
             atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
+            for atom in atoms:
+                if atom.subject is None and atom.constraint is not None and _implicit_age(text, cs, atom.constraint):
+                    c = atom.constraint
+                    atom.subject = FoundSubject(c.unit_span[0], c.unit_span[1], "age", "age", _AGE_CODE)
             group = f"{sec.value}-{item.path}"
             for atom in atoms:
                 counter += 1
