@@ -105,14 +105,19 @@ _WORD_NUMBERS = {
 _NUM = re.compile(
     r"(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
     r"|(?<![\w.])\.\d+"
-    r"|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b",
+    r"|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b"
+    r"|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)",  # roman numerals, upper case only ("NYHA class II-IV")
     re.I,
 )
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+_ROMAN_CONTEXT = re.compile(r"\b(?:class(?:es)?|grades?|ASA|NYHA|Killip|functional\s+class|(?:≥|≤|>|<|=))\s*(?:\w+\s+)?$", re.I)
 
 
 def parse_number(s: str) -> Optional[float]:
     """'1,500' -> 1500.0, '2.5' -> 2.5, 'twelve' -> 12.0; None when not a number."""
     s = s.strip().translate(_SUPERSCRIPT)
+    if s in _ROMAN:
+        return float(_ROMAN[s])
     low = s.lower()
     if low in _WORD_NUMBERS:
         return float(_WORD_NUMBERS[low])
@@ -205,7 +210,7 @@ _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
 _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
 
 
-_ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b", re.I)
+_ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)", re.I)
 
 
 def _num_at(text: str, pos: int, end: int):
@@ -278,6 +283,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
     # 3. ranges "18-75 years", "0 to 2", and sets "0, 1 or 2", and "18 years or older"
     for m in (_NUM.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
+            continue
+        if m.group(0) in _ROMAN and not _ROMAN_CONTEXT.search(text, max(start, m.start() - 30), m.start()):
             continue
         v = parse_number(m.group(0))
         if v is None:
