@@ -279,7 +279,8 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
     label = None
     m = _LABEL.match(text, s, e)
     if m and not re.search(r"\b(?:e\.g|i\.e|including|such as|except)\b", m.group("label"), re.I) \
-            and not _POPULATION.match(m.group("label")):
+            and not _POPULATION.match(m.group("label")) \
+            and not re.match(r"(?:including|such\s+as|e\.g|i\.e|especially|particularly|namely|for\s+example)\b", text[m.end():e], re.I):
         label = m.group("label").strip()
         s = m.end()
     m = _DEFINED.search(text, s, e)
