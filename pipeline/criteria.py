@@ -83,13 +83,21 @@ def category_rules() -> tuple[CategoryRule, ...]:
     return tuple(sorted(out, key=lambda r: r.priority))
 
 
+@lru_cache(maxsize=None)
+def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
+    """The non-statement-level rules as one alternation in priority order: its leftmost match is
+    the rule that matches earliest in the text, ties going to the higher priority."""
+    rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
+    rx = re.compile("|".join(f"(?P<r{i}>{r.regex.pattern})" for i, r in enumerate(rules)), re.I)
+    return rx, tuple(r.category for r in rules)
+
+
 def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None,
                has_constraint: bool = False) -> Category:
     """Judgment and pregnancy are decided on the whole statement, then a measurable lexicon subject
     with a constraint, then consent; otherwise the rule that matches earliest in the subject phrase
     (its head), then in the statement."""
-    rules = category_rules()
-    by_cat = {r.category: r for r in rules}
+    by_cat = {r.category: r for r in category_rules()}
     for cat in ("judgment", "pregnancy"):
         if by_cat[cat].regex.search(text):
             return Category(cat)
@@ -99,18 +107,12 @@ def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optiona
         return Category.CONSENT
     if subject is not None:
         return Category(subject.category)
+    rx, cats = _head_rules()
     for target in (subject_text, text):
-        if not target:
-            continue
-        best = None
-        for rule in rules:
-            if rule.category in ("judgment", "pregnancy", "consent"):
-                continue
-            m = rule.regex.search(target)
-            if m and (best is None or m.start() < best[0]):
-                best = (m.start(), rule.category)
-        if best:
-            return Category(best[1])
+        if target:
+            m = rx.search(target)
+            if m:
+                return Category(cats[int(m.lastgroup[1:])])
     return Category.OTHER
 
 
@@ -273,10 +275,14 @@ def _depth_zero(text: str, s: int, pos: int) -> bool:
     return text.count("(", s, pos) <= text.count(")", s, pos)
 
 
-def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Optional[str]]]:
+def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int, int, LogicOp, Optional[str]]]:
     """Refine a clause: drop a "Label:" prefix, keep the definition of "X, defined as Y" when it is
     measurable, and split conjoined requirements ("... and must ...", "A, or B")."""
     label = None
+
+    def cons(a: int, b: int) -> list[Found]:
+        return [c for c in found if a <= c.start and c.end <= b]
+
     m = _LABEL.match(text, s, e)
     if m and not re.search(r"\b(?:e\.g|i\.e|including|such as|except)\b", m.group("label"), re.I) \
             and not _POPULATION.match(m.group("label")) \
@@ -284,11 +290,11 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
         label = m.group("label").strip()
         s = m.end()
     m = _DEFINED.search(text, s, e)
-    if m and _depth_zero(text, s, m.start()) and find_constraints(text, m.end(), e):
+    if m and _depth_zero(text, s, m.start()) and cons(m.end(), e):
         s = m.end()
     # "Uncontrolled hypertension (systolic BP > 150 mmHg or diastolic > 95 mmHg)": the parenthesis defines
     m = _PAREN_DEF.fullmatch(text, s, e)
-    if m and not find_constraints(text, s, m.start("body")) and find_constraints(text, m.start("body"), m.end("body")):
+    if m and not cons(s, m.start("body")) and cons(m.start("body"), m.end("body")):
         label = label or text[s:m.start("body") - 1].strip()
         s, e = m.start("body"), m.end("body")
     pieces: list[tuple[int, int, LogicOp]] = []
@@ -301,7 +307,7 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
     if m and m.start() > s:
         cuts.append((m.start(), m.start("sex"), LogicOp.AND))
     # "Adults aged ≥ 18 years with confirmed X" / "HIV-1 infected adults aged 18 years or above"
-    for con in find_constraints(text, s, e):
+    for con in cons(s, e):
         if con.unit_normalized in ("a", "mo") or re.search(r"\bage", text[max(s, con.start - 12):con.start], re.I):
             w = _WITH.match(text, con.end, e)
             if w and _words(text, w.end(), e) >= 2:
@@ -313,7 +319,7 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
                     cuts.append((a.start("aged"), a.start("aged"), LogicOp.AND))
     # "including a myocardial infarction in the 6 months before ...": an example with its own window
     for inc in _INCLUDING.finditer(text, s, e):
-        if _depth_zero(text, s, inc.start()) and (find_temporal(text, inc.end(), e) or find_constraints(text, inc.end(), e)):
+        if _depth_zero(text, s, inc.start()) and (cons(inc.end(), e) or find_temporal(text, inc.end(), e)):
             cuts.append((inc.start(), inc.end(), LogicOp.AND))
     for rx in (_VERB_CONJ, _COMMA_CONJ):
         for mm in rx.finditer(text, s, e):
@@ -333,8 +339,8 @@ def _subclauses(text: str, s: int, e: int) -> list[tuple[int, int, LogicOp, Opti
             continue
         if (_words(text, s, mm.start()) >= 2 and _words(text, mm.end(), e) >= 4
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
-                and any(f.value is not None for f in find_constraints(text, s, mm.start()))
-                and not find_constraints(text, mm.end(), e)):
+                and any(f.value is not None for f in cons(s, mm.start()))
+                and not cons(mm.end(), e)):
             cuts.append((mm.start(), mm.end(), LogicOp.OR))  # "Heart rate < 50 bpm or AV block ..."
     cuts.sort()
     prev = s
@@ -473,14 +479,22 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         lead = item_text(seg, item.parent) if item.parent is not None else None
         sec = Section(item.section)
         counter = 0
-        clauses = [sub for cs0, ce0 in item.clauses for sub in _subclauses(text, cs0, ce0)]
+        clauses = []
+        clause_constraints = {}
+        for cs0, ce0 in item.clauses:
+            found = find_constraints(text, cs0, ce0)
+            for sub in _subclauses(text, cs0, ce0, found):
+                clauses.append(sub)
+                clause_constraints[(sub[0], sub[1])] = found
         or_clauses = any(op == LogicOp.OR for _, _, op, _ in clauses)
         for cs, ce, clause_op, label in clauses:
             if label and lead is None:
                 lead = label
             temporals = find_temporal(text, cs, ce)
             claimed = [(t.start, t.end) for t in temporals]
-            constraints = find_constraints(text, cs, ce, claimed)
+            # the clause's constraints inside this piece and outside its temporal windows
+            constraints = [c for c in clause_constraints[(cs, ce)] if cs <= c.start and c.end <= ce
+                           and not any(c.start < b and a < c.end for a, b in claimed)]
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
             subjects = _outside(text, subjects, constraints)

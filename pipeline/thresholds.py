@@ -190,6 +190,7 @@ _QUALITATIVE = re.compile(
     r"seropositive|seronegative|abnormal)\b",
     re.I,
 )
+_QUAL_HINT = re.compile(r"positive|negative|detectable|reactive|abnormal")
 _NORMAL = re.compile(
     r"\b(?:(?:is|are|be|being|remain|remains)\s+)?(?:(?P<neg>not\s+|outside\s+(?:of\s+)?)(?:within\s+|in\s+)?|within\s+|in\s+)(?:the\s+)?(?:institutional\s+|normal\s+)?"
     r"(?:normal|reference|laboratory)\s+(?:limits?|ranges?|reference\s+ranges?|values?)"
@@ -331,8 +332,9 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             f = Found("in", m.start(), p, values=[x[0] for x in vals], value_spans=[(x[1], x[2]) for x in vals])
             out.append(f)
             taken.append((f.start, f.end))
+    low = text[start:end].lower()
     # 4. within normal limits
-    for m in _NORMAL.finditer(text, start, end):
+    for m in (_NORMAL.finditer(text, start, end) if ("normal" in low or "wnl" in low or "limits" in low) else ()):
         if free(m.start(), m.end()):
             s, e = _strip_span(text, m.start(), m.end())
             if m.group("neg"):
@@ -341,7 +343,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
                 out.append(Found("normal", s, e, op_spans=[(s, e)]))
             taken.append((s, e))
     # 5. qualitative results
-    for m in _QUALITATIVE.finditer(text, start, end):
+    for m in (_QUALITATIVE.finditer(text, start, end) if _QUAL_HINT.search(low) else ()):
         if free(m.start(), m.end()):
             q = re.sub(r"[\s-]+", "", m.group("q").lower())
             q = {"notdetectable": "undetectable", "nondetectable": "undetectable", "seropositive": "positive",
