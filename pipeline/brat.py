@@ -726,6 +726,7 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     kinds: dict[tuple[int, int], Optional[str]] = {}
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
     negations: list[tuple[tuple[int, int], Optional[tuple[int, int]]]] = []
+    periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -753,6 +754,15 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
                 entry[2].append(tmp_id)
         if c.negation_cue is not None and c.category not in _NO_NEGATION_CATEGORIES:
             negations.append(((c.negation_cue.start, c.negation_cue.end), subj_key))
+        if c.period is not None:
+            periods.setdefault((c.period.start, c.period.end), c.period.value)
+    for (ps, pe), value in periods.items():
+        # LCT: the cue word is both the Eq-Comparison and its Eq-Temporal-Period ("history")
+        cid = b.entity("Eq-Comparison", ps, pe)
+        pid = b.entity("Eq-Temporal-Period", ps, pe)
+        if cid and pid:
+            b.attribute("Eq-Temporal-Period-Value", pid, value)
+            b.event("Eq-Comparison", cid, [("Temporal-Period", pid)])
     subject_events: dict[tuple[int, int], str] = {}
     for (s, e), (kind, filters, temps) in subjects.items():
         if kind == "age":

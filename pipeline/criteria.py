@@ -16,12 +16,12 @@ from . import negation
 from .errors import RuleFileError
 from .paths import model_file
 from .schema import (
-    Category, Constraint, Criterion, Logic, LogicOp, Operator, Polarity, Reason, Section, Span,
+    Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
     Subject, Temporal, Trial,
 )
 from .segment import Item, Segmentation, _trim_clause, item_text, segment
 from .subjects import FoundSubject, find_subjects
-from .temporal import FoundTemporal, find_temporal, half_lives
+from .temporal import FoundTemporal, find_periods, find_temporal, half_lives
 from .thresholds import Found, bare_values, find_constraints
 
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
@@ -550,6 +550,11 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if temp is not None:
         temporal = Temporal(temp.relation, text[temp.start:temp.end], temp.start, temp.end, temp.amount,
                             temp.upper, temp.unit, temp.anchor)
+    period = None
+    for ps, pe, pv in find_periods(text, s, e):
+        if temp is None or not (temp.start <= ps < temp.end):
+            period = Period(pv, text[ps:pe], ps, pe)
+            break
     cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,
                             [(c.start, c.end) for c in ([con] if con else [])])
     negated = cue is not None
@@ -586,6 +591,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         subject=subject,
         constraint=constraint,
         temporal=temporal,
+        period=period,
         negated=negated,
         negation_cue=_span(text, *cue) if cue else None,
         polarity=_polarity(sec.value, negated),

@@ -139,6 +139,17 @@ class Temporal:
 
 
 @dataclass
+class Period:
+    """When the criterion's subject happens, as the text says it: "history of" (past), "current"
+    (present), "planned" (future), "recent". Separate from `temporal`, which holds windows."""
+
+    value: str  # past / present / future / recent
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
 class Logic:
     """Statements of one item joined by AND or OR; `group` is shared by the members."""
 
@@ -162,6 +173,7 @@ class Criterion:
     subject: Optional[Subject] = None
     constraint: Optional[Constraint] = None
     temporal: Optional[Temporal] = None
+    period: Optional[Period] = None
     negated: bool = False
     negation_cue: Optional[Span] = None
     polarity: Polarity = Polarity.REQUIRE

@@ -6,9 +6,14 @@ duration constraint (life expectancy ≥ 12 weeks, age in months) and belongs to
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Optional
+
+from .errors import RuleFileError
+from .paths import model_file
 
 from .thresholds import parse_number
 
@@ -127,6 +132,39 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
             taken.append((m.start(), t_end))
     found.sort(key=lambda t: t.start)
     return found
+
+
+@lru_cache(maxsize=None)
+def _period_rules() -> tuple[re.Pattern, dict[str, str]]:
+    """Period cues from `models/rules/periods.jsonl` as one alternation (longest first)."""
+    path = model_file("rules", "periods.jsonl")
+    values: dict[str, str] = {}
+    parts = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
+            if not {"literal", "value"} <= set(rec) <= {"literal", "value", "not_before"} or rec["value"] not in PERIODS:
+                raise RuleFileError(path, n, f"need literal and value in {PERIODS}, optional not_before")
+            values[rec["literal"].lower()] = rec["value"]
+            body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
+            guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
+            parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
+    parts.sort(key=lambda p: -p[0])
+    return re.compile("|".join(p for _, p in parts), re.I), values
+
+
+PERIODS = ("past", "present", "future", "recent")
+
+
+def find_periods(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    """(start, end, value) of period cues ("history of", "current", "planned") in text[start:end]."""
+    rx, values = _period_rules()
+    return [(m.start(), m.end(), values[re.sub(r"\s+", " ", m.group(0).lower())]) for m in rx.finditer(text, start, end)]
 
 
 def half_lives(text: str, start: int, end: int) -> Optional[tuple[int, int, float]]:

@@ -30,3 +30,27 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
 @pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Age 3-18 years", "life expectancy of at least 3 months"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text,cue,value",
+    [
+        ("History of myocardial infarction", "History", "past"),
+        ("Current smoker", "Current", "present"),
+        ("planned surgery during the study", "planned", "future"),
+        ("recent stroke", "recent", "recent"),
+        ("prior chemotherapy", "prior", "past"),
+    ],
+)
+def test_temporal_period_cues(text, cue, value):
+    from pipeline.temporal import find_periods
+
+    (s, e, v), *_ = find_periods(text, 0, len(text))
+    assert (text[s:e], v) == (cue, value)
+
+
+def test_temporal_prior_to_is_not_a_period():
+    from pipeline.temporal import find_periods
+
+    text = "within 4 weeks prior to enrollment"
+    assert find_periods(text, 0, len(text)) == []
