@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Optional, Union
 
+from .negation import find_cues
 from .schema import Category, Criterion, Operator
 
 log = logging.getLogger(__name__)
@@ -727,6 +728,7 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
     negations: list[tuple[tuple[int, int], Optional[tuple[int, int]]]] = []
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
+    cue_spans_done: set[tuple[int, int]] = set()
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -754,6 +756,12 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
                 entry[2].append(tmp_id)
         if c.negation_cue is not None and c.category not in _NO_NEGATION_CATEGORIES:
             negations.append(((c.negation_cue.start, c.negation_cue.end), subj_key))
+        if (c.start, c.end) not in cue_spans_done:
+            cue_spans_done.add((c.start, c.end))
+            protected = [(c.constraint.start, c.constraint.end)] if c.constraint is not None else []
+            for cue in find_cues(text, c.start, c.end, protected):
+                if c.negation_cue is None or (c.negation_cue.start, c.negation_cue.end) != cue:
+                    negations.append((cue, subj_key))
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
     for (ps, pe), value in periods.items():

@@ -81,3 +81,32 @@ def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = Non
         if free(m.start(), m.end()) and (subject_start is None or m.start() >= subject_start):
             return m.start(), m.end()
     return None
+
+
+@lru_cache(maxsize=None)
+def _cue_regex() -> re.Pattern:
+    """Surface negation cues (`models/rules/negation_cues.jsonl`): every cue word of a statement,
+    as LCT annotates them, whether or not it negates the statement's subject."""
+    path = model_file("rules", "negation_cues.jsonl")
+    parts = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
+            if not {"literal"} <= set(rec) <= {"literal", "prefix", "note"}:
+                raise RuleFileError(path, n, "keys must be literal, optional prefix and note")
+            body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
+            parts.append(rf"\b{body}(?=-)" if rec.get("prefix") else rf"\b{body}\b")
+    return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.I)
+
+
+def find_cues(text: str, start: int, end: int, protected: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
+    """Every surface negation cue in text[start:end], minus pseudo-negations and `protected` spans."""
+    _, _, pseudo, _ = _regexes()
+    blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
+    return [(m.start(), m.end()) for m in _cue_regex().finditer(text, start, end)
+            if all(m.end() <= s or m.start() >= e for s, e in blocked)]
