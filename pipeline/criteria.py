@@ -214,7 +214,7 @@ _AGE_CODE = "LOINC:30525-0"
 _AGE_PREFIX = re.compile(
     r"(?:[\s,]*(?:healthy|male|female|males|females|men|women|and|or|adults?|adult\s+patients|patients?|participants?|"
     r"subjects?|volunteers?|children|adolescents?|individuals?|persons?|people|boys|girls|infants?|aged?|ages|between|"
-    r"from|who\s+are|are|is|be|must\s+be|should\s+be|over|under|above)\b)*[\s,:]*",
+    r"from|who\s+are|are|is|be|must\s+be|should\s+be|over|under|above)\b)*[\s,:(\[]*",
     re.I,
 )
 
