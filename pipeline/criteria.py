@@ -382,6 +382,51 @@ _INCLUDING = re.compile(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
+_RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
+_EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)?|;|\band\b|\bor\b|\band/or\b)\s*", re.I)
+_EXC_LEAD = re.compile(r"(?:(?:a|an|the|on|for|in|any|patients?\s+with|those\s+with|subjects?\s+with)\s+)+", re.I)
+_EXC_PREDICATE = re.compile(r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:documented|implanted|present|allowed|permitted|accepted)\b.*$", re.I | re.S)
+
+
+def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = None) -> list[tuple[int, int]]:
+    """Excepted things ("except basal cell carcinoma or cervical carcinoma in situ"): one span per
+    coordinated item, without leading articles or a trailing "is documented"."""
+    out: list[tuple[int, int]] = []
+    marks = [m for m in _EXCEPT.finditer(text, s, e) if _depth_zero(text, s, m.start()) or text[m.start() - 1:m.start()] == "("]
+    for i, m in enumerate(marks):
+        a = m.end()
+        b = marks[i + 1].start() if i + 1 < len(marks) else e
+        if text[m.start() - 1:m.start()] == "(":
+            close = text.find(")", a, b)
+            b = close if close != -1 else b
+        if temp is not None and a <= temp.start < b and temp.start > a:
+            b = temp.start
+        a, b = _trim_clause(text, a, b)
+        if b <= a:
+            continue
+        unless = m.group(0).strip().lower().startswith("unless")
+        pieces = [(a, b)]
+        if not unless and _words(text, a, b) >= 4 and not _RELATIVE.search(text, a, b):
+            pieces = []
+            prev = a
+            for cut in _EXC_SPLIT.finditer(text, a, b):
+                if _depth_zero(text, a, cut.start()) and cut.start() > prev:
+                    pieces.append((prev, cut.start()))
+                    prev = cut.end()
+            pieces.append((prev, b))
+        for pa, pb in pieces:
+            lead = _EXC_LEAD.match(text, pa, pb)
+            if lead and lead.end() < pb:
+                pa = lead.end()
+            pred = _EXC_PREDICATE.search(text, pa, pb)
+            if pred:
+                pb = pred.start()
+            pa, pb = _trim_clause(text, pa, pb)
+            if pb > pa:
+                out.append((pa, pb))
+    return out
+
+
 def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
     """Drop subjects inside a constraint ("ULN"); trim one that starts inside a constraint's unit
     ("≥ 18 [years of age]" -> "age") so that it follows the constraint."""
@@ -558,13 +603,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,
                             [(c.start, c.end) for c in ([con] if con else [])])
     negated = cue is not None
-    exceptions = []
-    m = _EXCEPT.search(text, s, e)
-    if m:
-        a, b = _trim_clause(text, m.end(), e)
-        b = text.rfind(")", a, b) if text[m.start() - 1: m.start()] == "(" and ")" in text[a:b] else b
-        if b > a:
-            exceptions.append(_span(text, a, b))
+    exceptions = [_span(text, a, b) for a, b in find_exceptions(text, s, e, temp)]
     condition = None
     cm = _CONDITION.match(text, s, e)
     if cm:
