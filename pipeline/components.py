@@ -69,6 +69,11 @@ class CriteriaAnnotator(Pipe):
                 add("elig_negations", r.negation_cue.start, r.negation_cue.end, "NEG")
         for key, spans in groups.items():
             doc.spans[key] = _dedupe(spans)
+        # statements are the sentences: negspacy's NegEx scope then ends at a statement
+        if not doc.has_annotation("SENT_START") or self.overwrite:
+            starts = {s.start for s in doc.spans["elig_statements"]}
+            for i, token in enumerate(doc):
+                token.is_sent_start = i == 0 or i in starts
         doc.user_data[USER_KEY] = [to_dict(r) for r in records]
 
 
@@ -97,16 +102,23 @@ def criteria_from_doc(doc: Doc) -> list[Criterion]:
     return [from_dict(Criterion, d) for d in doc.user_data.get(USER_KEY, [])]
 
 
-def load(tokenizer: bool = True) -> Language:
-    """A blank English pipeline with the clinical tokenizer and the `elig_criteria` component."""
+def load(tokenizer: bool = True, negex: bool = True) -> Language:
+    """A blank English pipeline: the clinical tokenizer, `elig_criteria`, and negspacy's `negex`
+    over our subjects with our termset (`eligibility.negation_termset.v1`), so that
+    `span._.negex` is set on `doc.spans["elig_subjects"]`."""
+    import negspacy.negation  # noqa: F401 - registers the `negex` factory
     import spacy
 
+    from . import negation  # noqa: F401 - registers the termset function
     from .tokenizer import clinical_tokenizer
 
     nlp = spacy.blank("en")
     if tokenizer:
         nlp.tokenizer = clinical_tokenizer(nlp)
     nlp.add_pipe("elig_criteria")
+    if negex:
+        nlp.add_pipe("negex", config={"neg_termset": {"@misc": "eligibility.negation_termset.v1"},
+                                      "span_keys": ["elig_subjects"]})
     return nlp
 
 

@@ -12,6 +12,8 @@ import re
 from functools import lru_cache
 from typing import Optional
 
+import spacy
+
 from .errors import RuleFileError
 from .paths import model_file
 
@@ -38,9 +40,19 @@ def _alt(terms: list[str]) -> str:
     return "(?:" + "|".join(parts) + ")"
 
 
+@spacy.registry.misc("eligibility.negation_termset.v1")
+def negation_termset() -> dict[str, list[str]]:
+    """Our termset for negspacy's `negex` (`neg_termset = {"@misc": "eligibility.negation_termset.v1"}`)."""
+    return termset()
+
+
 @lru_cache(maxsize=None)
 def _regexes():
-    ts = termset()
+    return compile_termset(termset())
+
+
+def compile_termset(ts: dict[str, list[str]]):
+    """(preceding, following, pseudo, termination) regular expressions of a negspacy-style termset."""
     return (
         re.compile(_alt(ts["preceding_negations"]), re.I),
         re.compile(_alt(ts["following_negations"]), re.I),
@@ -50,13 +62,13 @@ def _regexes():
 
 
 def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = None,
-             protected: list[tuple[int, int]] = ()) -> Optional[tuple[int, int]]:
+             protected: list[tuple[int, int]] = (), regexes=None) -> Optional[tuple[int, int]]:
     """(start, end) of the cue that negates text[start:end], or None.
 
     `protected` spans (comparators, constraint text) cannot hold a cue: "no more than" is a
     comparator, not a negation.
     """
-    pre, post, pseudo, term = _regexes()
+    pre, post, pseudo, term = regexes or _regexes()
     blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
 
     def free(a: int, b: int) -> bool:

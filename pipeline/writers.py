@@ -1,22 +1,42 @@
-"""Streaming writers for JSON Lines, CSV and Parquet; every write is atomic (temp file + rename)."""
+"""Streaming writers for JSON Lines, CSV and Parquet; every write is atomic (temp file + rename).
+
+Two layers:
+
+* pure encoders, `encode(records, fmt)`: a list of Criterion / ErrorRow -> the bytes-to-be of one
+  format (JSON Lines text, CSV text without header, or an Arrow RecordBatch for Parquet). Worker
+  processes and Dask workers encode; the process that owns the files only appends, so the output
+  does not depend on who encoded it.
+* writers (`JsonlWriter`, `CsvWriter`, `ParquetWriter`): write into a temp file beside the target
+  and rename it over the target on `close()`; `abort()` (or an exception inside `with`) removes the
+  temp file, so a reader never sees half a file. `concat_files` and `replace_directory` publish a
+  run's numbered parts as one file (JSONL, CSV) or one directory of part files (Parquet).
+"""
 from __future__ import annotations
 
 import csv
+import functools
+import io
 import json
 import os
+import shutil
 import tempfile
+import uuid
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from .schema import CRITERION_COLUMNS, Criterion, ErrorRow, flatten, to_dict
 
 ERROR_FIELDS = ["error_source", "error_reason", "error_message", "error_line", "error_offset"]
 FLAT_COLUMNS = ["record"] + CRITERION_COLUMNS + ERROR_FIELDS
 FORMATS = {".jsonl": "jsonl", ".json": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+SUFFIX = {"jsonl": ".jsonl", "csv": ".csv", "parquet": ".parquet"}
+ROW_GROUP_ROWS = 20_000  # Parquet rows buffered before a row group is written
 
 
 def format_for(path: str | Path, explicit: str | None = None) -> str:
     if explicit:
+        if explicit not in SUFFIX:
+            raise ValueError(f"unknown output format {explicit!r}; use jsonl, csv or parquet")
         return explicit
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
@@ -42,26 +62,134 @@ def flat_row(rec: Criterion | ErrorRow) -> dict[str, Any]:
     return row
 
 
+# ---------------------------------------------------------------- pure encoders
+
+
+def encode_jsonl(records: Iterable[Criterion | ErrorRow]) -> str:
+    """JSON Lines text of `records` (one line each, UTF-8 kept as is)."""
+    return "".join(json.dumps(record_dict(r), ensure_ascii=False) + "\n" for r in records)
+
+
+def _csv_text(rows: Iterable[dict[str, Any]], header: bool) -> str:
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=FLAT_COLUMNS)
+    if header:
+        w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def encode_csv(records: Iterable[Criterion | ErrorRow]) -> str:
+    """CSV rows of `records` without the header line (`csv_header()`), `\\r\\n` line ends."""
+    return _csv_text((flat_row(r) for r in records), header=False)
+
+
+def csv_header() -> str:
+    return _csv_text((), header=True)
+
+
+@functools.lru_cache(maxsize=None)
+def flat_schema():
+    """Arrow schema of the flat rows (Parquet, `extract_frame`): FLAT_COLUMNS in order."""
+    import pyarrow as pa
+
+    from .schema import arrow_schema
+
+    return pa.schema([pa.field("record", pa.string())] + list(arrow_schema()) + [
+        pa.field("error_source", pa.string()), pa.field("error_reason", pa.string()),
+        pa.field("error_message", pa.string()), pa.field("error_line", pa.int64()),
+        pa.field("error_offset", pa.int64()),
+    ])
+
+
+def encode_arrow(records: Iterable[Criterion | ErrorRow]):
+    """An Arrow RecordBatch of the flat rows of `records` (schema `flat_schema()`)."""
+    import pyarrow as pa
+
+    return pa.RecordBatch.from_pylist([flat_row(r) for r in records], schema=flat_schema())
+
+
+ENCODERS = {"jsonl": encode_jsonl, "csv": encode_csv, "parquet": encode_arrow}
+
+
+def encode(records: Sequence[Criterion | ErrorRow], fmt: str):
+    """`records` in output format `fmt`: str (jsonl, csv) or a pyarrow RecordBatch (parquet)."""
+    return ENCODERS[fmt](records)
+
+
+def frame_dtypes() -> dict[str, str]:
+    """pandas dtypes of the flat columns: nullable string / Int64 / float64 / boolean. Stable for
+    every input (also an empty one), which is what Dask's `meta` and Spark's schema need."""
+    import pyarrow as pa
+
+    def dtype(t) -> str:
+        if pa.types.is_integer(t):
+            return "Int64"
+        if pa.types.is_floating(t):
+            return "float64"
+        if pa.types.is_boolean(t):
+            return "boolean"
+        return "string"
+
+    return {f.name: dtype(f.type) for f in flat_schema()}
+
+
+# ---------------------------------------------------------------- atomic writers
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _temp_beside(path: Path) -> Path:
+    """A new empty hidden temp file in `path`'s directory (same filesystem, so rename is atomic)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
 class AtomicWriter:
     """Base: writes into a temp file next to the target and renames it on `close()`."""
 
+    fmt = ""
+
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
+        self.tmp = _temp_beside(self.path)
         self.count = 0
 
     def write(self, records: Iterable[Criterion | ErrorRow]) -> None:
+        records = list(records)
+        self.count += len(records)
+        self.write_encoded(encode(records, self.fmt))
+
+    def write_encoded(self, payload) -> None:
         raise NotImplementedError
 
     def _finish(self) -> None:
         pass
 
     def close(self) -> None:
+        """Flush, fsync and rename the temp file over the target."""
         self._finish()
-        os.replace(self.tmp, self.path)
+        _commit(self.tmp, self.path)
 
     def abort(self) -> None:
         self._finish()
@@ -77,71 +205,60 @@ class AtomicWriter:
             self.abort()
 
 
-class JsonlWriter(AtomicWriter):
-    def __init__(self, path):
-        super().__init__(path)
-        self.fh = open(self.tmp, "w", encoding="utf-8")
-
-    def write(self, records):
-        for rec in records:
-            self.fh.write(json.dumps(record_dict(rec), ensure_ascii=False) + "\n")
-            self.count += 1
-
-    def _finish(self):
-        if not self.fh.closed:
-            self.fh.close()
-
-
-class CsvWriter(AtomicWriter):
-    def __init__(self, path):
+class _TextWriter(AtomicWriter):
+    def __init__(self, path, header: str = ""):
         super().__init__(path)
         self.fh = open(self.tmp, "w", encoding="utf-8", newline="")
-        self.w = csv.DictWriter(self.fh, fieldnames=FLAT_COLUMNS)
-        self.w.writeheader()
+        self.fh.write(header)
 
-    def write(self, records):
-        for rec in records:
-            self.w.writerow(flat_row(rec))
-            self.count += 1
+    def write_encoded(self, payload: str) -> None:
+        self.fh.write(payload)
 
     def _finish(self):
         if not self.fh.closed:
             self.fh.close()
+
+
+class JsonlWriter(_TextWriter):
+    fmt = "jsonl"
+
+
+class CsvWriter(_TextWriter):
+    """CSV with the FLAT_COLUMNS header (`header=False` for a part file that is concatenated later)."""
+
+    fmt = "csv"
+
+    def __init__(self, path, header: bool = True):
+        super().__init__(path, csv_header() if header else "")
 
 
 class ParquetWriter(AtomicWriter):
-    """Row groups are flushed every `batch` rows, so memory stays flat."""
+    """Row groups of about `batch` rows are written as they fill, so memory stays flat."""
 
-    def __init__(self, path, batch: int = 20_000):
+    fmt = "parquet"
+
+    def __init__(self, path, batch: int = ROW_GROUP_ROWS):
         super().__init__(path)
-        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from .schema import arrow_schema
-
-        base = arrow_schema()
-        fields = [pa.field("record", pa.string())] + list(base) + [
-            pa.field("error_source", pa.string()), pa.field("error_reason", pa.string()),
-            pa.field("error_message", pa.string()), pa.field("error_line", pa.int64()),
-            pa.field("error_offset", pa.int64()),
-        ]
-        self.schema = pa.schema(fields)
-        self.pa = pa
+        self.schema = flat_schema()
         self.w = pq.ParquetWriter(self.tmp, self.schema)
-        self.buf: list[dict] = []
+        self.buf: list = []
+        self.buffered = 0
         self.batch = batch
 
-    def write(self, records):
-        for rec in records:
-            self.buf.append(flat_row(rec))
-            self.count += 1
-            if len(self.buf) >= self.batch:
-                self._flush()
+    def write_encoded(self, payload) -> None:
+        self.buf.append(payload)
+        self.buffered += payload.num_rows
+        if self.buffered >= self.batch:
+            self._flush()
 
     def _flush(self):
+        import pyarrow as pa
+
         if self.buf:
-            self.w.write_table(self.pa.Table.from_pylist(self.buf, schema=self.schema))
-            self.buf = []
+            self.w.write_table(pa.Table.from_batches(self.buf, schema=self.schema), row_group_size=max(self.buffered, 1))
+            self.buf, self.buffered = [], 0
 
     def _finish(self):
         if self.w is not None:
@@ -150,6 +267,53 @@ class ParquetWriter(AtomicWriter):
             self.w = None
 
 
-def open_writer(path: str | Path, fmt: str | None = None) -> AtomicWriter:
-    kind = format_for(path, fmt)
-    return {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}[kind](path)
+WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter, "parquet": ParquetWriter}
+
+
+def open_writer(path: str | Path, fmt: str | None = None, **options) -> AtomicWriter:
+    return WRITERS[format_for(path, fmt)](path, **options)
+
+
+# ---------------------------------------------------------------- publishing parts
+
+
+def concat_files(parts: Iterable[str | Path], dest: str | Path, header: str = "") -> None:
+    """`header` + the bytes of `parts` in order -> `dest`, atomically (temp file + rename)."""
+    dest = Path(dest)
+    tmp = _temp_beside(dest)
+    try:
+        with open(tmp, "wb") as out:
+            out.write(header.encode("utf-8"))
+            for p in parts:
+                with open(p, "rb") as fh:
+                    shutil.copyfileobj(fh, out, 1 << 20)
+        _commit(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def replace_directory(files: Sequence[str | Path], dest: str | Path) -> None:
+    """Move `files` into a fresh directory and put it at `dest` (a Parquet dataset of part files).
+
+    The new directory is filled under a hidden temp name and renamed into place; an older `dest`
+    is first renamed aside and then deleted, so `dest` is never a mix of two runs.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tag = uuid.uuid4().hex[:8]
+    tmp = dest.parent / f".{dest.name}.{tag}.tmp"
+    tmp.mkdir()
+    for f in files:
+        os.replace(f, tmp / Path(f).name)
+    _fsync_dir(tmp)
+    old = None
+    if dest.is_dir() and not dest.is_symlink():
+        old = dest.parent / f".{dest.name}.{tag}.old"
+        os.replace(dest, old)
+    elif dest.exists():
+        dest.unlink()
+    os.replace(tmp, dest)
+    _fsync_dir(dest.parent)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -50,3 +50,10 @@ def test_components_n_process_2_equals_1(nlp):
     one = [criteria_from_doc(d) for d in nlp.pipe(texts, n_process=1)]
     two = [criteria_from_doc(d) for d in nlp.pipe(texts, n_process=2)]
     assert one == two
+
+
+def test_components_negspacy_negex_uses_our_termset(nlp):
+    doc = nlp("Exclusion Criteria:\n* No prior CAR-T therapy\n* History of seizures\n* ALT > 3 x ULN")
+    negated = {s.text: s._.negex for s in doc.spans["elig_subjects"]}
+    assert negated["CAR-T therapy"] is True and negated["ALT"] is False
+    assert nlp.get_pipe_config("negex")["neg_termset"] == {"@misc": "eligibility.negation_termset.v1"}
