@@ -12,6 +12,10 @@ def test_models_data_all_rule_files_load():
     assert thresholds.comparator_table()
     assert criteria.category_rules()
     assert negation.termset()["preceding_negations"]
+    assert negation._cue_regex().pattern
+    from pipeline import temporal
+
+    assert temporal._period_rules()[1]["history"] == "past"
 
 
 @pytest.mark.parametrize(
