@@ -11,7 +11,8 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .extract import extract, extract_frame, extract_trial  # noqa: E402
+from .batch import extract, extract_frame  # noqa: E402
+from .extract import extract_trial  # noqa: E402
 from .schema import Criterion, ErrorRow, Trial  # noqa: E402
 
 

@@ -644,6 +644,8 @@ def _subject_kind(c: Criterion) -> Optional[str]:
     Only the person's age is an LCT Age; gestational age and the like are Observations.
     """
     subj = c.subject
+    if subj is not None and subj.kind == "measurement" and c.constraint is not None:
+        return "observation"  # an unlisted measured thing right before its comparator
     if subj is None or subj.name is None:
         return None
     if subj.kind == "age":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -53,24 +54,97 @@ def criteria_table(records) -> str:
     return "\n".join(lines)
 
 
+def progress_wanted(quiet: bool, stream=None, environ=None) -> bool:
+    """A progress bar only for a person watching: not --quiet, not in CI, stderr a terminal."""
+    stream = sys.stderr if stream is None else stream
+    environ = os.environ if environ is None else environ
+    in_ci = environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return not quiet and not in_ci and bool(getattr(stream, "isatty", lambda: False)())
+
+
+class _ExtractProgress:
+    """tqdm bar (trials/s, ETA) for `extract`; the total is counted by a background thread."""
+
+    def __init__(self, count):
+        import threading
+
+        self.bar = None
+        self.total = None
+        self.resumed = 0
+
+        def run():
+            try:
+                self.total = count()
+            except Exception:  # noqa: BLE001 - no total, no ETA; the run itself reports errors
+                pass
+
+        threading.Thread(target=run, name="eligibility-count", daemon=True).start()
+
+    def __call__(self, n: int, resumed: bool = False) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=self.total, initial=n if resumed else 0, unit=" trials", desc="extract",
+                            file=sys.stderr, dynamic_ncols=True, smoothing=0.05, mininterval=0.5)
+            if resumed:
+                return
+        if self.total is not None and self.bar.total != self.total:
+            self.bar.total = self.total
+        self.bar.update(n)
+
+    def write(self, message: str) -> None:
+        if self.bar is not None:
+            self.bar.write(message, file=sys.stderr)
+        else:
+            typer.echo(message, err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 @app.command()
 def extract(
     inputs: List[Path] = typer.Argument(..., help="Registry files or directories (JSON, JSONL, XML, AACT, CSV/TSV, TXT; .gz/.zip/.tar.gz)."),
-    output: Path = typer.Option(..., "-o", "--output", help="Output file: .jsonl, .csv or .parquet (picked by extension)."),
+    output: Path = typer.Option(..., "-o", "--output", help="Output: .jsonl or .csv file, or .parquet directory of part files (picked by extension)."),
     input_format: Optional[str] = typer.Option(None, "--format", help="Force the input format (see `eligibility formats`)."),
     output_format: Optional[str] = typer.Option(None, "--to", help="Force the output format: jsonl, csv or parquet."),
     id_column: Optional[str] = typer.Option(None, help="CSV/TSV: the trial id column."),
     text_column: Optional[str] = typer.Option(None, help="CSV/TSV: the criteria text column."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes (results stay in input order)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes, 0 = one per CPU (output identical to --jobs 1)."),
+    engine: str = typer.Option("local", "--engine", help="local (process pool) or dask (dask.distributed cluster)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="--engine dask: scheduler address (default: a local cluster of --jobs workers)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run: keep its finished parts, compute the rest."),
+    part_size: int = typer.Option(1000, "--part-size", help="Records per part (unit of resume, of Dask tasks, of Parquet part files)."),
     strict: bool = typer.Option(False, "--strict", help="Exit with status 1 when any record failed."),
     show: bool = typer.Option(False, "--show", help="Print a table of the extracted criteria."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing but errors (no progress bar, no summary)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also log parts, resume and every error record (stderr)."),
 ):
-    """Extract computable criteria from registry records into JSONL, CSV or Parquet."""
-    from .extract import extract as run
+    """Extract computable criteria from registry records into JSONL, CSV or Parquet (streaming,
+    resumable; progress bar on a terminal)."""
+    from .batch import ResumeError, count_records
+    from .batch import extract as run
 
-    summary = run(inputs, output, input_format=input_format, output_format=output_format,
-                  id_column=id_column, text_column=text_column, jobs=jobs)
+    bar = None
+    if progress_wanted(quiet):
+        bar = _ExtractProgress(lambda: count_records(inputs, input_format, id_column, text_column))
+    log = None
+    if verbose and not quiet:
+        log = bar.write if bar is not None else (lambda m: typer.echo(m, err=True))
+    try:
+        summary = run(inputs, output, input_format=input_format, output_format=output_format,
+                      id_column=id_column, text_column=text_column, jobs=jobs, engine=engine,
+                      scheduler=scheduler, resume=resume, part_size=part_size, progress=bar, log=log)
+    except ResumeError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted; finished parts are kept: rerun with --resume to continue {output}", err=True)
+        raise typer.Exit(130)
+    finally:
+        if bar is not None:
+            bar.close()
     if show:
         from .schema import record_from_json
 
@@ -82,7 +156,8 @@ def extract(
         typer.echo(
             f"read {summary.read} records: {summary.ok} ok, {summary.errors} errors"
             + (f" ({reasons})" if reasons else "")
-            + f"; {summary.criteria} criteria -> {summary.output} (manifest: {summary.manifest})",
+            + f"; {summary.criteria} criteria -> {summary.output} (manifest: {summary.manifest})"
+            + (f"; {summary.resumed} records kept from the interrupted run" if summary.resumed else ""),
             err=show,
         )
     if strict and summary.errors:

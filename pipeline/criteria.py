@@ -427,6 +427,65 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
+_HEAD_WORD = re.compile(r"[A-Za-z][\w\-/'.]*|\d+[A-Za-z][\w\-]*|\([^()]{1,15}\)")
+_HEAD_STOP = {
+    "a", "an", "the", "of", "with", "and", "or", "in", "on", "at", "for", "to", "by", "from", "as", "is", "are", "be",
+    "was", "were", "has", "have", "had", "must", "should", "will", "who", "which", "that", "than", "if", "patients",
+    "patient", "participants", "subjects", "people", "persons", "individuals", "adults", "children", "women", "men",
+    "history", "documented", "known", "confirmed", "defined", "having", "receiving", "received", "taking", "use",
+    "more", "less", "least", "most", "greater", "lower", "higher", "above", "below", "over", "under", "not", "no",
+    "all", "any", "each", "every", "prior", "previous", "current", "currently", "total", "level", "levels", "value",
+    "values", "count", "counts", "e.g", "i.e", "including", "such", "per",
+}
+_HEAD_NONMEASURE = re.compile(
+    r"^(?:therapy|therapies|treatment|treatments|lines?|regimens?|cycles?|doses?|courses?|months?|years?|weeks?|days?|"
+    r"episodes?|lesions?|sites?|visits?|times?|stage|grade|type|phase|part|cohort|arm|step|criteria|criterion)$",
+    re.I,
+)
+
+
+def _local_head(text: str, s: int, con_start: int) -> Optional[tuple[int, int]]:
+    """Up to four name-like words right before a comparator, stopping at function words."""
+    words = list(_HEAD_WORD.finditer(text, s, con_start))
+    picked: list[re.Match] = []
+    pos = con_start
+    for w in reversed(words):
+        gap = text[w.end():pos]
+        if gap.strip(" \t:=") or len(picked) >= 4:
+            break
+        token = w.group(0)
+        if token.lower().rstrip(".") in _HEAD_STOP:
+            break
+        picked.append(w)
+        pos = w.start()
+    picked.reverse()
+    while picked and picked[0].group(0).startswith("("):
+        picked.pop(0)
+    if not picked:
+        return None
+    last = picked[-1].group(0)
+    if last.startswith("(") and len(picked) > 1:
+        last = picked[-2].group(0)
+    if _HEAD_NONMEASURE.match(last) or not any(c.isalpha() for c in last):
+        return None
+    measure_noun = _MEASURE_NOUN.search(last) is not None
+    abbreviation = sum(c.isupper() or c.isdigit() for c in last) >= 2
+    if not (measure_noun or abbreviation):
+        if len(picked) == 1 or re.search(r"(?:ed|ing)$", last, re.I):
+            return None  # "take at least 1", "experienced more than 3": verbs, not measures
+    return picked[0].start(), picked[-1].end()
+
+
+_MEASURE_NOUN = re.compile(
+    r"(?:score|scale|index|ratio|rate|level|pressure|count|volume|size|diameter|length|width|thickness|saturation|"
+    r"concentration|fraction|percentage|time|duration|distance|weight|circumference|grade|class|test|velocity|"
+    r"depth|area|mass|density|output|flow|clearance|titer|titre|load|value|angle|range|strength|speed|capacity)s?$",
+    re.I,
+)
+_NOT_MEASURE_UNITS = {"a", "mo", "wk", "d", "h", "min"}
+_DOSE_UNIT = re.compile(r"^(?:mg|g|ug|mcg|[IU]|\[IU\])(?:/(?:kg|d|day|wk|m2))*(?:/d|/wk)?$|/d$|/wk$")
+
+
 def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
     """Drop subjects inside a constraint ("ULN"); trim one that starts inside a constraint's unit
     ("≥ 18 [years of age]" -> "age") so that it follows the constraint."""
@@ -577,6 +636,11 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if subj_found is not None:
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end,
                           subj_found.name, subj_found.code, subj_found.category)
+    elif (con is not None and con.value is not None and con.unit_normalized not in _NOT_MEASURE_UNITS
+          and not _DOSE_UNIT.search(con.unit_normalized or "")
+          and (head := _local_head(text, s, con.start)) is not None):
+        # "OASIS score > 8", "knee flexion ROM < 90 degrees": the measured thing right before
+        subject = Subject(text[head[0]:head[1]], head[0], head[1], None, None, "measurement")
     else:
         hs = _heuristic_subject(text, s, e, (temp.start, temp.end) if temp else None)
         if hs and not (con and hs[0] >= con.start and hs[1] <= con.end):
