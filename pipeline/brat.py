@@ -732,6 +732,9 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
     cue_spans_done: set[tuple[int, int]] = set()
     criteria = [c for c in criteria if c.source == "text"]
+    # cues that negate a consent or judgment statement are not LCT negations ("no consent")
+    unsaid = {(c.negation_cue.start, c.negation_cue.end) for c in criteria
+              if c.negation_cue is not None and c.category in _NO_NEGATION_CATEGORIES}
     for c in criteria:
         kind = _subject_kind(c)
         cmp_ids: list[str] = []
@@ -758,11 +761,11 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
                 entry[2].append(tmp_id)
         if c.negation_cue is not None and c.category not in _NO_NEGATION_CATEGORIES:
             negations.append(((c.negation_cue.start, c.negation_cue.end), subj_key))
-        if (c.start, c.end) not in cue_spans_done:
+        if (c.start, c.end) not in cue_spans_done and c.category not in _NO_NEGATION_CATEGORIES:
             cue_spans_done.add((c.start, c.end))
             protected = [(c.constraint.start, c.constraint.end)] if c.constraint is not None else []
             for cue in find_cues(text, c.start, c.end, protected):
-                if c.negation_cue is None or (c.negation_cue.start, c.negation_cue.end) != cue:
+                if (c.negation_cue is None or (c.negation_cue.start, c.negation_cue.end) != cue) and cue not in unsaid:
                     negations.append((cue, subj_key))
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)

@@ -196,7 +196,8 @@ def _format_span(w: Window) -> str:
     return f"{amount} {w.unit}" if amount else w.unit
 
 
-def _format_window(w: Window) -> str:
+def format_window(w: Window) -> str:
+    """The canonical text of a window (`within 7 d before screening`)."""
     parts = [w.relation]
     span = _format_span(w)
     if span:
@@ -217,7 +218,7 @@ def format_expression(expr: Expr) -> str:
     if expr.comparison is not None:
         out += " " + _format_comparison(expr.comparison)
     if expr.window is not None:
-        out += " " + _format_window(expr.window)
+        out += " " + format_window(expr.window)
     return out
 
 
@@ -671,6 +672,7 @@ __all__ = [
     "criterion_expr",
     "format_expression",
     "format_number",
+    "format_window",
     "parse_expression",
     "to_expression",
 ]

@@ -19,7 +19,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -153,9 +152,13 @@ def _fsync_dir(path: Path) -> None:
 def _temp_beside(path: Path) -> Path:
     """A new empty hidden temp file in `path`'s directory (same filesystem, so rename is atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
+    while True:
+        tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.tmp"
+        try:  # mode 0o666 minus the umask, like any new file (mkstemp would make it 0o600)
+            os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+            return tmp
+        except FileExistsError:  # pragma: no cover
+            continue
 
 
 def _commit(tmp: Path, path: Path) -> None:
