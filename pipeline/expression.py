@@ -224,7 +224,7 @@ def format_expression(expr: Expr) -> str:
 
 # --------------------------------------------------------------------------------------- parsing
 
-_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?")
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _KIND = re.compile(r"[a-z_]+")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -408,7 +408,9 @@ class _Parser:
     def in_set(self) -> InSet:
         self.expect("{", "'{' to open the set")
         values: list[Union[float, str]] = []
+        starts: list[int] = []
         while True:
+            starts.append(self.pos)
             if _NUMBER.match(self.text, self.pos):
                 values.append(self.number())
             else:
@@ -416,9 +418,9 @@ class _Parser:
             if self.accept("}"):
                 break
             self.expect(", ", "', ' or '}' in the set")
-        kinds = {isinstance(v, str) for v in values}
-        if len(kinds) > 1:
-            self.error("a set holds numbers or words, not both")
+        for v, at in zip(values, starts):
+            if isinstance(v, str) != isinstance(values[0], str):
+                self.error("a set holds numbers or words, not both", at)
         unit, scale = self.magnitude_suffix()
         if scale:
             self.error("a set cannot be a multiple of ULN/LLN")

@@ -145,15 +145,22 @@ def _marker_kind(marker: str) -> str:
     return "letter"
 
 
+_MIDLINE_HEADER = re.compile(
+    r"(?<=[.;])\s+(?=(?:(?:key|main|major)\s+)?(?:inclusion|exclusion)s?\s+criteria\s*:)", re.I)
+
+
 def _lines(text: str):
-    """(start, end_without_newline) for each line; handles \\n, \\r\\n and lone \\r."""
+    """(start, end_without_newline) for each line; handles \\n, \\r\\n and lone \\r. A header in the
+    middle of a run-on paragraph ("... consent. Exclusion criteria: ...") starts a new line."""
     pos = 0
     n = len(text)
-    for m in re.finditer(r"\r\n|\n|\r", text):
-        yield pos, m.start()
-        pos = m.end()
-    if pos <= n:
-        yield pos, n
+    breaks = [(m.start(), m.end()) for m in re.finditer(r"\r\n|\n|\r", text)] + [(n, n)]
+    for b_start, b_end in breaks:
+        for m in _MIDLINE_HEADER.finditer(text, pos, b_start):
+            yield pos, m.start()
+            pos = m.end()
+        yield pos, b_start
+        pos = b_end
 
 
 def _strip(text: str, s: int, e: int, chars: str = " \t\r\n\f\v\u00a0\u200b\ufeff") -> tuple[int, int]:
