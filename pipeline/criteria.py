@@ -384,7 +384,7 @@ _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)?|;|\band\b|\bor\b|\band/or\b)\s*", re.I)
-_EXC_LEAD = re.compile(r"(?:(?:a|an|the|on|for|in|any|patients?\s+with|those\s+with|subjects?\s+with)\s+)+", re.I)
+_EXC_LEAD = re.compile(r"(?:(?:but|a|an|the|on|for|in|any|patients?\s+with|those\s+with|subjects?\s+with)\s+)+", re.I)
 _EXC_PREDICATE = re.compile(r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:documented|implanted|present|allowed|permitted|accepted)\b.*$", re.I | re.S)
 
 
@@ -424,7 +424,22 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             pa, pb = _trim_clause(text, pa, pb)
             if pb > pa:
                 out.append((pa, pb))
+    # "(treated brain metastases are allowed)", ", but stable HIV infection is permitted"
+    for m in _ALLOWED.finditer(text, s, e):
+        a, b = m.start("x"), m.end("x")
+        lead = _EXC_LEAD.match(text, a, b)
+        if lead and lead.end() < b:
+            a = lead.end()
+        if m.start() > s and not any(x <= a < y for x, y in out):
+            out.append((a, b))
     return out
+
+
+_ALLOWED = re.compile(
+    r"(?:(?<=\()|(?<=[,;]\s)|(?<=\bbut\s))\s*(?P<x>[^()\[\];,]{3,80}?)\s+(?:is|are|will\s+be|would\s+be)\s+"
+    r"(?:allowed|permitted|eligible|acceptable|accepted|not\s+excluded)\b",
+    re.I,
+)
 
 
 _HEAD_WORD = re.compile(r"[A-Za-z][\w\-/'.]*|\d+[A-Za-z][\w\-]*|\([^()]{1,15}\)")

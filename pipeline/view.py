@@ -90,7 +90,7 @@ th{position:sticky;top:0;background:#f1f3f5;z-index:1}
 tr.ok td.comp{color:#2b8a3e;font-weight:600}
 tr.no td.comp{color:#c92a2a}
 td.stmt{min-width:12em;max-width:22em}
-td.sub{max-width:11em;overflow-wrap:anywhere}
+td.sub{min-width:7em;max-width:12em;overflow-wrap:break-word}
 td.nw{white-space:nowrap}
 code{font:12px ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;background:#f1f3f5;padding:0 3px;border-radius:3px}
 .muted{color:#adb5bd}
