@@ -161,6 +161,10 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         close = text.find(")", limit, window_end)
         if close != -1:
             cands.append(close + 1)
+    rate = _COUNT_RATE.match(text, s, window_end)
+    if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
+        per = {"day": "d", "d": "d", "week": "wk", "wk": "wk", "month": "mo", "year": "a", "hour": "h", "h": "h"}
+        return s, rate.end(), rate.group(0), "{%s}/%s" % (rate.group("noun").lower(), per[rate.group("per").lower()])
     for e in sorted(set(cands), reverse=True):
         # strip trailing punctuation that is not part of a unit
         while e > s and text[e - 1] in ".:;,":
@@ -171,6 +175,10 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
             if code:
                 return s, e2, written, code
     return None
+
+
+_COUNT_RATE = re.compile(
+    r"(?P<noun>[A-Za-z]{3,}s)\s*(?:/|per|a|an|each|every)\s*(?P<per>day|week|month|year|hour|d|wk|h)\b", re.I)
 
 
 def _char_prefixes(text: str, s: int, e: int):
