@@ -439,9 +439,17 @@ def _stem(word: str) -> str:
     return word
 
 
+# words that qualify a finding's state or history rather than name it; dropped on both sides
+_QUALIFIERS = frozenset(
+    "a an the of with any active current currently known history prior previous documented ongoing "
+    "uncontrolled uncontrollable symptomatic untreated concurrent existing preexisting pre diagnosed "
+    "confirmed histologically cytologically newly".split())
+
+
 def tokens(text: str) -> tuple[str, ...]:
-    """Lower-case word tokens with a light plural fold ("Infections" -> "infection")."""
-    return tuple(_stem(w) for w in _TOKEN.findall(text.lower()))
+    """Lower-case word tokens with a light plural fold ("Infections" -> "infection"), without the
+    state words of `_QUALIFIERS` ("history of active seizures" -> ("seizure",))."""
+    return tuple(_stem(w) for w in _TOKEN.findall(text.lower()) if w not in _QUALIFIERS)
 
 
 def _contains(hay: tuple, needle: tuple) -> bool:
@@ -532,7 +540,8 @@ def _in_interval(x: float, c: Between, low: float, high: float) -> bool:
 
 
 def _num(x: float) -> str:
-    return format_number(round(x, 6)) if abs(x) < 1e15 else format_number(x)
+    """A number for explanations: six significant digits, no trailing zeros."""
+    return format_number(float(f"{x:.6g}"))
 
 
 def _unit_text(unit: Optional[str]) -> str:

@@ -38,20 +38,28 @@ _CONDITION = re.compile(
     re.I,
 )
 _SUBJECT_LEAD = re.compile(
-    r"(?:(?:patients?|participants?|subjects?|individuals?|those|persons?|people|children|adults?|women|men|volunteers?)\s+"
+    r"(?:(?:patients?|participants?|subjects?|individuals?|those|persons?|people|children|adults?|women|men|volunteers?|girls|boys)\s+"
     r"(?:who\s+(?:have|has|had|are|were|is)\s+(?:a\s+)?|with\s+(?:a\s+)?|having\s+|that\s+have\s+)?)?"
-    r"(?:(?:must|should)\s+(?:not\s+)?(?:have|be)\s+)?(?:have\s+|has\s+|had\s+)?(?:(?:a|an|any|the)\s+)?"
-    r"(?:(?:known|documented|confirmed|current|active|prior|previous|history\s+of|evidence\s+of|presence\s+of|diagnosis\s+of|"
-    r"diagnosed\s+with|clinical\s+diagnosis\s+of|suspected|significant|uncontrolled|severe|no|not|without|received|receiving|"
-    r"use\s+of|treatment\s+with|treated\s+with)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
+    r"(?:(?:must|should|need\s+to|needs\s+to)\s+(?:not\s+)?(?:have|be|use|show|undergo|receive)\s+)?(?:have\s+|has\s+|had\s+)?"
+    r"(?:(?:agrees?|agreement|willing(?:ness)?|able|unable|consent(?:s|ing)?)\s+to\s+(?:use|avoid|sign|provide|give|undergo|take|comply\s+with)?\s*)?"
+    r"(?:(?:a|an|any|the)\s+)?"
+    r"(?:(?:known|documented|confirmed|laboratory-confirmed|newly\s+diagnosed|relapsed\s+or\s+refractory|current|active|prior|"
+    r"previous|history\s+of|evidence\s+of|presence\s+of|primary\s+diagnosis\s+of|diagnosis\s+of|diagnosed\s+with|"
+    r"clinical\s+diagnosis\s+of|suspected|significant|uncontrolled|severe|no|not|without|received|receiving|receipt\s+of|"
+    r"use\s+of|treatment\s+with|treated\s+with|exposure\s+to|need\s+for|progression\s+on|intolerance\s+to|free\s+of|"
+    r"written|signed|provided|obtained|negative|positive|the\s+need\s+for)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
     re.I,
 )
+_LIST_TAIL = re.compile(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
+_SPECIMEN = re.compile(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
 _AGREE = re.compile(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
 _SUBJECT_STOP = re.compile(
     r"\s*(?:,|;|:|\(|\bthat\b|\bwhich\b|\bwho\b|\bwhose\b|\brequiring\b|\bdefined\s+as\b|\bas\s+(?:defined|evidenced|determined|assessed)\b|"
     r"\bwithin\b|\bprior\s+to\b|\bbefore\b|\bafter\b|\bduring\b|\bin\s+the\s+(?:past|last)\b|\bexcept\b|\bunless\b|\bincluding\b|\bsuch\s+as\b|"
-    r"\be\.g\.|\bi\.e\.|\bis\b|\bare\b|\bwas\b|\bwere\b|\bmust\b|\bshould\b|\bmay\b|\bwill\b|\bcan\b)",
+    r"\be\.g\.|\bi\.e\.|\bis\b|\bare\b|\bwas\b|\bwere\b|\bmust\b|\bshould\b|\bmay\b|\bwill\b|\bcan\b|"
+    r"\bof\s+at\s+least\b|\bat\s+(?:any|a\s+stable|stable|the\s+time)\b|\bfor\s+at\s+least\b|\bthroughout\b|\bif\b|"
+    r"\baccording\s+to\b|\bby\b|\bfor\s+(?:the\s+)?(?:duration|safety|at\s+least)\b|\bin\s+the\s+\d|\bof\s+\d|\bat\s+screening\b)",
     re.I,
 )
 
@@ -542,10 +550,23 @@ def _heuristic_subject(text: str, s: int, e: int, skip: Optional[tuple[int, int]
         m0 = _THERE_IS.match(text, s, e)
         if m0:
             s = m0.end()
+    cond = _CONDITION.match(text, s, e)
+    if cond and cond.group("w"):  # "Women of childbearing potential must use X": X
+        s = cond.end()
     m = _SUBJECT_LEAD.match(text, s, e)
     a = m.end() if m else s
-    stop = _SUBJECT_STOP.search(text, a, e)
-    b = stop.start() if stop and stop.start() > a else e
+    b = e
+    for stop in _SUBJECT_STOP.finditer(text, a, e):
+        if stop.start() <= a:
+            continue
+        if stop.group(0).strip() == "," and _LIST_TAIL.match(text, stop.end(), e):
+            continue  # "Pregnancy, lactation or ...": a list, not the end of the subject
+        b = stop.start()
+        break
+    if b - a > 2:
+        sm = _SPECIMEN.match(text, a, b)
+        if sm and sm.end() < b:
+            a = sm.end()
     a, b = _trim_clause(text, a, b)
     if b - a < 2 or not any(c.isalpha() for c in text[a:b]):
         return None
