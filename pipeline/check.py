@@ -844,7 +844,7 @@ def _eval_sex(ctx: _Context, expr: Expr) -> _Eval:
     c = expr.comparison
     if isinstance(c, Is):
         t = (sex == c.word) != c.negated
-        return _Eval(t, f"sex {sex}: {'not ' if c.negated else ''}{c.word}: {_yes(t)}")
+        return _Eval(t, f"sex {sex}; is {'not ' if c.negated else ''}{c.word}: {_yes(t)}")
     if isinstance(c, InSet):
         t = sex in c.values
         return _Eval(t, f"sex {sex} in {{{', '.join(map(str, c.values))}}}: {_yes(t)}")
@@ -947,7 +947,7 @@ def _eval_finding(ctx: _Context, expr: Expr) -> _Eval:
     if maybe:
         return _Eval(None, f"{_names(maybe)} recorded without dates to place{where}")
     if ref.fn == "count":
-        ev = _numeric(float(len(yes)), c, None, f"{ref.kind} entries matching")
+        ev = _numeric(float(len(yes)), c, None, f"number of matching {ref.kind} entries")
         return _Eval(ev.truth, ev.evidence + (f" ({_names(yes)})" if yes else "") + note)
     if ref.fn == "duration":
         if not yes:

@@ -49,6 +49,7 @@ _RELATIONS = [
     ("more_than", r"\b(?:at\s+least|more\s+than|greater\s+than|over|a\s+minimum\s+of|minimum\s+of|≥|>=|>)\s*" + _AMOUNT
      + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between|and\s+no\s+more))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+or\s+more\s+(?:before|prior\s+to|preceding)\b"),
+    ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|≥|>=|>)\s*" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior)\s+" + _AMOUNT_OPT),
     ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),
@@ -58,10 +59,8 @@ _RELATIONS = [
     ("within", r"\b(?:no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|<|≤|<=)\s*"
      + _AMOUNT + r"(?=\s+(?:since|before|prior\s+to|ago|from|preceding))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+ago\b"),
-    ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
-    ("within", r"\b(?:up\s+to\s+)?" + _AMOUNT + r"\s+(?:after|following|post)\b"),
+    ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of)\s+(?:the\s+)?(?:study|trial|treatment(?:\s+period)?|study\s+period|participation)\b"),
-    ("during", r"\b(?:at|on\s+the\s+day\s+of|on\s+the\s+date\s+of|on\s+day\s+of)\s+" + _AT),
     ("during", r"\b(?:currently|current)\b(?=\s)"),
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),

@@ -14,16 +14,20 @@ Two layers:
 from __future__ import annotations
 
 import csv
+import dataclasses
+import enum
 import functools
 import io
 import json
 import os
 import shutil
+import types
+import typing
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .schema import CRITERION_COLUMNS, Criterion, ErrorRow, flatten, to_dict
+from .schema import CRITERION_COLUMNS, Criterion, ErrorRow
 
 ERROR_FIELDS = ["error_source", "error_reason", "error_message", "error_line", "error_offset"]
 FLAT_COLUMNS = ["record"] + CRITERION_COLUMNS + ERROR_FIELDS
@@ -43,20 +47,73 @@ def format_for(path: str | Path, explicit: str | None = None) -> str:
     return FORMATS[suffix]
 
 
+@functools.lru_cache(maxsize=None)
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
+def _plain(obj: Any) -> Any:
+    """`schema.to_dict` with the per-class field lists cached (the writers call it per record)."""
+    if obj is None or type(obj) in _SCALARS:
+        return obj
+    names = _field_names(type(obj))
+    if names is not None:
+        return {n: _plain(getattr(obj, n)) for n in names}
+    if isinstance(obj, enum.Enum):
+        return obj.value
+    if isinstance(obj, (list, tuple)):
+        return [_plain(x) for x in obj]
+    return obj
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def record_dict(rec: Criterion | ErrorRow) -> dict[str, Any]:
     """Nested JSON form; error rows carry `record: error`."""
-    d = to_dict(rec)
+    d = _plain(rec)
     d["record"] = "error" if isinstance(rec, ErrorRow) else "criterion"
     return d
 
 
+@functools.lru_cache(maxsize=None)
+def _flat_plan(cls: type, prefix: str = "") -> tuple:
+    """(attribute, nested plan or None, column) per field of `cls`, in `schema.flatten` order."""
+    plan = []
+    for name, tp in typing.get_type_hints(cls).items():
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        base = args[0] if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1 else tp
+        if dataclasses.is_dataclass(base):
+            plan.append((name, _flat_plan(base, f"{prefix}{name}_"), None))
+        else:
+            plan.append((name, None, f"{prefix}{name}"))
+    return tuple(plan)
+
+
+def _flatten_into(row: dict[str, Any], obj: Any, plan: tuple) -> None:
+    for name, sub, col in plan:
+        v = getattr(obj, name)
+        if sub is not None:
+            if v is not None:
+                _flatten_into(row, v, sub)
+        elif v is None or type(v) in _SCALARS:
+            row[col] = v
+        elif isinstance(v, enum.Enum):
+            row[col] = v.value
+        elif isinstance(v, list):
+            row[col] = json.dumps(_plain(v), ensure_ascii=False)
+        else:
+            row[col] = v
+
+
 def flat_row(rec: Criterion | ErrorRow) -> dict[str, Any]:
+    """One flat row (FLAT_COLUMNS): `schema.flatten` of a criterion, or the error fields."""
     row = dict.fromkeys(FLAT_COLUMNS)
     if isinstance(rec, ErrorRow):
         row.update(record="error", trial_id=rec.trial_id, error_source=rec.source, error_reason=rec.reason.value,
                    error_message=rec.message, error_line=rec.line, error_offset=rec.offset)
     else:
-        row.update(flatten(rec))
+        _flatten_into(row, rec, _flat_plan(type(rec)))
         row["record"] = "criterion"
     return row
 

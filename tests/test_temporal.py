@@ -17,7 +17,7 @@ from pipeline.temporal import find_temporal
         ("stroke in the last year", "within", 1, "year", None),
         ("a negative pregnancy test no more than 72 hours before the first dose", "within", 72, "hour", "first dose"),
         ("contraception for 12 months after the last dose", "after", 12, "month", "last dose"),
-        ("QTcF > 470 ms at screening", "during", None, None, "screening"),
+        ("dual antiplatelet therapy for at least 6 months after randomization", "after", 6, "month", "randomization"),
     ],
 )
 def test_temporal_windows(text, relation, amount, unit, anchor):
@@ -27,7 +27,8 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
     assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
 
 
-@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Age 3-18 years", "life expectancy of at least 3 months"])
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Age 3-18 years", "life expectancy of at least 3 months",
+                                  "QTcF > 470 ms at screening"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
 
