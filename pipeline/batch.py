@@ -49,6 +49,7 @@ from typing import Any, Callable, Iterable, Iterator, NamedTuple, Optional, Sequ
 from .errors import EligibilityError
 from .extract import extract_trial, process
 from .schema import ErrorRow, Reason, Trial
+from .writers import format_for
 
 PART_SIZE = 1000  # input records per part: the unit of resume, of Dask tasks and of Parquet files
 CHUNK_SIZE = 16  # input records per process-pool task
@@ -358,12 +359,12 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def run_spec(inputs: Sequence[str], fmt: str, part_size: int, options: dict[str, Any]) -> dict[str, Any]:
+def run_spec(fmt: str, part_size: int, identity: Any) -> dict[str, Any]:
     """What must match for a staged run to be resumed."""
     from . import __version__
 
     return {"layout": LAYOUT_VERSION, "version": __version__, "code": code_digest(), "output_format": fmt,
-            "part_size": part_size, "options": options, "inputs": [_input_fingerprint(p) for p in inputs]}
+            "part_size": part_size, "input": identity}
 
 
 # ---------------------------------------------------------------- staging directory
@@ -557,8 +558,37 @@ def extract(
     kept parts; `log(message)` receives resume / part / error messages.
     """
     from .readers import read
-    from .writers import format_for
 
+    paths = [os.fspath(p) for p in inputs]
+    out = Path(output).resolve()
+    if any(Path(p).resolve() == out for p in paths):
+        raise ValueError(f"{output} is also an input; choose another output path")
+    records = read(paths, format=input_format, id_column=id_column, text_column=text_column)  # validates options
+    identity = {"inputs": [_input_fingerprint(p) for p in paths],
+                "options": {"format": input_format, "id_column": id_column, "text_column": text_column}}
+    return extract_records(records, output, output_format=output_format, identity=identity, progress=progress,
+                           jobs=jobs, engine=engine, scheduler=scheduler, resume=resume, part_size=part_size,
+                           log=log)
+
+
+def extract_records(
+    records: Iterable[Record],
+    output: str | os.PathLike,
+    output_format: Optional[str] = None,
+    identity: Any = None,
+    progress: Optional[Callable[..., None]] = None,
+    jobs: int = 1,
+    engine: str = "local",
+    scheduler: Any = None,
+    resume: bool = False,
+    part_size: int = PART_SIZE,
+    log: Optional[Callable[[str], None]] = None,
+) -> Summary:
+    """`extract` over a stream of Trial / ErrorRow records instead of files (e.g. a generator).
+
+    `identity`: JSON-able description of the stream, compared on `resume` (the stream must yield
+    the same records in the same order again; `extract` passes the input files' sizes and times).
+    """
     t0 = time.perf_counter()
     if engine not in ("local", "dask"):
         raise ValueError(f"unknown engine {engine!r}; use local or dask")
@@ -567,11 +597,8 @@ def extract(
     jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
     out_path = Path(output)
     fmt = format_for(out_path, output_format)
-    paths = [os.fspath(p) for p in inputs]
-    records = read(paths, format=input_format, id_column=id_column, text_column=text_column)  # validates options
     staging = Staging(out_path, fmt)
-    spec = run_spec(paths, fmt, part_size, {"format": input_format, "id_column": id_column, "text_column": text_column})
-    done = staging.prepare(spec, resume)
+    done = staging.prepare(run_spec(fmt, part_size, identity), resume)
 
     summary = Summary(output=str(out_path), manifest=str(out_path.with_name(out_path.name + ".manifest.jsonl")))
     for k in done:
@@ -612,8 +639,7 @@ def extract(
             part.abort()
         raise
     finally:
-        if hasattr(work, "close"):
-            work.close()
+        work.close()
     staging.publish(last_part + 1)
     summary.parts = max(last_part + 1, 1 if fmt == "parquet" else 0)
     summary.seconds = time.perf_counter() - t0
@@ -632,5 +658,5 @@ def count_records(inputs: Sequence[str | os.PathLike], input_format: Optional[st
 
 
 __all__ = ["PART_SIZE", "Encoded", "ResumeError", "Summary", "count_records", "encode_frame", "encode_records",
-           "extract", "extract_frame", "frame_meta", "frame_records", "manifest_entry", "ordered_map",
+           "extract", "extract_frame", "extract_records", "frame_meta", "frame_records", "manifest_entry", "ordered_map",
            "process_parallel", "records_frame"]

@@ -248,7 +248,8 @@ def _measurement(data: Any, where: str) -> Measurement:
     _check_keys(data, _MEASUREMENT_KEYS, where)
     if "name" not in data and "code" not in data:
         raise PatientError(f"{where}.name", "missing (give a name or a code)")
-    label = _text(data["name"], f"{where}.name") if "name" in data else _text(data["code"], f"{where}.code")
+    key = "name" if "name" in data else "code"
+    label = _text(data[key], f"{where}.{key}")
     code = _text(data["code"], f"{where}.code") if data.get("code") is not None else None
     value = _number(data["value"], f"{where}.value") if data.get("value") is not None else None
     result = None
@@ -352,7 +353,8 @@ def load_patient(path: Union[str, Path]) -> dict:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except json.JSONDecodeError as err:
-        raise CheckError(str(path), f"invalid JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+        raise CheckError(str(path), f"invalid JSON at line {err.lineno} column {err.colno}: "
+                                    f"{err.msg}") from None
 
 
 # ------------------------------------------------------------------------------- names, synonyms
@@ -564,7 +566,8 @@ def _numeric(x: float, c, unit: Optional[str], label: str) -> _Eval:
     if isinstance(c, Compare):
         t = _cmp(c.op, x, c.value)
         if t is None:
-            return _Eval(None, f"{label} {_num(x)}{_unit_text(unit)}: approximate comparison (~) is not checked")
+            return _Eval(None, f"{label} {_num(x)}{_unit_text(unit)}: "
+                               "approximate comparison (~) is not checked")
     elif isinstance(c, Between):
         t = _in_interval(x, c, c.low, c.high)
     elif isinstance(c, InSet):
@@ -592,8 +595,8 @@ def _span_days(w: Window, use_upper: bool = False) -> Optional[float]:
     return duration_in_days(1.0 if amount is None else amount, w.unit)
 
 
-_EVENT_ANCHOR = re.compile(r"^(?:the\s+)?(?:last|final|prior|previous|most\s+recent)\b|diagnosis|surgery|"
-                           r"transplant|onset|symptom", re.I)
+_EVENT_ANCHOR = re.compile(r"^(?:the\s+)?(?:last|final|prior|previous|most\s+recent)\b|"
+                           r"diagnosis|surgery|transplant|onset|symptom", re.I)
 
 
 def _window_text(w: Window) -> str:
@@ -630,7 +633,8 @@ def _date_in_window(d: Optional[date], w: Optional[Window], at: date) -> Optiona
     return None
 
 
-_ACTIVE = re.compile(r"\b(?:active|current(?:ly)?|ongoing|present|uncontrolled|concurrent|concomitant)\b", re.I)
+_ACTIVE = re.compile(
+    r"\b(?:active|current(?:ly)?|ongoing|present|uncontrolled|concurrent|concomitant)\b", re.I)
 
 
 def _entry_in_window(e: Entry, w: Optional[Window], at: date, active_only: bool) -> Optional[bool]:
@@ -775,12 +779,13 @@ def _eval_on(ctx: _Context, m: Measurement, ref: Ref, c) -> _Eval:
             t = _cmp(c.op, m.value, threshold)
             if t is None:
                 return _Eval(None, f"{m.label}: approximate comparison (~) is not checked")
-            return _Eval(t, f"{m.label} {_num(m.value)}{_unit_text(m.unit)} {c.op} {_num(c.value)} {sym} "
-                            f"= {_num(threshold)}{_unit_text(m.unit)}: {_yes(t)}")
+            return _Eval(t, f"{m.label} {_num(m.value)}{_unit_text(m.unit)} {c.op} {_num(c.value)} "
+                            f"{sym} = {_num(threshold)}{_unit_text(m.unit)}: {_yes(t)}")
         lo, hi = c.low * limit, c.high * limit
         t = _in_interval(m.value, c, lo, hi)
-        return _Eval(t, f"{m.label} {_num(m.value)}{_unit_text(m.unit)} in [{_num(c.low)}, {_num(c.high)}] "
-                        f"{sym} = [{_num(lo)}, {_num(hi)}]{_unit_text(m.unit)}: {_yes(t)}")
+        bounds = f"[{_num(c.low)}, {_num(c.high)}]"
+        return _Eval(t, f"{m.label} {_num(m.value)}{_unit_text(m.unit)} in {bounds} {sym} "
+                        f"= [{_num(lo)}, {_num(hi)}]{_unit_text(m.unit)}: {_yes(t)}")
     unit = getattr(c, "unit", None)
     value, why = _to_unit(ctx, m, m.value, unit, ref)
     if value is None:
@@ -833,8 +838,8 @@ def _eval_life(ctx: _Context, expr: Expr) -> _Eval:
         x = convert(value, unit, target)
     except UnitError as err:
         return _Eval(None, f"life expectancy in {unit}: {err.message}")
-    ev = _numeric(x, c, target, f"life expectancy {_num(value)} {unit} =" if unit != target else "life expectancy")
-    return ev
+    label = f"life expectancy {_num(value)} {unit} =" if unit != target else "life expectancy"
+    return _numeric(x, c, target, label)
 
 
 def _eval_sex(ctx: _Context, expr: Expr) -> _Eval:
@@ -859,7 +864,8 @@ _PREGNANCY_WORDS = (
     (re.compile(r"non[- ]?child[- ]?bearing|not\s+of\s+child[- ]?bearing|post[- ]?menopaus|"
                 r"surgically\s+sterile|sterili[sz]ed", re.I), "childbearing_potential", False),
     (re.compile(r"plan\w*\s+(?:to\s+(?:become|get)\s+pregnant|a\s+pregnancy|pregnancy)|"
-                r"(?:intend|wish|want)\w*\s+to\s+(?:become|get)\s+pregnant", re.I), "planning_pregnancy", True),
+                r"(?:intend|wish|want)\w*\s+to\s+(?:become|get)\s+pregnant", re.I),
+     "planning_pregnancy", True),
     (re.compile(r"breast[- ]?feed|lactat|nursing(?!\s+home)", re.I), "breastfeeding", True),
     (re.compile(r"pregnan(?:t|cy)(?!\s+test)", re.I), "pregnant", True),
     (re.compile(r"child[- ]?bearing\s+potential", re.I), "childbearing_potential", True),
@@ -886,8 +892,9 @@ def _eval_pregnancy(ctx: _Context, expr: Expr) -> _Eval:
             text = rx.sub(" ", text)
     if not values:
         return _Eval(None, "no pregnancy status named in the statement")
-    shown = ", ".join(f"{f.replace('_', ' ')} {'?' if getattr(p, f) is None else str(getattr(p, f)).lower()}"
-                      for f, _ in values)
+    shown = ", ".join(
+        f"{f.replace('_', ' ')} {'?' if getattr(p, f) is None else str(getattr(p, f)).lower()}"
+        for f, _ in values)
     truths = [v for _, v in values]
     t = True if True in truths else (None if None in truths else False)
     return _Eval(t, f"{shown}: {_yes(t)}")
@@ -903,6 +910,9 @@ _KIND_LIST = {"condition": "conditions", "therapy": "therapies", "procedure": "p
 def _eval_finding(ctx: _Context, expr: Expr) -> _Eval:
     ref, c, w = expr.ref, expr.comparison, expr.window
     p = ctx.patient
+    problem, note = _anchor_problem(w, ctx.at)
+    if problem:
+        return _Eval(None, problem)
     if ref.kind == "pregnancy":
         return _eval_pregnancy(ctx, expr)
     if ref.fn == "result":
@@ -912,12 +922,11 @@ def _eval_finding(ctx: _Context, expr: Expr) -> _Eval:
     lists += [k for k in _LISTS if k not in lists]
     present = [k for k in lists if getattr(p, k) is not None]
     if not present or (primary and getattr(p, primary) is None and ref.fn != "has"):
-        return _Eval(None, f"no {primary or 'conditions/therapies/procedures'} list in the patient data")
-    problem, note = _anchor_problem(w, ctx.at)
-    if problem:
-        return _Eval(None, problem)
+        what = primary or "conditions/therapies/procedures"
+        return _Eval(None, f"no {what} list in the patient data")
     alts = alternatives(ref.name or "")
-    excepted_alts = [a for span in ctx.criterion.exceptions for a in alternatives(span.text, _EXCEPTION_SPLIT)]
+    excepted_alts = [a for span in ctx.criterion.exceptions
+                     for a in alternatives(span.text, _EXCEPTION_SPLIT)]
     code = ctx.criterion.subject.code if ctx.criterion.subject else None
     active_only = bool(_ACTIVE.search(ctx.criterion.text or ""))
     hits: list[tuple[Entry, Optional[bool]]] = []
@@ -964,13 +973,17 @@ def _eval_finding(ctx: _Context, expr: Expr) -> _Eval:
         unit = getattr(c, "unit", None)
         with_amount = [e for e in yes if e.amount is not None]
         if not with_amount:
-            return _Eval(None, f"no amount recorded for {_names(yes) if yes else 'a matching ' + (primary or 'entry')}")
+            which = _names(yes) if yes else "a matching " + (primary or "entry")
+            return _Eval(None, f"no amount recorded for {which}")
         from .units import convert
 
         best = None
         for e in with_amount:
+            if (unit is None) != (e.amount_unit is None):
+                return _Eval(None, f"{e.name} amount {_num(e.amount)}{_unit_text(e.amount_unit)} cannot "
+                                   f"be compared with{_unit_text(unit) or ' a number without unit'}")
             try:
-                x = e.amount if unit is None or e.amount_unit is None else convert(e.amount, e.amount_unit, unit)
+                x = e.amount if unit is None else convert(e.amount, e.amount_unit, unit)
             except UnitError as err:
                 return _Eval(None, f"{e.name} amount in {e.amount_unit}: {err.message}")
             best = x if best is None else max(best, x)
@@ -990,9 +1003,12 @@ def _names(entries: list[Entry]) -> str:
 
 
 _CONDITION_LEAD = re.compile(
-    r"^\s*(?:if|when|where|for|in|unless)\s+(?:(?:the\s+)?(?:participants?|patients?|subjects?|those|people|anyone)"
-    r"\s+)?(?:(?:with|who\s+(?:have|has|are|is)|having|receiving|on)\s+)?", re.I)
-_CONDITION_TAIL = re.compile(r"\s+(?:(?:is|are)\s+(?:present|documented|known|suspected)|exists?)\s*$", re.I)
+    r"^\s*(?P<lead>if|when|where|for|in|unless)\s+"
+    r"(?:(?:the\s+)?(?:participants?|patients?|subjects?|those|people|anyone)\s+)?"
+    r"(?:(?:with|who\s+(?:have|has|are|is)|having|receiving|on)\s+)?", re.I)
+_CONDITION_TAIL = re.compile(
+    r"\s+(?:(?:is|are|has\s+been|have\s+been)\s+(?:present|documented|known|suspected|confirmed)|exists?)\s*$",
+    re.I)
 _CHILDBEARING = re.compile(r"child[- ]?bearing|reproductive\s+potential|menarch", re.I)
 _WOMEN = re.compile(r"\b(?:wom[ae]n|females?|girls?)\b", re.I)
 _MEN = re.compile(r"\b(?:m[ae]n|males?|boys?)\b", re.I)
@@ -1015,13 +1031,16 @@ def condition_applies(criterion: Criterion, patient: Patient, at: date) -> tuple
             return None, ""
         wanted = "female" if women else "male"
         return (True, "") if patient.sex == wanted else (False, f"patient is {patient.sex}")
-    core = _CONDITION_TAIL.sub("", _CONDITION_LEAD.sub("", text)).strip()
+    lead = _CONDITION_LEAD.match(text)
+    core = _CONDITION_TAIL.sub("", text[lead.end():] if lead else text).strip()
     if not core:
         return None, ""
     expr = Expr(Ref("has", name=core, kind="condition"))
     probe = Criterion(criterion.criterion_id, criterion.trial_id, criterion.section, text, -1, -1,
                       category=Category.CONDITION, computable=True)
     ev = _eval_finding(_Context(patient, at, probe), expr)
+    if lead and lead.group("lead").lower() == "unless" and ev.truth is not None:
+        return not ev.truth, ev.evidence  # "unless X": applies when X does not hold
     return ev.truth, ev.evidence
 
 
@@ -1222,7 +1241,8 @@ def check(criteria: list[Criterion], patient: Union[dict, Patient],
     p = patient if isinstance(patient, Patient) else validate_patient(patient)
     trials = sorted({c.trial_id for c in criteria})
     if len(trials) > 1:
-        raise CheckError("criteria", f"criteria of {len(trials)} trials ({', '.join(trials)}); check one at a time")
+        raise CheckError("criteria", f"criteria of {len(trials)} trials ({', '.join(trials)}); "
+                                     "check one at a time")
     results = [check_criterion(c, p, at) for c in criteria]
     return combine(list(criteria), results, trials[0] if trials else None, at, p.id)
 
@@ -1255,7 +1275,8 @@ def load_trial_criteria(path: Union[str, Path], trial_id: Optional[str] = None) 
                                            f"({', '.join(sorted(by_trial))}): pass --trial-id")
         return next(iter(by_trial.values()))
     if trial_id not in by_trial:
-        raise CheckError("--trial-id", f"{trial_id!r} is not in {path} (it holds {', '.join(sorted(by_trial))})")
+        raise CheckError("--trial-id", f"{trial_id!r} is not in {path} "
+                                       f"(it holds {', '.join(sorted(by_trial))})")
     return by_trial[trial_id]
 
 
@@ -1287,10 +1308,13 @@ def format_verdict(v: TrialVerdict) -> str:
     if v.groups:
         lines += ["", "OR-groups:"]
         for g in v.groups:
-            rule = "any member met" if g.mode == "any" else "every member met (none of the alternatives may match)"
-            lines.append(f"  {g.group}: {g.status.value} ({rule}: {', '.join(sid(m) for m in g.members)})")
+            rule = ("any member met" if g.mode == "any"
+                    else "every member met (none of the alternatives may match)")
+            members = ", ".join(sid(m) for m in g.members)
+            lines.append(f"  {g.group}: {g.status.value} ({rule}: {members})")
     if v.pending:
-        lines += ["", f"Pending review ({len(v.pending)}, not computable: investigator judgment or administrative):"]
+        lines += ["", f"Pending review ({len(v.pending)}, not computable: investigator judgment or "
+                      "administrative):"]
         texts = {r.criterion_id: r for r in v.criteria}
         for cid in v.pending:
             lines.append(f"  {sid(cid)}  {_clip(texts[cid].text, 90)}")

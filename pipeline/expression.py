@@ -298,7 +298,8 @@ class _Parser:
         if not self.text:
             self.error("empty expression")
         if self.text != self.text.strip():
-            self.error("leading or trailing space", 0 if self.text[0] == " " else len(self.text.rstrip()))
+            at = 0 if self.text[0] == " " else len(self.text.rstrip())
+            self.error("leading or trailing space", at)
         negated = self.accept_word("not")
         if negated:
             self.space()
@@ -319,7 +320,8 @@ class _Parser:
         start = self.pos
         word = self.peek_word()
         if word is None:
-            self.error("expected a reference such as lab(\"alt\"), age_years or has(condition: \"...\")")
+            self.error('expected a reference such as lab("alt"), age_years or '
+                       'has(condition: "...")')
         self.pos += len(word)
         if word in BARE_REFS:
             return Ref(word)

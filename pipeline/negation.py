@@ -33,10 +33,18 @@ def termset() -> dict[str, list[str]]:
 
 
 def _alt(terms: list[str]) -> str:
+    """One alternation for a term list: word terms as a shared-prefix trie between word boundaries
+    (Python's regex engine tries alternatives one by one, so factoring them keeps scans fast)."""
+    from .subjects import _trie_regex
+
+    words = sorted({re.sub(r"\s+", " ", t.lower()) for t in terms if t[0].isalnum() and t[-1].isalnum()})
+    others = [t for t in set(terms) if not (t[0].isalnum() and t[-1].isalnum())]
     parts = []
-    for t in sorted(set(terms), key=len, reverse=True):
+    if words:
+        parts.append(r"\b(?:" + _trie_regex(words) + r")\b")
+    for t in sorted(others, key=len, reverse=True):
         body = r"\s+".join(re.escape(w) for w in t.split())
-        parts.append(body if not t[0].isalnum() else r"\b" + body + (r"\b" if t[-1].isalnum() else ""))
+        parts.append(body if not t[0].isalnum() else r"\b" + body)
     return "(?:" + "|".join(parts) + ")"
 
 

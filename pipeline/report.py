@@ -20,6 +20,7 @@ What is counted (`summarize`):
 Output (`write_report`): `index.html` (self-contained but for the PNGs beside it), `summary.md`,
 the PNG plots (matplotlib, Agg) and one CSV per table.
 """
+
 from __future__ import annotations
 
 import html
@@ -36,9 +37,21 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 COLUMNS = [
-    "record", "trial_id", "source", "section", "category", "computable", "reason", "subject_name",
-    "subject_text", "constraint_operator", "constraint_value", "constraint_upper",
-    "constraint_unit_normalized", "polarity", "error_reason",
+    "record",
+    "trial_id",
+    "source",
+    "section",
+    "category",
+    "computable",
+    "reason",
+    "subject_name",
+    "subject_text",
+    "constraint_operator",
+    "constraint_value",
+    "constraint_upper",
+    "constraint_unit_normalized",
+    "polarity",
+    "error_reason",
 ]
 _NESTED = {  # flat column -> (object, key) in a JSONL record
     "subject_name": ("subject", "name"),
@@ -88,7 +101,8 @@ def _read_jsonl(path: Path) -> "pd.DataFrame":
 
 
 def load_frame(paths: Sequence[str | Path]) -> "pd.DataFrame":
-    """Outputs of `eligibility extract` (.jsonl/.ndjson/.json, .csv, .parquet) -> one flat frame.
+    """Outputs of `eligibility extract` (.jsonl/.ndjson/.json, .csv, .parquet file or directory of
+    part files) -> one flat frame.
 
     Columns are `COLUMNS`; `computable` is a bool column (False for error rows).
     """
@@ -98,16 +112,18 @@ def load_frame(paths: Sequence[str | Path]) -> "pd.DataFrame":
     for p in map(Path, paths):
         name = p.name.lower()
         if name.endswith(".parquet"):
-            import pyarrow.parquet as pq
+            import pyarrow.dataset as ds  # a file, or a directory of part files
 
-            have = set(pq.read_schema(p).names)
+            have = set(ds.dataset(str(p), format="parquet").schema.names)
             frame = pd.read_parquet(p, columns=[c for c in COLUMNS if c in have])
         elif name.endswith((".csv", ".csv.gz")):
             frame = pd.read_csv(p, usecols=lambda c: c in COLUMNS, low_memory=False)
         elif name.endswith((".jsonl", ".ndjson", ".json")):
             frame = _read_jsonl(p)
         else:
-            raise ValueError(f"{p}: expected .jsonl, .csv or .parquet output of `eligibility extract`")
+            raise ValueError(
+                f"{p}: expected .jsonl, .csv or .parquet output of `eligibility extract`"
+            )
         frames.append(frame.reindex(columns=COLUMNS))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     truth = {True: True, False: False, "True": True, "False": False, "true": True, "false": False}
@@ -119,7 +135,7 @@ def load_frame(paths: Sequence[str | Path]) -> "pd.DataFrame":
     return df
 
 
-# ---------------------------------------------------------------- summaries (pure: frames in, frames out)
+# ---------------------------------------------------------------- summaries (frames in, frames out)
 
 
 @dataclass
@@ -139,8 +155,12 @@ class Summary:
 
 def share_table(df: "pd.DataFrame", by: str) -> "pd.DataFrame":
     """Statements, computable and share per value of `by`, largest first."""
-    out = (df.groupby(by, dropna=False)["computable"].agg(statements="size", computable="sum")
-           .reset_index().sort_values(["statements", by], ascending=[False, True], ignore_index=True))
+    out = (
+        df.groupby(by, dropna=False)["computable"]
+        .agg(statements="size", computable="sum")
+        .reset_index()
+        .sort_values(["statements", by], ascending=[False, True], ignore_index=True)
+    )
     out["computable"] = out["computable"].astype(int)
     out["share"] = out["computable"] / out["statements"]
     return out
@@ -161,8 +181,10 @@ def limits(stmts: "pd.DataFrame") -> "pd.DataFrame":
     base = pd.DataFrame({"trial_id": s["trial_id"], "subject": s["subject_name"], "unit": unit})
     single = op.isin(UPPER_OPS | LOWER_OPS)
     upper_side = op.isin(UPPER_OPS) == require
-    one = base[single].assign(side=upper_side[single].map({True: "upper", False: "lower"}),
-                              value=s.loc[single, "constraint_value"])
+    one = base[single].assign(
+        side=upper_side[single].map({True: "upper", False: "lower"}),
+        value=s.loc[single, "constraint_value"],
+    )
     between = (op == "between") & require & s["constraint_upper"].notna()
     low = base[between].assign(side="lower", value=s.loc[between, "constraint_value"])
     high = base[between].assign(side="upper", value=s.loc[between, "constraint_upper"])
@@ -171,14 +193,19 @@ def limits(stmts: "pd.DataFrame") -> "pd.DataFrame":
 
 
 def to_common_unit(bounds: "pd.DataFrame") -> "pd.DataFrame":
-    """Per subject, values in its most frequent unit; adds `unit_main` and `value_main` (NaN when the
-    unit cannot be converted)."""
+    """Per subject, values in its most frequent unit (a unit written beats none); adds `unit_main`
+    and `value_main` (NaN when the value cannot be converted to it)."""
     import pandas as pd
 
     if bounds.empty:
-        return bounds.assign(unit_main=pd.Series(dtype="str"), value_main=pd.Series(dtype="float64"))
+        return bounds.assign(
+            unit_main=pd.Series(dtype="str"), value_main=pd.Series(dtype="float64")
+        )
     counts = bounds.groupby(["subject", "unit"]).size().reset_index(name="n")
-    counts = counts.sort_values(["subject", "n", "unit"], ascending=[True, False, True])
+    counts["has_unit"] = counts["unit"] != ""
+    counts = counts.sort_values(
+        ["subject", "has_unit", "n", "unit"], ascending=[True, False, False, True]
+    )
     main = counts.drop_duplicates("subject").set_index("subject")["unit"]
     out = bounds.assign(unit_main=bounds["subject"].map(main))
     same = out["unit"] == out["unit_main"]
@@ -190,7 +217,9 @@ def to_common_unit(bounds: "pd.DataFrame") -> "pd.DataFrame":
 
         cache: dict[tuple, float] = {}
         converted = []
-        for subject, unit, target, value in zip(todo["subject"], todo["unit"], todo["unit_main"], todo["value"]):
+        for subject, unit, target, value in zip(
+            todo["subject"], todo["unit"], todo["unit_main"], todo["value"]
+        ):
             key = (subject, unit, target, value)
             if key not in cache:
                 try:
@@ -208,7 +237,9 @@ def threshold_table(bounds: "pd.DataFrame") -> "pd.DataFrame":
 
     sides = ("lower", "upper")
     stats = ("n", "median", "p25", "p75", "mode")
-    cols = ["subject", "unit", "trials", "bounds", "other_units"] + [f"{s}_{k}" for s in sides for k in stats]
+    cols = ["subject", "unit", "trials", "bounds", "other_units"] + [
+        f"{s}_{k}" for s in sides for k in stats
+    ]
     if bounds.empty:
         return pd.DataFrame(columns=cols)
     ok = bounds[bounds["value_main"].notna()]
@@ -217,11 +248,22 @@ def threshold_table(bounds: "pd.DataFrame") -> "pd.DataFrame":
     per["bounds"] = ok.groupby("subject").size()
     per["other_units"] = per["all_bounds"] - per["bounds"].fillna(0)
     grouped = ok.groupby(["subject", "side"])["value_main"]
-    side_stats = pd.DataFrame({"n": grouped.size(), "median": grouped.median(),
-                               "p25": grouped.quantile(0.25), "p75": grouped.quantile(0.75)})
-    modes = (ok.groupby(["subject", "side", "value_main"]).size().reset_index(name="k")
-             .sort_values(["subject", "side", "k", "value_main"], ascending=[True, True, False, True])
-             .drop_duplicates(["subject", "side"]).set_index(["subject", "side"])["value_main"])
+    side_stats = pd.DataFrame(
+        {
+            "n": grouped.size(),
+            "median": grouped.median(),
+            "p25": grouped.quantile(0.25),
+            "p75": grouped.quantile(0.75),
+        }
+    )
+    modes = (
+        ok.groupby(["subject", "side", "value_main"])
+        .size()
+        .reset_index(name="k")
+        .sort_values(["subject", "side", "k", "value_main"], ascending=[True, True, False, True])
+        .drop_duplicates(["subject", "side"])
+        .set_index(["subject", "side"])["value_main"]
+    )
     side_stats["mode"] = modes
     wide = side_stats.unstack("side")
     for side in sides:
@@ -232,7 +274,9 @@ def threshold_table(bounds: "pd.DataFrame") -> "pd.DataFrame":
     for c in ["trials", "bounds", "other_units", "lower_n", "upper_n"]:
         out[c] = out[c].fillna(0).astype(int)
     out = out[cols]
-    return out.sort_values(["trials", "bounds", "subject"], ascending=[False, False, True], ignore_index=True)
+    return out.sort_values(
+        ["trials", "bounds", "subject"], ascending=[False, False, True], ignore_index=True
+    )
 
 
 def summarize(df: "pd.DataFrame", top: int = 20) -> Summary:
@@ -244,28 +288,57 @@ def summarize(df: "pd.DataFrame", top: int = 20) -> Summary:
     errors_df = df[df["record"] == "error"]
     n = len(stmts)
     by_section = share_table(stmts.assign(section=stmts["section"].fillna("unknown")), "section")
-    overall = pd.DataFrame({"section": ["all"], "statements": [n], "computable": [int(stmts["computable"].sum())]})
+    overall = pd.DataFrame(
+        {"section": ["all"], "statements": [n], "computable": [int(stmts["computable"].sum())]}
+    )
     overall["share"] = overall["computable"] / n if n else math.nan
     by_section = pd.concat([overall, by_section], ignore_index=True)
     by_category = share_table(stmts.assign(category=stmts["category"].fillna("other")), "category")
     per_trial = share_table(stmts, "trial_id").rename(columns={"trial_id": "trial"})
     named = stmts[stmts["subject_name"].notna()]
-    subjects = (named.groupby("subject_name").agg(statements=("computable", "size"),
-                                                  trials=("trial_id", "nunique"),
-                                                  computable=("computable", "sum"))
-                .reset_index().rename(columns={"subject_name": "subject"}))
+    subjects = (
+        named.groupby("subject_name")
+        .agg(
+            statements=("computable", "size"),
+            trials=("trial_id", "nunique"),
+            computable=("computable", "sum"),
+        )
+        .reset_index()
+        .rename(columns={"subject_name": "subject"})
+    )
     subjects["computable"] = subjects["computable"].astype(int)
     subjects["share"] = subjects["computable"] / subjects["statements"]
-    subjects = subjects.sort_values(["statements", "subject"], ascending=[False, True], ignore_index=True)
+    subjects = subjects.sort_values(
+        ["statements", "subject"], ascending=[False, True], ignore_index=True
+    )
     unnamed = stmts[stmts["subject_name"].isna() & stmts["subject_text"].notna()]
-    unnamed_subjects = (unnamed["subject_text"].str.lower().str.strip().value_counts()
-                        .rename_axis("subject_text").reset_index(name="statements").head(top))
+    unnamed_subjects = (
+        unnamed["subject_text"]
+        .str.lower()
+        .str.strip()
+        .value_counts()
+        .rename_axis("subject_text")
+        .reset_index(name="statements")
+        .head(top)
+    )
     bounds = to_common_unit(limits(stmts))
     thresholds = threshold_table(bounds)
     not_ok = stmts[~stmts["computable"]]
-    reasons = not_ok["reason"].fillna("(none)").value_counts().rename_axis("reason").reset_index(name="statements")
+    reasons = (
+        not_ok["reason"]
+        .fillna("(none)")
+        .value_counts()
+        .rename_axis("reason")
+        .reset_index(name="statements")
+    )
     reasons["share_of_non_computable"] = reasons["statements"] / max(len(not_ok), 1)
-    errors = errors_df["error_reason"].fillna("(none)").value_counts().rename_axis("reason").reset_index(name="rows")
+    errors = (
+        errors_df["error_reason"]
+        .fillna("(none)")
+        .value_counts()
+        .rename_axis("reason")
+        .reset_index(name="rows")
+    )
     trial_ids = pd.concat([crit["trial_id"], errors_df["trial_id"]]).dropna()
     counts = {
         "trials": int(trial_ids.nunique()),
@@ -277,12 +350,27 @@ def summarize(df: "pd.DataFrame", top: int = 20) -> Summary:
         "error_rows": int(len(errors_df)),
         "median_trial_share": float(per_trial["share"].median()) if len(per_trial) else math.nan,
     }
-    summary = Summary(counts, by_section, by_category, per_trial, subjects.head(top), unnamed_subjects,
-                      bounds, thresholds, reasons.head(top), errors)
+    summary = Summary(
+        counts,
+        by_section,
+        by_category,
+        per_trial,
+        subjects.head(top),
+        unnamed_subjects,
+        bounds,
+        thresholds,
+        reasons.head(top),
+        errors,
+    )
     summary.tables = {
-        "by_section": by_section, "by_category": by_category, "per_trial": per_trial,
-        "subjects": subjects, "unnamed_subjects": unnamed_subjects, "thresholds": thresholds,
-        "reasons": reasons, "errors": errors,
+        "by_section": by_section,
+        "by_category": by_category,
+        "per_trial": per_trial,
+        "subjects": subjects,
+        "unnamed_subjects": unnamed_subjects,
+        "thresholds": thresholds,
+        "reasons": reasons,
+        "errors": errors,
     }
     return summary
 
@@ -290,11 +378,11 @@ def summarize(df: "pd.DataFrame", top: int = 20) -> Summary:
 # ---------------------------------------------------------------- plots (matplotlib, Agg)
 
 
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, layout: Optional[str] = "constrained"):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100, layout=layout)
     FigureCanvasAgg(fig)
     return fig
 
@@ -341,19 +429,25 @@ def plot_per_trial(per_trial: "pd.DataFrame", path: Path) -> None:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:g}"
+    return f"{v:.3g}"
 
 
-def plot_thresholds(bounds: "pd.DataFrame", thresholds: "pd.DataFrame", path: Path, panels: int = 12) -> None:
-    """Small multiples: per subject, how often each limit value occurs (lower blue, upper orange)."""
+def plot_thresholds(
+    bounds: "pd.DataFrame", thresholds: "pd.DataFrame", path: Path, panels: int = 12
+) -> None:
+    """Small multiples: how often each limit value occurs per subject (lower blue, upper orange)."""
     import numpy as np
 
     subjects = list(thresholds["subject"].head(panels))
     cols = 3
     rows = max(math.ceil(len(subjects) / cols), 1)
-    fig = _figure(11, 2.5 * rows + 0.4)
+    height = 2.6 * rows + 0.6
+    fig = _figure(11, height, layout=None)  # fixed margins: constrained layout costs seconds here
+    fig.subplots_adjust(
+        left=0.05, right=0.99, bottom=0.5 / height, top=1 - 0.55 / height, wspace=0.18, hspace=0.6
+    )
     axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for ax in axes[len(subjects):]:
+    for ax in axes[len(subjects) :]:
         ax.set_axis_off()
     if not subjects:
         axes[0].text(0.5, 0.5, "no numeric thresholds", ha="center", va="center")
@@ -365,8 +459,16 @@ def plot_thresholds(bounds: "pd.DataFrame", thresholds: "pd.DataFrame", path: Pa
             x = np.arange(len(values))
             for offset, side, color in ((-0.2, "lower", BLUE), (0.2, "upper", ORANGE)):
                 counts = g[g["side"] == side]["value_main"].value_counts()
-                ax.bar(x + offset, [counts.get(v, 0) for v in values], width=0.4, color=color, label=side)
-            ax.set_xticks(x, [_fmt(v) for v in values], fontsize=7, rotation=45 if len(values) > 7 else 0)
+                ax.bar(
+                    x + offset,
+                    [counts.get(v, 0) for v in values],
+                    width=0.4,
+                    color=color,
+                    label=side,
+                )
+            ax.set_xticks(
+                x, [_fmt(v) for v in values], fontsize=7, rotation=45 if len(values) > 7 else 0
+            )
         else:
             lo, hi = float(min(values)), float(max(values))
             bins = np.linspace(lo, hi, 21) if hi > lo else 10
@@ -376,17 +478,28 @@ def plot_thresholds(bounds: "pd.DataFrame", thresholds: "pd.DataFrame", path: Pa
                     ax.hist(v, bins=bins, color=color, alpha=0.65, label=side)
             ax.tick_params(axis="x", labelsize=7)
         ax.tick_params(axis="y", labelsize=7)
-        ax.set_title(f"{subject} ({unit or 'no unit'}), {g['trial_id'].nunique()} trials", fontsize=9)
+        ax.set_title(
+            f"{subject} ({unit or 'no unit'}), {g['trial_id'].nunique()} trials", fontsize=9
+        )
         ax.legend(fontsize=7, frameon=False)
-    fig.suptitle("Limits of the eligible range (lower, upper) per subject, in its most frequent unit", fontsize=11)
+    fig.suptitle(
+        "Limits of the eligible range (lower, upper) per subject, in its most frequent unit",
+        fontsize=11,
+    )
     fig.savefig(path)
 
 
-def plot_counts(table: "pd.DataFrame", label: str, value: str, title: str, path: Path, color: str = BLUE) -> None:
+def plot_counts(
+    table: "pd.DataFrame", label: str, value: str, title: str, path: Path, color: str = BLUE
+) -> None:
     fig = _figure(7, 0.8 + 0.28 * max(len(table), 2))
     ax = fig.subplots()
     t = table.iloc[::-1]
-    ax.barh([str(x) for x in t[label]], t[value].to_numpy(), color=color)
+    values = t[value].to_numpy()
+    ax.barh([str(x) for x in t[label]], values, color=color)
+    for y, v in enumerate(values):
+        ax.text(v, y, f" {v}", va="center", fontsize=8)
+    ax.set_xlim(0, max(values.max() if len(values) else 1, 1) * 1.12)
     ax.set_xlabel(value)
     ax.set_title(title, fontsize=11)
     ax.tick_params(axis="y", labelsize=8)
@@ -395,12 +508,24 @@ def plot_counts(table: "pd.DataFrame", label: str, value: str, title: str, path:
 
 def write_plots(summary: Summary, output: Path, panels: int = 12) -> dict[str, Path]:
     paths = {name: output / f"{name}.png" for name in PLOTS}
-    plot_share(summary.by_section, "section", PLOTS["computable_by_section"], paths["computable_by_section"])
-    plot_share(summary.by_category, "category", PLOTS["computable_by_category"], paths["computable_by_category"])
+    plot_share(
+        summary.by_section,
+        "section",
+        PLOTS["computable_by_section"],
+        paths["computable_by_section"],
+    )
+    plot_share(
+        summary.by_category,
+        "category",
+        PLOTS["computable_by_category"],
+        paths["computable_by_category"],
+    )
     plot_per_trial(summary.per_trial, paths["computable_per_trial"])
     plot_share(summary.subjects, "subject", PLOTS["top_subjects"], paths["top_subjects"])
     plot_thresholds(summary.bounds, summary.thresholds, paths["thresholds"], panels)
-    plot_counts(summary.reasons, "reason", "statements", PLOTS["reasons"], paths["reasons"], color=GREY)
+    plot_counts(
+        summary.reasons, "reason", "statements", PLOTS["reasons"], paths["reasons"], color=GREY
+    )
     return paths
 
 
@@ -421,28 +546,51 @@ def markdown_table(df: "pd.DataFrame") -> str:
     cols = list(df.columns)
     lines = ["| " + " | ".join(cols) + " |", "| " + " | ".join("---" for _ in cols) + " |"]
     for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(_cellfmt(v, c).replace("|", "\\|") for v, c in zip(row, cols)) + " |")
+        lines.append(
+            "| " + " | ".join(_cellfmt(v, c).replace("|", "\\|") for v, c in zip(row, cols)) + " |"
+        )
     return "\n".join(lines)
 
 
 def html_table(df: "pd.DataFrame") -> str:
     cols = list(df.columns)
     head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_cellfmt(v, c))}</td>" for v, c in zip(row, cols)) + "</tr>"
-                   for row in df.itertuples(index=False))
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape(_cellfmt(v, c))}</td>" for v, c in zip(row, cols))
+        + "</tr>"
+        for row in df.itertuples(index=False)
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _sections(summary: Summary, top: int) -> list[tuple[str, Optional[str], Optional["pd.DataFrame"], str]]:
+def _sections(
+    summary: Summary, top: int
+) -> list[tuple[str, Optional[str], Optional["pd.DataFrame"], str]]:
     """(heading, plot name, table, csv name) in page order."""
     return [
-        ("Computable statements per section", "computable_by_section", summary.by_section, "by_section"),
-        ("Computable statements per category", "computable_by_category", summary.by_category, "by_category"),
+        (
+            "Computable statements per section",
+            "computable_by_section",
+            summary.by_section,
+            "by_section",
+        ),
+        (
+            "Computable statements per category",
+            "computable_by_category",
+            summary.by_category,
+            "by_category",
+        ),
         ("Computable share per trial", "computable_per_trial", None, "per_trial"),
         (f"Most frequent subjects (top {top})", "top_subjects", summary.subjects, "subjects"),
         ("Threshold distributions", "thresholds", summary.thresholds.head(top), "thresholds"),
         ("Most common non-computable reasons", "reasons", summary.reasons, "reasons"),
-        (f"Most frequent unnormalized subjects (top {top})", None, summary.unnamed_subjects, "unnamed_subjects"),
+        (
+            f"Most frequent unnormalized subjects (top {top})",
+            None,
+            summary.unnamed_subjects,
+            "unnamed_subjects",
+        ),
         ("Error rows", None, summary.errors, "errors"),
     ]
 
@@ -460,14 +608,18 @@ def _overview(summary: Summary) -> list[str]:
     ]
 
 
-THRESHOLD_NOTE = ("Limits of the eligible range: `<`/`<=` in a required statement and `>`/`>=` in an "
-                  "excluding one are upper limits, the reverse lower limits; `between` in a required "
-                  "statement gives both. Values are in the subject's most frequent unit; `other_units` "
-                  "counts the values that could not be converted to it.")
+THRESHOLD_NOTE = (
+    "Limits of the eligible range: `<`/`<=` in a required statement and `>`/`>=` in an "
+    "excluding one are upper limits, the reverse lower limits; `between` in a required "
+    "statement gives both. Values are in the subject's most frequent unit; `other_units` "
+    "counts the values that could not be converted to it."
+)
 
 
 def summary_markdown(summary: Summary, top: int) -> str:
-    out = ["# Eligibility criteria report", ""] + [f"- {line}" for line in _overview(summary)] + [""]
+    out = (
+        ["# Eligibility criteria report", ""] + [f"- {line}" for line in _overview(summary)] + [""]
+    )
     for heading, plot, table, csv in _sections(summary, top):
         out += [f"## {heading}", ""]
         if plot:
@@ -481,7 +633,8 @@ def summary_markdown(summary: Summary, top: int) -> str:
 
 
 REPORT_CSS = """
-body{margin:0 auto;max-width:1150px;padding:12px 20px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#212529}
+body{margin:0 auto;max-width:1150px;padding:12px 20px;color:#212529;
+  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #dee2e6}
 img{max-width:100%;height:auto;display:block;margin:8px 0}
 table{border-collapse:collapse;font-size:12.5px;margin:6px 0}
@@ -492,9 +645,12 @@ th{background:#f1f3f5}
 
 
 def summary_html(summary: Summary, top: int) -> str:
-    out = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><link rel=\"icon\" href=\"data:,\">"
-           f"<title>Eligibility criteria report</title><style>{REPORT_CSS}</style></head><body>"
-           "<h1>Eligibility criteria report</h1><ul>"]
+    out = [
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<link rel="icon" href="data:,">'
+        f"<title>Eligibility criteria report</title><style>{REPORT_CSS}</style></head><body>"
+        "<h1>Eligibility criteria report</h1><ul>"
+    ]
     out += [f"<li>{html.escape(line)}</li>" for line in _overview(summary)]
     out.append("</ul><nav><ul>")
     for heading, *_rest, csv in _sections(summary, top):
@@ -526,7 +682,9 @@ class ReportFiles:
     counts: dict[str, Any]
 
 
-def write_report(summary: Summary, output: str | Path, top: int = 20, panels: int = 12) -> ReportFiles:
+def write_report(
+    summary: Summary, output: str | Path, top: int = 20, panels: int = 12
+) -> ReportFiles:
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     plots = write_plots(summary, output, panels)
@@ -539,29 +697,49 @@ def write_report(summary: Summary, output: str | Path, top: int = 20, panels: in
     md.write_text(summary_markdown(summary, top), encoding="utf-8")
     index = output / "index.html"
     index.write_text(summary_html(summary, top), encoding="utf-8")
-    return ReportFiles(str(output), str(index), str(md), {k: str(v) for k, v in plots.items()}, tables,
-                       summary.counts)
+    return ReportFiles(
+        str(output),
+        str(index),
+        str(md),
+        {k: str(v) for k, v in plots.items()},
+        tables,
+        summary.counts,
+    )
 
 
-def report(paths: Sequence[str | Path], output: str | Path, top: int = 20, panels: int = 12) -> ReportFiles:
+def report(
+    paths: Sequence[str | Path], output: str | Path, top: int = 20, panels: int = 12
+) -> ReportFiles:
     """Read the outputs of `eligibility extract`, summarize them, write the report folder."""
     return write_report(summarize(load_frame(paths), top), output, top, panels)
 
 
 def report_cli(
-    results: List[Path] = typer.Argument(..., help="Output(s) of `eligibility extract`: .jsonl, .csv or .parquet."),
-    output: Path = typer.Option(..., "-o", "--output",
-                                help="Folder for the report: index.html, summary.md, PNG plots, CSV tables."),
+    results: List[Path] = typer.Argument(
+        ..., help="Output(s) of `eligibility extract`: .jsonl, .csv or .parquet."
+    ),
+    output: Path = typer.Option(
+        ...,
+        "-o",
+        "--output",
+        help="Folder for the report: index.html, summary.md, PNG plots, CSV tables.",
+    ),
     top: int = typer.Option(20, "--top", min=1, help="How many subjects and reasons to list."),
-    panels: int = typer.Option(12, "--panels", min=1, help="How many subjects get a threshold plot."),
+    panels: int = typer.Option(
+        12, "--panels", min=1, help="How many subjects get a threshold plot."
+    ),
 ):
     """Summarize a batch of extracted criteria: computable shares, subjects, thresholds, reasons."""
     try:
         files = report(results, output, top=top, panels=panels)
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     c = files.counts
-    share = "" if math.isnan(c["share_computable"]) else f" ({c['share_computable']:.1%} computable)"
-    typer.echo(f"{c['trials']} trials, {c['statements']} statements{share} -> {files.index} "
-               f"(+ summary.md, {len(files.plots)} plots, {len(files.tables)} tables)")
+    share = (
+        "" if math.isnan(c["share_computable"]) else f" ({c['share_computable']:.1%} computable)"
+    )
+    typer.echo(
+        f"{c['trials']} trials, {c['statements']} statements{share} -> {files.index} "
+        f"(+ summary.md, {len(files.plots)} plots, {len(files.tables)} tables)"
+    )

@@ -22,6 +22,7 @@ than one trial); any other `-o` is a folder with `index.html` linking one page p
 The functions below are pure (records and text in, HTML out) except `load_results`,
 `load_texts`, `manifest_inputs` and `view`, which read and write files.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -54,7 +55,8 @@ _ORDER = {kind: i for i, kind in enumerate(LAYERS)}
 
 CSS = """
 *{box-sizing:border-box}
-body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:#212529;background:#f8f9fa}
+body{margin:0;color:#212529;background:#f8f9fa;
+  font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
 header.top{padding:10px 18px;background:#fff;border-bottom:1px solid #dee2e6}
 h1{font-size:20px;margin:0 0 4px}
 h2{font-size:15px;margin:0 0 8px;color:#495057}
@@ -65,10 +67,13 @@ a{color:#1864ab}
 .legend .key{white-space:nowrap}
 article.trial{padding:0 0 24px}
 article.trial>header{padding:10px 18px 0}
-.split{display:grid;grid-template-columns:minmax(0,0.9fr) minmax(0,1.5fr);gap:14px;padding:10px 18px}
+.split{display:grid;grid-template-columns:minmax(0,0.9fr) minmax(0,1.5fr);
+  gap:14px;padding:10px 18px}
 @media (max-width:900px){.split{grid-template-columns:minmax(0,1fr)}}
-.pane{background:#fff;border:1px solid #dee2e6;border-radius:6px;padding:10px 12px;overflow:auto;max-height:calc(100vh - 40px)}
-.criteria{white-space:pre-wrap;overflow-wrap:anywhere;font:14px/2.5 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;margin:0}
+.pane{background:#fff;border:1px solid #dee2e6;border-radius:6px;padding:10px 12px;
+  overflow:auto;max-height:calc(100vh - 40px)}
+.criteria{white-space:pre-wrap;overflow-wrap:anywhere;margin:0;
+  font:14px/2.5 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
 ol.statements{margin:0;padding-left:0;list-style:none;line-height:2.5}
 ol.statements li{margin:0 0 2px}
 ol.statements .sec{font-weight:600;color:#495057;margin-top:6px}
@@ -92,7 +97,8 @@ tr.no td.comp{color:#c92a2a}
 td.stmt{min-width:12em;max-width:22em}
 td.sub{min-width:7em;max-width:12em;overflow-wrap:break-word}
 td.nw{white-space:nowrap}
-code{font:12px ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace;background:#f1f3f5;padding:0 3px;border-radius:3px}
+code{background:#f1f3f5;padding:0 3px;border-radius:3px;
+  font:12px ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
 .muted{color:#adb5bd}
 table.index{max-width:1100px;background:#fff}
 nav.index{padding:10px 18px}
@@ -179,7 +185,9 @@ def statement_title(n: int, c: Criterion) -> str:
     subject = subject_label(c)
     if subject:
         parts.append(" ".join(x for x in (subject, constraint_label(c)) if x))
-    parts.append("computable" if c.computable else f"not computable: {c.reason.value if c.reason else '?'}")
+    parts.append(
+        "computable" if c.computable else f"not computable: {c.reason.value if c.reason else '?'}"
+    )
     return " · ".join(parts)
 
 
@@ -192,18 +200,31 @@ def slug(trial_id: str) -> str:
 
 
 def layers_of(n: int, c: Criterion) -> list[Layer]:
-    """The highlighted spans of statement number `n` (absolute offsets; none for registry fields)."""
+    """The highlighted spans of statement `n` (absolute offsets; none for registry fields)."""
     if c.start < 0:
         return []
     out = [Layer("statement", c.start, c.end, n, statement_title(n, c), c.computable)]
     if c.subject is not None and c.subject.start >= 0:
         code = f" ({c.subject.code})" if c.subject.code else ""
-        out.append(Layer("subject", c.subject.start, c.subject.end, n, f"subject: {subject_label(c)}{code}"))
+        out.append(
+            Layer(
+                "subject", c.subject.start, c.subject.end, n, f"subject: {subject_label(c)}{code}"
+            )
+        )
     if c.constraint is not None and c.constraint.start >= 0:
-        out.append(Layer("constraint", c.constraint.start, c.constraint.end, n,
-                         f"constraint: {constraint_label(c)}"))
+        out.append(
+            Layer(
+                "constraint",
+                c.constraint.start,
+                c.constraint.end,
+                n,
+                f"constraint: {constraint_label(c)}",
+            )
+        )
     if c.temporal is not None and c.temporal.start >= 0:
-        out.append(Layer("temporal", c.temporal.start, c.temporal.end, n, f"temporal: {temporal_label(c)}"))
+        out.append(
+            Layer("temporal", c.temporal.start, c.temporal.end, n, f"temporal: {temporal_label(c)}")
+        )
     if c.negation_cue is not None and c.negation_cue.start >= 0:
         out.append(Layer("negation", c.negation_cue.start, c.negation_cue.end, n, "negation cue"))
     for e in c.exceptions:
@@ -265,15 +286,17 @@ def highlight(text: str, layers: Sequence[Layer], offset: int = 0, anchor: str =
 
 def mismatches(text: str, criteria: Iterable[Criterion]) -> list[Criterion]:
     """Statements whose offsets do not point at their text in `text`."""
-    return [c for c in criteria if c.start >= 0 and text[c.start:c.end] != c.text]
+    return [c for c in criteria if c.start >= 0 and text[c.start : c.end] != c.text]
 
 
 # ---------------------------------------------------------------- HTML pieces
 
 
 def legend_html() -> str:
-    keys = ['<span class="key"><mark class="st ok">computable statement</mark></span>',
-            '<span class="key"><mark class="st">non-computable statement</mark></span>']
+    keys = [
+        '<span class="key"><mark class="st ok">computable statement</mark></span>',
+        '<span class="key"><mark class="st">non-computable statement</mark></span>',
+    ]
     for kind, (css, label) in LAYERS.items():
         if kind != "statement":
             keys.append(f'<span class="key"><mark class="{css}">{html.escape(label)}</mark></span>')
@@ -290,10 +313,23 @@ def _cell(value: str, code: bool = False, css: str = "") -> str:
 
 def criteria_table(criteria: Sequence[Criterion], anchor: str) -> str:
     """The table of statements: one row per record, numbered like the highlights."""
-    head = ("#", "section", "statement", "category", "subject", "constraint", "temporal", "polarity",
-            "computable / reason", "expression")
-    rows = ["<table class=\"criteria-table\"><thead><tr>"
-            + "".join(f"<th>{h}</th>" for h in head) + "</tr></thead><tbody>"]
+    head = (
+        "#",
+        "section",
+        "statement",
+        "category",
+        "subject",
+        "constraint",
+        "temporal",
+        "polarity",
+        "computable / reason",
+        "expression",
+    )
+    rows = [
+        '<table class="criteria-table"><thead><tr>'
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr></thead><tbody>"
+    ]
     for n, c in enumerate(criteria, 1):
         ok = "ok" if c.computable else "no"
         link = f'<a href="#{anchor}-s{n}">{n}</a>' if c.start >= 0 else str(n)
@@ -320,13 +356,17 @@ def criteria_table(criteria: Sequence[Criterion], anchor: str) -> str:
     return "".join(rows)
 
 
+def _joined(*parts: str) -> str:
+    return " ".join(x for x in parts if x)
+
+
 def _registry_html(criteria: Sequence[Criterion], anchor: str) -> str:
     items = [(n, c) for n, c in enumerate(criteria, 1) if c.start < 0]
     if not items:
         return ""
     lis = "".join(
         f'<li><a href="#{anchor}-r{n}">#{n}</a> {html.escape(c.text)} '
-        f"<code>{html.escape(' '.join(x for x in (subject_label(c), constraint_label(c)) if x))}</code></li>"
+        f"<code>{html.escape(_joined(subject_label(c), constraint_label(c)))}</code></li>"
         for n, c in items
     )
     return f'<h2>Registry fields</h2><ul class="registry">{lis}</ul>'
@@ -343,13 +383,19 @@ def statements_html(criteria: Sequence[Criterion], anchor: str) -> str:
             section = c.section.value
             out.append(f'<li class="sec">{html.escape(section.capitalize())}</li>')
         path = f' <span class="path">item {html.escape(c.item_path)}</span>' if c.item_path else ""
-        out.append(f'<li><span class="num">{n}</span>{highlight(c.text, layers_of(n, c), c.start, anchor)}{path}</li>')
+        marked = highlight(c.text, layers_of(n, c), c.start, anchor)
+        out.append(f'<li><span class="num">{n}</span>{marked}{path}</li>')
     out.append("</ol>")
     return "".join(out)
 
 
-def trial_html(results: TrialResults, text: Optional[str], source: str = "", note: str = "",
-               heading: str = "h1") -> str:
+def trial_html(
+    results: TrialResults,
+    text: Optional[str],
+    source: str = "",
+    note: str = "",
+    heading: str = "h1",
+) -> str:
     """One trial: header with counts, the highlighted text (or statements) beside the table.
 
     `text` is the whole criteria document (offsets of the records point into it) or None for the
@@ -363,41 +409,52 @@ def trial_html(results: TrialResults, text: Optional[str], source: str = "", not
     meta = [f"{len(text_rows)} statements from the text, {n_ok} computable{share}"]
     if len(crit) > len(text_rows):
         meta.append(f"{len(crit) - len(text_rows)} registry fields")
-    meta.append(f"text: {source}" if text is not None else "statements only (no criteria text given)")
-    parts = [f'<article class="trial" id="{anchor}"><header>'
-             f"<{heading}>{html.escape(results.trial_id)}</{heading}>"
-             f'<p class="meta">{html.escape(" · ".join(meta))}</p>']
+    meta.append(
+        f"text: {source}" if text is not None else "statements only (no criteria text given)"
+    )
+    parts = [
+        f'<article class="trial" id="{anchor}"><header>'
+        f"<{heading}>{html.escape(results.trial_id)}</{heading}>"
+        f'<p class="meta">{html.escape(" · ".join(meta))}</p>'
+    ]
     if note:
         parts.append(f'<p class="note">{html.escape(note)}</p>')
     for e in results.errors:
-        parts.append(f'<p class="note">error ({html.escape(e.reason.value)}): {html.escape(e.message)}</p>')
-    parts.append("</header><div class=\"split\"><section class=\"pane text-pane\">")
+        parts.append(
+            f'<p class="note">error ({html.escape(e.reason.value)}): {html.escape(e.message)}</p>'
+        )
+    parts.append('</header><div class="split"><section class="pane text-pane">')
     if text is not None:
         layers = [x for n, c in enumerate(crit, 1) for x in layers_of(n, c)]
         # the newline after <pre> is dropped by HTML parsers, so a text starting with one keeps it
-        parts.append(f'<h2>Criteria text</h2><pre class="criteria">\n{highlight(text, layers, 0, anchor)}</pre>')
+        marked = highlight(text, layers, 0, anchor)
+        parts.append(f'<h2>Criteria text</h2><pre class="criteria">\n{marked}</pre>')
     else:
         parts.append(f"<h2>Statements</h2>{statements_html(crit, anchor)}")
     parts.append(_registry_html(crit, anchor))
-    parts.append(f'</section><section class="pane table-pane"><h2>Computable criteria</h2>'
-                 f"{criteria_table(crit, anchor)}</section></div></article>")
+    parts.append(
+        f'</section><section class="pane table-pane"><h2>Computable criteria</h2>'
+        f"{criteria_table(crit, anchor)}</section></div></article>"
+    )
     return "".join(parts)
 
 
 def page(title: str, body: str) -> str:
     """A complete HTML document with the inline stylesheet and no external resource."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<link rel=\"icon\" href=\"data:,\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<link rel="icon" href="data:,">'
         f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
     )
 
 
 def index_table(rows: Sequence[tuple[str, str, TrialResults, str]]) -> str:
     """Rows (trial id, href, results, text mode) -> a table linking every trial."""
-    out = ['<table class="index"><thead><tr><th>trial</th><th>statements</th><th>computable</th>'
-           "<th>share</th><th>registry fields</th><th>errors</th><th>text</th></tr></thead><tbody>"]
+    out = [
+        '<table class="index"><thead><tr><th>trial</th><th>statements</th><th>computable</th>'
+        "<th>share</th><th>registry fields</th><th>errors</th><th>text</th></tr></thead><tbody>"
+    ]
     for trial_id, href, res, mode in rows:
         text_rows = [c for c in res.criteria if c.source == "text"]
         ok = sum(c.computable for c in text_rows)
@@ -458,7 +515,9 @@ def parse_record(line: str) -> Criterion | ErrorRow:
     return _decode(ErrorRow if kind == "error" else Criterion, data)
 
 
-def load_results(path: str | Path, trials: Optional[Iterable[str]] = None) -> dict[str, TrialResults]:
+def load_results(
+    path: str | Path, trials: Optional[Iterable[str]] = None
+) -> dict[str, TrialResults]:
     """Records of a JSONL file from `eligibility extract`, grouped by trial in file order.
 
     With `trials`, only those trials are parsed (a cheap substring test skips the other lines).
@@ -511,16 +570,21 @@ def manifest_inputs(results: str | Path, trials: Optional[Iterable[str]] = None)
     return list(found)
 
 
-def load_texts(inputs: Sequence[str | Path], trials: Optional[Iterable[str]] = None,
-               input_format: Optional[str] = None, id_column: Optional[str] = None,
-               text_column: Optional[str] = None) -> dict[str, Trial]:
+def load_texts(
+    inputs: Sequence[str | Path],
+    trials: Optional[Iterable[str]] = None,
+    input_format: Optional[str] = None,
+    id_column: Optional[str] = None,
+    text_column: Optional[str] = None,
+) -> dict[str, Trial]:
     """`Trial`s read from registry files with `pipeline.read` (unreadable records are skipped)."""
     from .readers import read
 
     wanted = set(trials) if trials else None
     out: dict[str, Trial] = {}
-    for rec in read([str(p) for p in inputs], format=input_format, id_column=id_column,
-                    text_column=text_column):
+    for rec in read(
+        [str(p) for p in inputs], format=input_format, id_column=id_column, text_column=text_column
+    ):
         if isinstance(rec, Trial) and (wanted is None or rec.trial_id in wanted):
             out.setdefault(rec.trial_id, rec)
     return out
@@ -535,15 +599,27 @@ def _text_for(res: TrialResults, trial: Optional[Trial]) -> tuple[Optional[str],
         return None, "", ""
     bad = mismatches(trial.criteria, res.criteria)
     if bad:
-        return None, "", (f"the criteria text of {trial.source} does not match {len(bad)} statement(s) "
-                          f"of the results (first: {bad[0].criterion_id}); showing statements only")
+        return (
+            None,
+            "",
+            (
+                f"the criteria text of {trial.source} does not match {len(bad)} statement(s) "
+                f"of the results (first: {bad[0].criterion_id}); showing statements only"
+            ),
+        )
     return trial.criteria, trial.source, ""
 
 
-def view(results: str | Path, output: str | Path, trials: Optional[Sequence[str]] = None,
-         inputs: Optional[Sequence[str | Path]] = None, statements_only: bool = False,
-         input_format: Optional[str] = None, id_column: Optional[str] = None,
-         text_column: Optional[str] = None) -> ViewSummary:
+def view(
+    results: str | Path,
+    output: str | Path,
+    trials: Optional[Sequence[str]] = None,
+    inputs: Optional[Sequence[str | Path]] = None,
+    statements_only: bool = False,
+    input_format: Optional[str] = None,
+    id_column: Optional[str] = None,
+    text_column: Optional[str] = None,
+) -> ViewSummary:
     """Write HTML views of RESULTS: `output` ending in `.html` is one page, else a folder.
 
     Raises KeyError when a requested trial is not in RESULTS.
@@ -579,14 +655,18 @@ def view(results: str | Path, output: str | Path, trials: Optional[Sequence[str]
         output.parent.mkdir(parents=True, exist_ok=True)
         if len(shown) == 1:
             res, text, source, note = shown[0]
-            body = f'<header class="top">{legend_html()}</header>' + trial_html(res, text, source, note)
+            body = f'<header class="top">{legend_html()}</header>' + trial_html(
+                res, text, source, note
+            )
             title = res.trial_id
         else:
             rows = [(r.trial_id, "#t-" + slug(r.trial_id), r, mode(t)) for r, t, _, _ in shown]
-            body = (f'<header class="top"><h1>Eligibility criteria: {len(shown)} trials</h1>{legend_html()}'
-                    f'</header><nav class="index">{index_table(rows)}</nav>'
-                    + "".join(trial_html(r, t, s, n, heading="h2") for r, t, s, n in shown))
             title = f"Eligibility criteria: {len(shown)} trials"
+            body = (
+                f'<header class="top"><h1>{html.escape(title)}</h1>{legend_html()}'
+                f'</header><nav class="index">{index_table(rows)}</nav>'
+                + "".join(trial_html(r, t, s, n, heading="h2") for r, t, s, n in shown)
+            )
         output.write_text(page(title, body), encoding="utf-8")
         summary.pages.append(str(output))
         return summary
@@ -601,45 +681,80 @@ def view(results: str | Path, output: str | Path, trials: Optional[Sequence[str]
             k += 1
             name = f"{base}-{k}"
         used.add(name.lower())
-        body = (f'<header class="top"><a href="index.html">← all trials</a>{legend_html()}</header>'
-                + trial_html(res, text, source, note))
+        body = (
+            f'<header class="top"><a href="index.html">← all trials</a>{legend_html()}</header>'
+            + trial_html(res, text, source, note)
+        )
         target = output / f"{name}.html"
         target.write_text(page(res.trial_id, body), encoding="utf-8")
         summary.pages.append(str(target))
         rows.append((res.trial_id, f"{name}.html", res, mode(text)))
     title = f"Eligibility criteria: {len(shown)} trials"
     index = output / "index.html"
-    index.write_text(page(title, f'<header class="top"><h1>{html.escape(title)}</h1></header>'
-                          f'<nav class="index">{index_table(rows)}</nav>'), encoding="utf-8")
+    index.write_text(
+        page(
+            title,
+            f'<header class="top"><h1>{html.escape(title)}</h1></header>'
+            f'<nav class="index">{index_table(rows)}</nav>',
+        ),
+        encoding="utf-8",
+    )
     summary.pages.insert(0, str(index))
     return summary
 
 
 def view_cli(
     results: Path = typer.Argument(..., help="JSONL output of `eligibility extract`."),
-    output: Path = typer.Option(..., "-o", "--output",
-                                help="A .html file (one page), or a folder (index.html + one page per trial)."),
-    trial: Optional[List[str]] = typer.Option(None, "--trial", "-t", help="Only this trial id (repeatable)."),
+    output: Path = typer.Option(
+        ...,
+        "-o",
+        "--output",
+        help="A .html file (one page), or a folder (index.html + one page per trial).",
+    ),
+    trial: Optional[List[str]] = typer.Option(
+        None, "--trial", "-t", help="Only this trial id (repeatable)."
+    ),
     inputs: Optional[List[Path]] = typer.Option(
-        None, "--input", "-i",
+        None,
+        "--input",
+        "-i",
         help="The original registry file(s), for the whole criteria text (default: the inputs in "
-             "RESULTS.manifest.jsonl when they exist)."),
-    statements_only: bool = typer.Option(False, "--statements-only",
-                                         help="Show the statements only, not the whole criteria text."),
-    input_format: Optional[str] = typer.Option(None, "--format", help="Force the input format (see `eligibility formats`)."),
+        "RESULTS.manifest.jsonl when they exist).",
+    ),
+    statements_only: bool = typer.Option(
+        False, "--statements-only", help="Show the statements only, not the whole criteria text."
+    ),
+    input_format: Optional[str] = typer.Option(
+        None, "--format", help="Force the input format (see `eligibility formats`)."
+    ),
     id_column: Optional[str] = typer.Option(None, help="CSV/TSV input: the trial id column."),
-    text_column: Optional[str] = typer.Option(None, help="CSV/TSV input: the criteria text column."),
+    text_column: Optional[str] = typer.Option(
+        None, help="CSV/TSV input: the criteria text column."
+    ),
 ):
     """Write static HTML pages: the criteria text with highlights beside the table of criteria."""
     try:
-        summary = view(results, output, trials=trial or None, inputs=inputs or None,
-                       statements_only=statements_only, input_format=input_format,
-                       id_column=id_column, text_column=text_column)
+        summary = view(
+            results,
+            output,
+            trials=trial or None,
+            inputs=inputs or None,
+            statements_only=statements_only,
+            input_format=input_format,
+            id_column=id_column,
+            text_column=text_column,
+        )
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     for trial_id in summary.mismatched:
-        typer.echo(f"warning: {trial_id}: the input text does not match the results; statements only", err=True)
-    typer.echo(f"{summary.trials} trials ({summary.with_text} on their criteria text, "
-               f"{summary.statements_only} statements only) -> {summary.pages[0] if summary.pages else output}"
-               + (f" (+{len(summary.pages) - 1} pages)" if len(summary.pages) > 1 else ""))
+        typer.echo(
+            f"warning: {trial_id}: the input text does not match the results; statements only",
+            err=True,
+        )
+    first = summary.pages[0] if summary.pages else output
+    more = f" (+{len(summary.pages) - 1} pages)" if len(summary.pages) > 1 else ""
+    typer.echo(
+        f"{summary.trials} trials ({summary.with_text} on their criteria text, "
+        f"{summary.statements_only} statements only) -> {first}{more}"
+    )

@@ -495,6 +495,106 @@ def test_check_verdict_rules(criteria, patient, verdict, pending, summary):
     assert result.summary == summary
 
 
+def _expr_crit(expression, category=Category.LAB, section=Section.INCLUSION, negated=False, condition=None,
+               exceptions=(), text="statement"):
+    c = _crit("inc:1:1", text, category, section=section, negated=negated, expression=expression)
+    c.condition = Span(condition, 0, len(condition)) if condition else None
+    c.exceptions = [Span(e, 0, len(e)) for e in exceptions]
+    return c
+
+
+WOMAN = {"sex": "female", "childbearing_potential": True, "pregnant": False, "breastfeeding": True,
+         "planning_pregnancy": None}
+SEMANTICS = [
+    # (case, criterion, patient, status, fragment of the explanation)
+    ("hba1c_percent_vs_mmol_mol", _expr_crit('lab("hba1c") < 75 mmol/mol'),
+     {"labs": [lab("HbA1c", 7.0, "%")]}, Status.MET, "HbA1c 7 % = 53.0056 mmol/mol < 75 mmol/mol: yes"),
+    ("glucose_mmol_vs_mgdl", _expr_crit('lab("glucose.fasting") > 126 mg/dL', section=Section.EXCLUSION),
+     {"labs": [lab("fasting glucose", 8.0, "mmol/L")]}, Status.NOT_MET, "= 144.128 mg/dL > 126 mg/dL: yes"),
+    ("incommensurable_units", _expr_crit('lab("alt") <= 100 mg/dL'), {"labs": [lab("ALT", 30, "U/L")]},
+     Status.UNKNOWN, "cannot be compared with mg/dL"),
+    ("criterion_without_unit", _expr_crit('lab("anc") >= 1500'), {"labs": [lab("ANC", 2.1, "10*9/L")]},
+     Status.UNKNOWN, "the criterion gives no unit"),
+    ("lln_multiple", _expr_crit('lab("lymphocytes") < 1 * LLN', section=Section.EXCLUSION),
+     {"labs": [lab("lymphocytes", 0.8, "10*9/L", low=1.0, high=4.0)]}, Status.NOT_MET,
+     "lymphocytes 0.8 10*9/L < 1 × LLN (1 10*9/L) = 1 10*9/L: yes"),
+    ("uln_range_between", _expr_crit('lab("alt") between (1, 10] * ULN'),
+     {"labs": [lab("ALT", 40, "U/L", high=40)]}, Status.NOT_MET, "= [40, 400] U/L: no"),
+    ("approximate_not_checked", _expr_crit('vital("weight") ~ 70 kg'),
+     {"vitals": [{"name": "weight", "value": 70, "unit": "kg"}]}, Status.UNKNOWN, "approximate"),
+    ("lab_window_result_too_old", _expr_crit('lab("platelets") >= 100 10*9/L within 7 d before screening'),
+     {"labs": [lab("platelets", 150, "10*9/L", day="2025-02-01")]}, Status.UNKNOWN,
+     "has no result in the window (latest 2025-02-01)"),
+    ("lab_window_undated", _expr_crit('lab("platelets") >= 100 10*9/L within 7 d before screening'),
+     {"labs": [{"name": "platelets", "value": 150, "unit": "10*9/L"}]}, Status.UNKNOWN, "no date"),
+    ("future_result_ignored", _expr_crit('lab("alt") <= 40 U/L'),
+     {"labs": [lab("ALT", 30, "U/L", day="2025-01-01"), lab("ALT", 90, "U/L", day="2025-04-01")]},
+     Status.MET, "ALT 30 U/L <= 40 U/L: yes [2025-01-01]"),
+    ("latest_result_used", _expr_crit('lab("alt") <= 40 U/L'),
+     {"labs": [lab("ALT", 30, "U/L", day="2025-01-01"), lab("ALT", 90, "U/L", day="2025-02-27")]},
+     Status.NOT_MET, "ALT 90 U/L <= 40 U/L: no [2025-02-27]"),
+    ("more_than_window", _expr_crit('has(condition: "heart failure") more_than 3 mo before screening',
+                                    Category.CONDITION),
+     {"conditions": [{"name": "chronic heart failure", "start": "2024-12-15"}]}, Status.NOT_MET,
+     "no matching conditions more_than 3 mo before screening (chronic heart failure (2024-12-15) outside"),
+    ("after_window_unknown", _expr_crit('has(pregnancy: "contraception") after 3 mo from last dose',
+                                        Category.PREGNANCY), WOMAN, Status.UNKNOWN, "in the future"),
+    ("event_anchor_unknown", _expr_crit('has(therapy: "chemotherapy") more_than 4 wk before last dose',
+                                        Category.THERAPY), {"therapies": []}, Status.UNKNOWN, "patient event"),
+    ("active_only", _expr_crit('has(condition: "hepatitis B")', Category.CONDITION,
+                               Section.EXCLUSION, text="Active hepatitis B"),
+     {"conditions": [{"name": "HBV", "start": "2001-01-01", "end": "2002-01-01"}]}, Status.MET,
+     "no matching conditions (active)"),
+    ("count", _expr_crit('count(therapy: "chemotherapy") <= 1', Category.THERAPY),
+     {"therapies": ["FOLFOX chemotherapy", "capecitabine chemotherapy"]}, Status.NOT_MET,
+     "number of matching therapy entries 2 <= 1: no"),
+    ("duration", _expr_crit('duration(therapy: "antiretroviral therapy") >= 12 mo', Category.THERAPY),
+     {"therapies": [{"name": "antiretroviral therapy", "start": "2024-06-01"}]}, Status.NOT_MET,
+     "duration of antiretroviral therapy (2024-06-01) 8.9692 mo >= 12 mo: no"),
+    ("amount_converted", _expr_crit('amount(therapy: "metformin") >= 1500 mg/d', Category.THERAPY),
+     {"therapies": [{"name": "metformin", "amount": {"value": 2, "unit": "g/d"}, "start": "2020-01-01"}]},
+     Status.MET, "amount of metformin (2020-01-01) 2000 mg/d >= 1500 mg/d: yes"),
+    ("amount_missing", _expr_crit('amount(therapy: "metformin") >= 1500 mg/d', Category.THERAPY),
+     {"therapies": ["metformin"]}, Status.UNKNOWN, "no amount recorded for metformin"),
+    ("pregnancy_words", _expr_crit('has(pregnancy: "pregnant or breastfeeding")', Category.PREGNANCY,
+                                   Section.EXCLUSION), WOMAN, Status.NOT_MET,
+     "breastfeeding true, pregnant false: yes"),
+    ("pregnancy_unknown_field", _expr_crit('has(pregnancy: "planning to become pregnant")', Category.PREGNANCY,
+                                           Section.EXCLUSION), WOMAN, Status.UNKNOWN, "planning pregnancy ?"),
+    ("postmenopausal_required", _expr_crit('has(pregnancy: "postmenopausal")', Category.PREGNANCY), WOMAN,
+     Status.NOT_MET, "childbearing potential true: no"),
+    ("unless_clause", _expr_crit('lab("afp") > 50 ng/mL', condition="unless hepatocellular carcinoma has been confirmed"),
+     {"conditions": [{"name": "HCC", "start": "2024-01-01"}], "labs": [lab("AFP", 10, "ng/mL")]},
+     Status.MET, "not applicable"),
+    ("for_women_clause_man", _expr_crit('lab("hemoglobin") >= 12 g/dL', condition="for women"),
+     {"sex": "male", "labs": [lab("hemoglobin", 11, "g/dL")]}, Status.MET, "not applicable"),
+    ("for_women_clause_woman", _expr_crit('lab("hemoglobin") >= 12 g/dL', condition="for women"),
+     {"sex": "female", "labs": [lab("hemoglobin", 11, "g/dL")]}, Status.NOT_MET, "hemoglobin 11 g/dL >= 12"),
+    ("exception_names_entry", _expr_crit('has(condition: "malignancy") within 3 a', Category.CONDITION,
+                                         Section.EXCLUSION, exceptions=["basal cell carcinoma of the skin"]),
+     {"conditions": [{"name": "basal cell carcinoma of the skin", "synonyms": ["malignancy"],
+                      "date": "2024-01-01"}]}, Status.MET, "excepted: basal cell carcinoma of the skin"),
+    ("qualitative_needs_result", _expr_crit('lab("hbv.dna") is detectable', section=Section.EXCLUSION),
+     {"labs": [lab("HBV DNA", 15, "[IU]/mL")]}, Status.UNKNOWN, "a qualitative result (detectable) is needed"),
+    ("normal_needs_both_bounds", _expr_crit('lab("calcium") is normal'),
+     {"labs": [lab("calcium", 2.3, "mmol/L", high=2.6)]}, Status.UNKNOWN, "no reference range"),
+    ("sex_in_set", _expr_crit("sex in {female, male}", Category.SEX), {"sex": "other"}, Status.NOT_MET,
+     "sex other in {female, male}: no"),
+    ("age_in_months_from_birth", _expr_crit("age_months between [2, 3]", Category.AGE),
+     {"birth_date": "2024-12-01"}, Status.MET, "age 3 mo in [2, 3] mo: yes"),
+    ("free_text_result", _expr_crit('result(condition: "sputum smear") is negative', Category.CONDITION),
+     {"conditions": []}, Status.UNKNOWN, "not checked"),
+]
+
+
+@pytest.mark.parametrize("criterion,patient,status,fragment", [s[1:] for s in SEMANTICS],
+                         ids=[s[0] for s in SEMANTICS])
+def test_check_semantics(criterion, patient, status, fragment):
+    result = check([criterion], patient, AT).criteria[0]
+    assert result.status == status, result.explanation
+    assert fragment in result.explanation
+
+
 def test_check_negated_statement_uses_polarity():
     """Inclusion "No prior X" (negated, polarity exclude): MET without X, NOT MET with X; the
     explanation speaks of the statement as written ("not has(...)")."""
@@ -647,13 +747,18 @@ def seed_jsonl(tmp_path_factory, seed_criteria) -> Path:
 
 @pytest.mark.parametrize("patient,verdict,deciding", [
     ("patient_eligible.json", Verdict.ELIGIBLE, []),
-    ("patient_ineligible.json", Verdict.INELIGIBLE, ["inc:5.1:5", "exc:1:1", "exc:2:1", "exc:2:2", "exc:2:3"]),
+    # by expression, not by id, so that the test follows improvements of the extraction
+    ("patient_ineligible.json", Verdict.INELIGIBLE,
+     ['lab("alt") <= 2.5 * ULN', 'lab("hbv.surface_antigen") is positive', "graft-versus-host disease"]),
 ])
 def test_check_seed_example_patients(seed_criteria, patient, verdict, deciding):
+    """The seed trial through the pipeline (not gold) and the two example patients."""
     data = json.loads((EXAMPLES / patient).read_text(encoding="utf-8"))
     result = check(seed_criteria, data, SEED_DATE)
     assert result.verdict == verdict, format_verdict(result)
-    assert [d.split(":", 1)[1] for d in result.deciding] == deciding
+    expressions = [r.expression or "" for r in result.criteria if r.criterion_id in result.deciding]
+    for wanted in deciding:
+        assert any(wanted in e for e in expressions), (wanted, expressions)
     if verdict == Verdict.ELIGIBLE:
         # pending only for consent and investigator-judgment criteria
         assert result.pending and all(
