@@ -234,6 +234,16 @@ def formats():
         typer.echo(name)
 
 
+def _register_optional_commands() -> None:
+    """Commands whose work lives in their own modules (thin wrappers declared there)."""
+    from .check import check_cli
+
+    app.command("check")(check_cli)
+
+
+_register_optional_commands()
+
+
 def main() -> None:
     app()
 

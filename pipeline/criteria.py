@@ -14,6 +14,7 @@ from typing import Optional
 
 from . import negation
 from .errors import RuleFileError
+from .expression import to_expression
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -715,7 +716,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if computable and half_lives(text, s, e) and temp is None:
         computable, reason = False, Reason.UNSUPPORTED_UNIT
     sec_key = {"inclusion": "inc", "exclusion": "exc", "unknown": "unk"}[sec.value]
-    return Criterion(
+    crit = Criterion(
         criterion_id=f"{trial.trial_id}:{sec_key}:{item.path}:{idx}",
         trial_id=trial.trial_id,
         section=sec,
@@ -741,6 +742,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         reason=reason,
         flags=list(seg.flags),
     )
+    crit.expression = to_expression(crit)
+    return crit
 
 
 def _constraint(text: str, f: Found) -> Constraint:

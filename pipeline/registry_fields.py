@@ -21,13 +21,20 @@ def parse_age(value: Optional[str]) -> Optional[tuple[float, str, str]]:
     return float(m.group("n")), m.group("u"), _UCUM[unit]
 
 
+def _with_expression(c: Criterion) -> Criterion:
+    from .expression import to_expression
+
+    c.expression = to_expression(c)
+    return c
+
+
 def registry_criteria(trial: Trial) -> list[Criterion]:
     """Age limits and sex from the registry's own fields; offsets are -1 (not in the text)."""
     out: list[Criterion] = []
 
     def add(field: str, text: str, category: Category, subject: Subject, constraint: Optional[Constraint]):
         out.append(
-            Criterion(
+            _with_expression(Criterion(
                 criterion_id=f"{trial.trial_id}:registry:{field}:1",
                 trial_id=trial.trial_id,
                 section=Section.INCLUSION,
@@ -43,7 +50,7 @@ def registry_criteria(trial: Trial) -> list[Criterion]:
                 logic=Logic(f"registry-{field}"),
                 computable=True,
                 source=f"registry:{field}",
-            )
+            ))
         )
 
     for field, op in (("minimum_age", Operator.GE), ("maximum_age", Operator.LE)):
