@@ -237,8 +237,12 @@ def formats():
 def _register_optional_commands() -> None:
     """Commands whose work lives in their own modules (thin wrappers declared there)."""
     from .check import check_cli
+    from .report import report_cli
+    from .view import view_cli
 
     app.command("check")(check_cli)
+    app.command("view")(view_cli)
+    app.command("report")(report_cli)
 
 
 _register_optional_commands()

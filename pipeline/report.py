@@ -127,7 +127,7 @@ def load_frame(paths: Sequence[str | Path]) -> "pd.DataFrame":
         frames.append(frame.reindex(columns=COLUMNS))
     df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     truth = {True: True, False: False, "True": True, "False": False, "true": True, "false": False}
-    df["computable"] = df["computable"].map(truth).fillna(False).astype(bool)
+    df["computable"] = df["computable"].map(truth).eq(True)  # error rows (NaN) are False
     for c in ("constraint_value", "constraint_upper"):
         df[c] = pd.to_numeric(df[c], errors="coerce")
     if "record" in df:
@@ -188,8 +188,12 @@ def limits(stmts: "pd.DataFrame") -> "pd.DataFrame":
     between = (op == "between") & require & s["constraint_upper"].notna()
     low = base[between].assign(side="lower", value=s.loc[between, "constraint_value"])
     high = base[between].assign(side="upper", value=s.loc[between, "constraint_upper"])
-    out = pd.concat([one, low, high], ignore_index=True)
-    return out[["trial_id", "subject", "side", "value", "unit"]]
+    columns = ["trial_id", "subject", "side", "value", "unit"]
+    parts = [p[columns] for p in (one, low, high) if len(p)]
+    if not parts:
+        dtypes = {c: "float64" if c == "value" else "object" for c in columns}
+        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in dtypes.items()})
+    return pd.concat(parts, ignore_index=True)
 
 
 def to_common_unit(bounds: "pd.DataFrame") -> "pd.DataFrame":
@@ -292,7 +296,7 @@ def summarize(df: "pd.DataFrame", top: int = 20) -> Summary:
         {"section": ["all"], "statements": [n], "computable": [int(stmts["computable"].sum())]}
     )
     overall["share"] = overall["computable"] / n if n else math.nan
-    by_section = pd.concat([overall, by_section], ignore_index=True)
+    by_section = pd.concat([overall, by_section], ignore_index=True) if len(by_section) else overall
     by_category = share_table(stmts.assign(category=stmts["category"].fillna("other")), "category")
     per_trial = share_table(stmts, "trial_id").rename(columns={"trial_id": "trial"})
     named = stmts[stmts["subject_name"].notna()]
@@ -339,9 +343,9 @@ def summarize(df: "pd.DataFrame", top: int = 20) -> Summary:
         .rename_axis("reason")
         .reset_index(name="rows")
     )
-    trial_ids = pd.concat([crit["trial_id"], errors_df["trial_id"]]).dropna()
+    trial_ids = set(crit["trial_id"].dropna()) | set(errors_df["trial_id"].dropna())
     counts = {
-        "trials": int(trial_ids.nunique()),
+        "trials": len(trial_ids),
         "trials_with_statements": int(stmts["trial_id"].nunique()),
         "statements": n,
         "computable": int(stmts["computable"].sum()),
@@ -732,6 +736,10 @@ def report_cli(
     """Summarize a batch of extracted criteria: computable shares, subjects, thresholds, reasons."""
     try:
         files = report(results, output, top=top, panels=panels)
+    except ModuleNotFoundError as exc:  # matplotlib is the optional `report` extra
+        hint = "pip install 'eligibility-pipeline[report]'"
+        typer.echo(f"error: {exc.name} is missing: {hint}", err=True)
+        raise typer.Exit(1) from None
     except (OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None

@@ -94,9 +94,14 @@ th,td{border-bottom:1px solid #e9ecef;padding:3px 5px;text-align:left;vertical-a
 th{position:sticky;top:0;background:#f1f3f5;z-index:1}
 tr.ok td.comp{color:#2b8a3e;font-weight:600}
 tr.no td.comp{color:#c92a2a}
-td.stmt{min-width:12em;max-width:22em}
-td.sub{min-width:7em;max-width:12em;overflow-wrap:break-word}
-td.nw{white-space:nowrap}
+td.stmt{min-width:11em;max-width:20em}
+td.ext{min-width:9em;max-width:16em;overflow-wrap:break-word}
+td.expr{min-width:12em;overflow-wrap:anywhere}
+td.expr code{white-space:normal}
+td.sec{white-space:nowrap}
+.cat{color:#868e96}
+.k-sj{color:#1864ab}
+.k-tm{color:#d9480f}
 code{background:#f1f3f5;padding:0 3px;border-radius:3px;
   font:12px ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
 .muted{color:#adb5bd}
@@ -188,6 +193,8 @@ def statement_title(n: int, c: Criterion) -> str:
     parts.append(
         "computable" if c.computable else f"not computable: {c.reason.value if c.reason else '?'}"
     )
+    if c.expression:
+        parts.append(c.expression)
     return " · ".join(parts)
 
 
@@ -311,16 +318,26 @@ def _cell(value: str, code: bool = False, css: str = "") -> str:
     return f"<td{cls}><code>{inner}</code></td>" if code else f"<td{cls}>{inner}</td>"
 
 
+def _extracted_cell(c: Criterion) -> str:
+    """Subject, constraint and temporal window of a record, one per line."""
+    lines = []
+    if c.subject is not None:
+        lines.append(f'<span class="k-sj">{html.escape(subject_label(c))}</span>')
+    if c.constraint is not None:
+        lines.append(f"<code>{html.escape(constraint_label(c))}</code>")
+    if c.temporal is not None:
+        lines.append(f'<span class="k-tm">{html.escape(temporal_label(c))}</span>')
+    return f'<td class="ext">{"<br>".join(lines)}</td>' if lines else '<td class="muted">–</td>'
+
+
 def criteria_table(criteria: Sequence[Criterion], anchor: str) -> str:
-    """The table of statements: one row per record, numbered like the highlights."""
+    """The table of records, numbered like the highlights: where, what was extracted, whether it
+    is computable (or why not) and its expression."""
     head = (
         "#",
         "section",
         "statement",
-        "category",
-        "subject",
-        "constraint",
-        "temporal",
+        "subject / constraint / temporal",
         "polarity",
         "computable / reason",
         "expression",
@@ -334,22 +351,20 @@ def criteria_table(criteria: Sequence[Criterion], anchor: str) -> str:
         ok = "ok" if c.computable else "no"
         link = f'<a href="#{anchor}-s{n}">{n}</a>' if c.start >= 0 else str(n)
         if c.source == "text":
-            section = " ".join(x for x in (c.section.value[:3], c.item_path) if x)
+            section = _joined(c.section.value[:3], c.item_path)
         else:
             section = c.source
         polarity = c.polarity.value + (" (negated)" if c.negated else "")
         comp = "yes" if c.computable else f"no: {c.reason.value if c.reason else '?'}"
         rows.append(
             f'<tr id="{anchor}-r{n}" class="{ok}"><td>{link}</td>'
-            + _cell(section)
-            + f'<td class="stmt">{html.escape(c.text)}</td>'
-            + _cell(c.category.value)
-            + _cell(subject_label(c), css="sub")
-            + _cell(constraint_label(c), code=True, css="nw")
-            + _cell(temporal_label(c))
+            f'<td class="sec">{html.escape(section)}<br>'
+            f'<span class="cat">{html.escape(c.category.value)}</span></td>'
+            f'<td class="stmt">{html.escape(c.text)}</td>'
+            + _extracted_cell(c)
             + _cell(polarity)
             + f'<td class="comp">{html.escape(comp)}</td>'
-            + _cell(c.expression or "", code=True)
+            + _cell(c.expression or "", code=True, css="expr")
             + "</tr>"
         )
     rows.append("</tbody></table>")
@@ -445,7 +460,8 @@ def page(title: str, body: str) -> str:
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<link rel="icon" href="data:,">'
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>\n"
+        f"<title>{html.escape(title)}</title><style>{CSS}</style></head>"
+        f"<body>{body}</body></html>\n"
     )
 
 

@@ -468,7 +468,7 @@ def test_view_cli(batch, tmp_path, args, code, output):
 
 @pytest.mark.slow
 def test_view_batch_is_fast(batch, tmp_path):
-    """1,500 trials (the fixtures copied under new ids) to a folder in well under a minute."""
+    """2,000 trials (the fixture batch copied under new ids) to a folder in well under a minute."""
     results, _, _ = batch
     lines = results.read_text(encoding="utf-8").splitlines()
     big = tmp_path / "big.jsonl"
