@@ -12,9 +12,19 @@ from typing import Optional
 from spacy.language import Language
 from spacy.pipeline import Pipe
 from spacy.tokens import Doc
+from spacy.util import registry
 
 from .criteria import build_criteria
 from .schema import Criterion, Trial, from_dict, to_dict
+
+@registry.misc("eligibility.negation_termset.v1")
+def negation_termset() -> dict[str, list[str]]:
+    """Our termset (models/rules/negation_termset.json) for negspacy's `negex`:
+    `neg_termset = {"@misc": "eligibility.negation_termset.v1"}` keeps the config small."""
+    from .negation import termset
+
+    return termset()
+
 
 SPAN_KEYS = ("elig_statements", "elig_subjects", "elig_constraints", "elig_temporal", "elig_negations")
 USER_KEY = "elig_criteria"
@@ -109,7 +119,6 @@ def load(tokenizer: bool = True, negex: bool = True) -> Language:
     import negspacy.negation  # noqa: F401 - registers the `negex` factory
     import spacy
 
-    from . import negation  # noqa: F401 - registers the termset function
     from .tokenizer import clinical_tokenizer
 
     nlp = spacy.blank("en")

@@ -12,8 +12,6 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-import spacy
-
 from .errors import RuleFileError
 from .paths import model_file
 
@@ -46,12 +44,6 @@ def _alt(terms: list[str]) -> str:
         body = r"\s+".join(re.escape(w) for w in t.split())
         parts.append(body if not t[0].isalnum() else r"\b" + body)
     return "(?:" + "|".join(parts) + ")"
-
-
-@spacy.registry.misc("eligibility.negation_termset.v1")
-def negation_termset() -> dict[str, list[str]]:
-    """Our termset for negspacy's `negex` (`neg_termset = {"@misc": "eligibility.negation_termset.v1"}`)."""
-    return termset()
 
 
 @lru_cache(maxsize=None)
