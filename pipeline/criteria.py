@@ -326,7 +326,12 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
                 before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
                 if len(re.findall(r"[A-Za-z]{2,}", before)) >= 1:
                     cuts.append((a.start("aged"), a.start("aged"), LogicOp.AND))
-    # "including a myocardial infarction in the 6 months before ...": an example with its own window
+    # "Haemoglobin ≥ 9 g/dL without transfusion in the previous 14 days": a second requirement
+    for w in _WITHOUT.finditer(text, s, e):
+        before = [c for c in cons(s, w.start()) if c.value is not None]
+        if before and before[-1].end <= w.start() and _words(text, w.end(), e) >= 3 and _depth_zero(text, s, w.start()):
+            cuts.append((w.start(), w.start() + len(w.group(0)) - len(w.group(0).lstrip()), LogicOp.AND))
+        # "including a myocardial infarction in the 6 months before ...": an example with its own window
     for inc in _INCLUDING.finditer(text, s, e):
         if _depth_zero(text, s, inc.start()) and (cons(inc.end(), e) or find_temporal(text, inc.end(), e)):
             cuts.append((inc.start(), inc.end(), LogicOp.AND))
@@ -339,7 +344,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             if rx is _VERB_CONJ and left_words < 3:
                 continue
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
-                                      or not _ANY_DIGIT.search(text, s, e)):
+                                      or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             op = LogicOp.OR if mm.groupdict().get("op", "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
@@ -387,6 +392,7 @@ _SEX_LEAD = re.compile(
 _SEX_TAIL = re.compile(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
+_WITHOUT = re.compile(r"\s+without\b", re.I)
 _INCLUDING = re.compile(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
