@@ -66,6 +66,8 @@ def peak_rss_mb(who=resource.RUSAGE_SELF) -> float:
 
 def child(mode: str, corpus: str, scale: int, jobs: int, fmt: str) -> dict:
     paths = corpus_paths(corpus)
+    import pipeline  # noqa: F401 - start-up is measured by benchmarks/startup.py, not here
+
     out: dict = {"mode": mode, "scale": scale, "jobs": jobs, "load_before": os.getloadavg()[0]}
     t = time.perf_counter()
     if mode == "read":
@@ -97,6 +99,9 @@ def child(mode: str, corpus: str, scale: int, jobs: int, fmt: str) -> dict:
             out.update(records=s.read, ok=s.ok, errors=s.errors, criteria=s.criteria,
                        output_mb=sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file()) / 1e6)
     out["seconds"] = time.perf_counter() - t
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu_main_s"] = me.ru_utime + me.ru_stime
+    out["cpu_workers_s"] = kids.ru_utime + kids.ru_stime
     out["rss_mb"] = peak_rss_mb()
     out["workers_rss_mb"] = peak_rss_mb(resource.RUSAGE_CHILDREN)
     out["load_after"] = os.getloadavg()[0]
@@ -157,7 +162,7 @@ def main() -> None:
                   f"ratio to tokenizer {ex['seconds'] / tok['seconds']:.2f} "
                   f"(net {(ex['seconds'] - read['seconds']) / (tok['seconds'] - read['seconds']):.2f}); "
                   f"speed-up {base / ex['seconds']:.2f}x; peak RSS main {ex['rss_mb']:.0f} MB, "
-                  f"worker {ex['workers_rss_mb']:.0f} MB; load {ex['load_before']:.2f}->{ex['load_after']:.2f}",
+                  f"worker {ex['workers_rss_mb']:.0f} MB; CPU main {ex['cpu_main_s']:.1f} s, workers {ex['cpu_workers_s']:.1f} s; load {ex['load_before']:.2f}->{ex['load_after']:.2f}",
                   flush=True)
     if args.json:
         args.json.write_text(json.dumps(results, indent=1) + "\n")

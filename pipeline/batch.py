@@ -286,22 +286,30 @@ def ordered_map(fn: Callable, tasks: Iterable[tuple[Any, tuple]], jobs: int, win
     """(key, fn(*args)) for each (key, args) of `tasks`, in order, over `jobs` processes.
 
     At most `window` tasks (default 4 per job) are in flight, so the input is read only as fast
-    as it is processed and memory stays flat (`Pool.imap` would read ahead without limit)."""
+    as it is processed and memory stays flat (`Pool.imap` would read ahead without limit). A
+    worker that dies (killed, out of memory) raises BrokenProcessPool instead of hanging."""
     if jobs <= 1:
         for key, args in tasks:
             yield key, fn(*args)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     window = window or 4 * jobs
-    with _pool_context().Pool(jobs, initializer=_worker_init) as pool:
+    pool = ProcessPoolExecutor(jobs, mp_context=_pool_context(), initializer=_worker_init)
+    finished = False
+    try:
         pending: deque = deque()
         for key, args in tasks:
-            pending.append((key, pool.apply_async(fn, args)))
+            pending.append((key, pool.submit(fn, *args)))
             if len(pending) >= window:
-                k, res = pending.popleft()
-                yield k, res.get()
+                k, fut = pending.popleft()
+                yield k, fut.result()
         while pending:
-            k, res = pending.popleft()
-            yield k, res.get()
+            k, fut = pending.popleft()
+            yield k, fut.result()
+        finished = True
+    finally:  # interrupted: drop the queued tasks, do not wait for the running ones
+        pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def _process_list(records: list[Record]) -> list:
