@@ -133,6 +133,25 @@ _UNIT_STOP = re.compile(r"[;,()\[\]]|\s(?:and|or|if|in|for|with|of|on|at|by|with
 _UNIT_TOKEN = re.compile(r"\S+")
 
 
+_LETTERS = re.compile(r"[A-Za-zµμ]+")
+
+
+@lru_cache(maxsize=None)
+def _unit_starts() -> frozenset[str]:
+    """Leading letter runs of every written unit form, multiplier and filler in the unit table."""
+    from .units import load_aliases
+
+    table = load_aliases()
+    out = set()
+    for form in list(table.exact) + list(table.lower) + list(table.multipliers) + list(table.fillers):
+        m = _LETTERS.search(form)
+        if m and m.start() == 0:
+            out.add(m.group(0).lower().replace("µ", "u").replace("μ", "u"))
+        for w in re.findall(r"[A-Za-zµμ]+", form):
+            out.add(w.lower().replace("µ", "u").replace("μ", "u"))  # any word of a form may lead once fillers or numbers are dropped
+    return frozenset(out)
+
+
 @lru_cache(maxsize=65536)
 def _normalize(written: str) -> Optional[str]:
     from .units import normalize_unit
@@ -149,6 +168,17 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
     if s >= end or text[s] in ";,)":
         return None
     window_end = min(end, s + 60)
+    rate = _COUNT_RATE.match(text, s, window_end)
+    if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
+        per = {"day": "d", "d": "d", "week": "wk", "wk": "wk", "month": "mo", "year": "a", "hour": "h", "h": "h"}
+        return s, rate.end(), rate.group(0), "{%s}/%s" % (rate.group("noun").lower(), per[rate.group("per").lower()])
+    lead = _LETTERS.match(text, s, min(end, s + 40))
+    if lead:
+        word = lead.group(0).lower().replace("µ", "u").replace("μ", "u")
+        starts = _unit_starts()
+        if word not in starts and not (word[0] in "x×" and word[1:] in starts):
+            return None  # "mg/dL" starts with "mg"; "patients" starts no unit: skip the slow normalizer
+    window_end = min(end, s + 60)
     stop = _UNIT_STOP.search(text, s, window_end)
     limit = stop.start() if stop else window_end
     # also allow one parenthesised tail such as "(ULN)" after "upper limit of normal"
@@ -161,10 +191,6 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         close = text.find(")", limit, window_end)
         if close != -1:
             cands.append(close + 1)
-    rate = _COUNT_RATE.match(text, s, window_end)
-    if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
-        per = {"day": "d", "d": "d", "week": "wk", "wk": "wk", "month": "mo", "year": "a", "hour": "h", "h": "h"}
-        return s, rate.end(), rate.group(0), "{%s}/%s" % (rate.group("noun").lower(), per[rate.group("per").lower()])
     for e in sorted(set(cands), reverse=True):
         # strip trailing punctuation that is not part of a unit
         while e > s and text[e - 1] in ".:;,":
