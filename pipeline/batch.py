@@ -401,7 +401,7 @@ class Staging:
             return []
         out = []
         for f in self.root.glob("part-*.manifest.jsonl"):
-            k = int(f.name[5:11])
+            k = int(f.name[len("part-"):].split(".", 1)[0])
             if self.data(k).is_file():
                 out.append(k)
         return sorted(out)
