@@ -704,7 +704,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
                             temp.upper, temp.unit, temp.anchor)
     period = None
     for ps, pe, pv in find_periods(text, s, e):
-        if temp is None or not (temp.start <= ps < temp.end):
+        if temp is None or temp.amount is None or not (temp.start <= ps < temp.end):
             period = Period(pv, text[ps:pe], ps, pe)
             break
     cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,

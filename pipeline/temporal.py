@@ -34,7 +34,8 @@ _ANCHOR = (
     r"baseline|visit\s*1|day\s*1|cycle\s*1(?:\s*,?\s*day\s*1)?|consent|signing\s+(?:the\s+)?(?:informed\s+)?consent|"
     r"informed\s+consent|surgery|diagnosis|transplant(?:ation)?|admission|entry|initiation|study|trial|"
     r"investigational\s+(?:product|drug|medicinal\s+product)|IMP|study\s+medication|the\s+study|"
-    r"prior\s+(?:therapy|treatment)|(?:chemo|radio|immuno)therapy|radiation)"
+    r"prior\s+(?:therapy|treatment)|(?:chemo|radio|immuno)therapy|radiation|birth|vaccination|"
+    r"(?:any\s+)?(?:study|trial|protocol)(?:[- ](?:specific|related))?\s+(?:procedures?|activit(?:y|ies)|assessments?))"
     r"(?:\s+of\s+(?:study\s+)?(?:drug|treatment|therapy|medication|the\s+study\s+(?:drug|treatment)|IMP))?)"
 )
 _AT = (
@@ -50,8 +51,8 @@ _RELATIONS = [
      + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between|and\s+no\s+more))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+or\s+more\s+(?:before|prior\s+to|preceding)\b"),
     ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
-    ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|≥|>=|>)\s*" + _AMOUNT),
-    ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior)\s+" + _AMOUNT_OPT),
+    ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT),
+    ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior|next|coming|following)\s+" + _AMOUNT_OPT),
     ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
@@ -60,8 +61,9 @@ _RELATIONS = [
      + _AMOUNT + r"(?=\s+(?:since|before|prior\s+to|ago|from|preceding))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+ago\b"),
     ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
-    ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of)\s+(?:the\s+)?(?:study|trial|treatment(?:\s+period)?|study\s+period|participation)\b"),
-    ("during", r"\b(?:currently|current)\b(?=\s)"),
+    ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+)?(?:study|trial|treatment|"
+     r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)(?:\s+period)?\b"),
+    ("during", r"\b(?:currently|current|concurrent|concurrently)\b(?=\s)"),
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
@@ -69,7 +71,7 @@ _COMPILED = [(rel, re.compile(rx, re.I)) for rel, rx in _RELATIONS]
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
-_CUE = re.compile(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration)\b", re.I)
+_CUE = re.compile(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|next|within)\b", re.I)
 _HALF_LIVES = re.compile(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
