@@ -35,6 +35,7 @@ Dask `map_partitions(extract_frame, meta=frame_meta())`, Spark `mapInPandas`.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -478,6 +479,28 @@ class PartWriter:
         self.manifest.abort()
 
 
+@functools.lru_cache(maxsize=None)
+def _malloc_trim():
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc
+        return None
+
+
+def release_free_memory() -> None:
+    """Give freed heap pages back to the OS (glibc `malloc_trim`; a no-op elsewhere).
+
+    The parent of a process pool unpickles large result strings; glibc then raises its mmap
+    threshold and serves them from the heap, whose free holes stay resident: without this the
+    parent's RSS creeps up by ~1 MB per 2,000 records. Called once per part (as dask.distributed
+    trims its workers)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
 # ---------------------------------------------------------------- engines
 
 
@@ -638,6 +661,7 @@ def extract_records(
             last_part = max(last_part, k)
             if complete:
                 open_parts.pop(k).commit()
+                release_free_memory()
                 if log:
                     log(f"part {k} written: records {k * part_size}..{k * part_size + part.records - 1}")
             if progress:
