@@ -689,6 +689,8 @@ def count_records(inputs: Sequence[str | os.PathLike], input_format: Optional[st
                                text_column=text_column))
 
 
-__all__ = ["PART_SIZE", "Encoded", "ResumeError", "Summary", "count_records", "encode_frame", "encode_records",
-           "extract", "extract_frame", "extract_records", "frame_meta", "frame_records", "manifest_entry", "ordered_map",
-           "process_parallel", "records_frame"]
+__all__ = [
+    "PART_SIZE", "Encoded", "ResumeError", "Summary", "count_records", "encode_frame", "encode_records", "extract",
+    "extract_frame", "extract_records", "frame_meta", "frame_records", "manifest_entry", "ordered_map",
+    "process_parallel", "records_frame", "release_free_memory",
+]

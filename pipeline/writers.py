@@ -317,7 +317,8 @@ class ParquetWriter(AtomicWriter):
         import pyarrow as pa
 
         if self.buf:
-            self.w.write_table(pa.Table.from_batches(self.buf, schema=self.schema), row_group_size=max(self.buffered, 1))
+            table = pa.Table.from_batches(self.buf, schema=self.schema)
+            self.w.write_table(table, row_group_size=max(self.buffered, 1))
             self.buf, self.buffered = [], 0
 
     def _finish(self):
