@@ -6,7 +6,6 @@ no spaCy here, so the logic is testable line by line.
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +13,7 @@ from typing import Optional
 
 from . import negation
 from .errors import RuleFileError
+from .rules import check_keys, read_jsonl
 from .expression import to_expression
 from .paths import model_file
 from .schema import (
@@ -76,19 +76,14 @@ class CategoryRule:
 def category_rules() -> tuple[CategoryRule, ...]:
     path = model_file("rules", "categories.jsonl")
     out = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-                if set(rec) != {"category", "priority", "pattern"}:
-                    raise ValueError(f"keys must be category, priority, pattern; got {sorted(rec)}")
-                Category(rec["category"])
-                rx = re.compile(rec["pattern"], re.I)
-            except (ValueError, re.error) as exc:
-                raise RuleFileError(path, n, str(exc)) from None
-            out.append(CategoryRule(rec["category"], rec["priority"], rx))
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"category", "priority", "pattern"})
+        try:
+            Category(rec["category"])
+            rx = re.compile(rec["pattern"], re.I)
+        except (ValueError, re.error) as exc:
+            raise RuleFileError(path, n, str(exc)) from None
+        out.append(CategoryRule(rec["category"], rec["priority"], rx))
     return tuple(sorted(out, key=lambda r: r.priority))
 
 

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .rules import check_keys, read_jsonl
 from .paths import model_file
 
 _KEYS = {"preceding_negations", "following_negations", "pseudo_negations", "termination"}
@@ -101,18 +102,10 @@ def _cue_regex() -> re.Pattern:
     as LCT annotates them, whether or not it negates the statement's subject."""
     path = model_file("rules", "negation_cues.jsonl")
     parts = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
-            if not {"literal"} <= set(rec) <= {"literal", "prefix", "note"}:
-                raise RuleFileError(path, n, "keys must be literal, optional prefix and note")
-            body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
-            parts.append(rf"\b{body}(?=-)" if rec.get("prefix") else rf"\b{body}\b")
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"literal"}, {"prefix", "note"})
+        body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
+        parts.append(rf"\b{body}(?=-)" if rec.get("prefix") else rf"\b{body}\b")
     return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.I)
 
 

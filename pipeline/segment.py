@@ -13,13 +13,13 @@ Every character belongs to at most one clause; headers, markers and separators b
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .rules import check_keys, read_jsonl
 from .paths import model_file
 
 # ------------------------------------------------------------------------------------ data
@@ -60,27 +60,18 @@ def header_rules() -> tuple[HeaderRule, ...]:
     """Section header rules from `models/rules/sections.jsonl` (validated strictly)."""
     path = model_file("rules", "sections.jsonl")
     rules = []
-    allowed = {"id", "section", "pattern"}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
-            if set(rec) != allowed:
-                raise RuleFileError(path, n, f"keys must be {sorted(allowed)}, got {sorted(rec)}")
-            if rec["section"] not in ("inclusion", "exclusion"):
-                raise RuleFileError(path, n, f"unknown section {rec['section']!r}")
-            try:
-                rx = re.compile(
-                    r"(?:\\?[*#\-•]\s*)*(?:\*\*)?(?:" + rec["pattern"] + r")(?:\*\*)?\s*(?P<colon>[:.\-–]|$)",
-                    re.I,
-                )
-            except re.error as exc:
-                raise RuleFileError(path, n, f"bad pattern: {exc}") from None
-            rules.append(HeaderRule(rec["id"], rec["section"], rx))
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"id", "section", "pattern"})
+        if rec["section"] not in ("inclusion", "exclusion"):
+            raise RuleFileError(path, n, f"unknown section {rec['section']!r}")
+        try:
+            rx = re.compile(
+                r"(?:\\?[*#\-•]\s*)*(?:\*\*)?(?:" + rec["pattern"] + r")(?:\*\*)?\s*(?P<colon>[:.\-–]|$)",
+                re.I,
+            )
+        except re.error as exc:
+            raise RuleFileError(path, n, f"bad pattern: {exc}") from None
+        rules.append(HeaderRule(rec["id"], rec["section"], rx))
     return tuple(rules)
 
 

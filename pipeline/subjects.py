@@ -6,13 +6,13 @@ written case only, so that "pt" (patient) or "alt" in running text is not taken 
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .rules import check_keys, read_jsonl
 from .paths import model_file
 
 _ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit"}
@@ -79,26 +79,18 @@ def lexicon() -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
     entries: dict[str, Entry] = {}
     syn: dict[str, str] = {}
     abbr: dict[str, str] = {}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
-            if not set(rec) <= _ALLOWED or "name" not in rec or "category" not in rec:
-                raise RuleFileError(path, n, f"keys must be within {sorted(_ALLOWED)}")
-            if rec["category"] not in _CATEGORIES:
-                raise RuleFileError(path, n, f"unknown category {rec['category']!r}")
-            name = rec["name"]
-            entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"))
-            for s in [rec.get("label") or ""] + list(rec.get("synonyms") or []):
-                if s and len(s) > 1:
-                    syn.setdefault(_norm(s), name)
-            for a in rec.get("abbreviations") or []:
-                if a:
-                    abbr.setdefault(a, name)
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"name", "category"}, _ALLOWED - {"name", "category"})
+        if rec["category"] not in _CATEGORIES:
+            raise RuleFileError(path, n, f"unknown category {rec['category']!r}")
+        name = rec["name"]
+        entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"))
+        for s in [rec.get("label") or ""] + list(rec.get("synonyms") or []):
+            if s and len(s) > 1:
+                syn.setdefault(_norm(s), name)
+        for a in rec.get("abbreviations") or []:
+            if a:
+                abbr.setdefault(a, name)
     return entries, syn, abbr
 
 

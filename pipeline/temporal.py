@@ -6,13 +6,13 @@ duration constraint (life expectancy ≥ 12 weeks, age in months) and belongs to
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .rules import check_keys, read_jsonl
 from .paths import model_file
 
 from .thresholds import parse_number
@@ -141,20 +141,14 @@ def _period_rules() -> tuple[re.Pattern, dict[str, str]]:
     path = model_file("rules", "periods.jsonl")
     values: dict[str, str] = {}
     parts = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
-            if not {"literal", "value"} <= set(rec) <= {"literal", "value", "not_before"} or rec["value"] not in PERIODS:
-                raise RuleFileError(path, n, f"need literal and value in {PERIODS}, optional not_before")
-            values[rec["literal"].lower()] = rec["value"]
-            body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
-            guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
-            parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"literal", "value"}, {"not_before"})
+        if rec["value"] not in PERIODS:
+            raise RuleFileError(path, n, f"value must be one of {PERIODS}")
+        values[rec["literal"].lower()] = rec["value"]
+        body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
+        guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
+        parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
     return re.compile("|".join(p for _, p in parts), re.I), values
 

@@ -7,13 +7,13 @@ that `units.normalize_unit` accepts, so the unit table stays the single source o
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .rules import check_keys, read_jsonl
 from .paths import model_file
 
 OPERATORS = {"<", "<=", ">", ">=", "=", "!=", "~"}
@@ -47,20 +47,11 @@ class Found:
 def comparator_table() -> tuple[tuple[str, str, str], ...]:
     path = model_file("rules", "comparators.jsonl")
     rows = []
-    allowed = {"literal", "operator", "kind", "note"}
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise RuleFileError(path, n, f"invalid JSON: {exc}") from None
-            if not set(rec) <= allowed or not {"literal", "operator", "kind"} <= set(rec):
-                raise RuleFileError(path, n, f"keys must be within {sorted(allowed)}")
-            if rec["operator"] not in OPERATORS or rec["kind"] not in ("symbol", "word"):
-                raise RuleFileError(path, n, f"bad operator/kind {rec['operator']!r}/{rec['kind']!r}")
-            rows.append((rec["literal"], rec["operator"], rec["kind"]))
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"literal", "operator", "kind"}, {"note"})
+        if rec["operator"] not in OPERATORS or rec["kind"] not in ("symbol", "word"):
+            raise RuleFileError(path, n, f"bad operator/kind {rec['operator']!r}/{rec['kind']!r}")
+        rows.append((rec["literal"], rec["operator"], rec["kind"]))
     return tuple(rows)
 
 

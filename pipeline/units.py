@@ -24,7 +24,6 @@ built on first use and cached per process (`functools.lru_cache`), so this modul
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -121,19 +120,7 @@ class Analyte:
 # --------------------------------------------------------------------------------------------
 
 
-def read_jsonl(path: Path | str) -> Iterator[tuple[int, dict]]:
-    """Yield (line number, object) for each non-blank line; RuleFileError on bad JSON."""
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise RuleFileError(str(path), number, f"invalid JSON: {err.msg}") from None
-            if not isinstance(record, dict):
-                raise RuleFileError(str(path), number, "a record must be a JSON object")
-            yield number, record
+from .rules import read_jsonl  # noqa: E402  (re-exported: the loaders below use it)
 
 
 def _check_keys(record: dict, required: set, optional: set, path: str, line: int) -> None:
