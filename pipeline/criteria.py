@@ -87,6 +87,14 @@ def category_rules() -> tuple[CategoryRule, ...]:
     return tuple(sorted(out, key=lambda r: r.priority))
 
 
+_GATES = {
+    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
+                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
+    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
+                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
+}
+
+
 @lru_cache(maxsize=None)
 def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
     """The non-statement-level rules as one alternation in priority order: its leftmost match is
@@ -102,8 +110,10 @@ def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optiona
     with a constraint, then consent; otherwise the rule that matches earliest in the subject phrase
     (its head), then in the statement."""
     by_cat = {r.category: r for r in category_rules()}
+    low = text.lower()
     for cat in ("judgment", "pregnancy"):
-        if by_cat[cat].regex.search(text):
+        # cheap substring gate before the regex: both rules need one of these word stems
+        if any(stem in low for stem in _GATES[cat]) and by_cat[cat].regex.search(text):
             return Category(cat)
     if subject is not None and has_constraint:
         return Category(subject.category)
