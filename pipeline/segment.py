@@ -100,10 +100,6 @@ class Item:
     children: list["Item"] = field(default_factory=list)
     clauses: list[tuple[int, int]] = field(default_factory=list)
 
-    @property
-    def is_lead_in(self) -> bool:
-        return bool(self.children)
-
 
 @dataclass
 class Segmentation:

@@ -76,15 +76,6 @@ def _fold(s: str) -> str:
     return re.sub(r"\s+", " ", s.replace("\\", "")).lower()
 
 
-def comparator_at(text: str, pos: int, end: int):
-    """(operator, start, end) of a comparator starting at `pos` (after spaces), else None."""
-    rx, lookup = _comparator_regex()
-    m = rx.match(text, pos, end)
-    if not m:
-        return None
-    return lookup.get(_fold(m.group(0))), m.start(), m.end()
-
-
 # ----------------------------------------------------------------------------- numbers
 
 _WORD_NUMBERS = {
