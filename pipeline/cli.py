@@ -203,13 +203,14 @@ def evaluate_brat_cmd(
     gold_dir: Path = typer.Argument(..., help="Directory of brat .txt + .ann gold pairs (LCT schema)."),
     write_predictions: Optional[Path] = typer.Option(None, help="Also write our .ann predictions here."),
     ids: Optional[Path] = typer.Option(None, help="File listing the document ids to score (one per line)."),
+    split: Optional[str] = typer.Option(None, help="Score only the 'dev' or 'heldout' part (1 in 5 ids by hash)."),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON."),
 ):
     """Score our predictions against brat gold: per-type spans and lab-threshold tuples."""
     from .brat import evaluate_brat
 
     id_list = [x.strip() for x in ids.read_text().split() if x.strip()] if ids else None
-    report = evaluate_brat(gold_dir, write_predictions=write_predictions, ids=id_list)
+    report = evaluate_brat(gold_dir, write_predictions=write_predictions, ids=id_list, split=split)
     typer.echo(json.dumps(report.as_dict(), indent=2) if as_json else report.table())
 
 

@@ -589,3 +589,13 @@ def test_brat_lct_corpus_run(tmp_path):
         assert theirs["types"] == report.types and theirs["micro"] == report.micro
         for key in ("gold", "pred", "name_op_value", "with_unit", "unit_accuracy_on_matched"):
             assert theirs["tuples"][key] == report.tuples[key], key
+
+
+def test_lct_split_is_stable_and_holds_out_about_one_in_five():
+    from pipeline.brat import lct_split
+
+    ids = [f"NCT{n:08d}" for n in range(2000)]
+    parts = [lct_split(i) for i in ids]
+    assert parts == [lct_split(i) for i in ids]
+    assert set(parts) == {"dev", "heldout"}
+    assert 0.15 < parts.count("heldout") / len(ids) < 0.25
