@@ -588,7 +588,7 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
     text = b.text
     m = _T_AMOUNT.search(text, t.start, t.end)
     if not m:
-        return None
+        return _unit_only_comparison(b, t)
     args: list[tuple[str, str]] = []
     start = m.start("amount")
     prefix = text[t.start : m.start()]
@@ -631,6 +631,40 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
     if trig is None:
         return None
     return b.event("Eq-Comparison", trig, args)
+
+
+_T_UNIT_ONLY = re.compile(
+    r"(?:(?P<op>within)\s+)?(?:the\s+)?(?P<period>past|last|previous|preceding|prior|next|coming|following)[\s-]+"
+    r"(?P<unit>year|month|week|day|hour)\b", re.I)
+
+
+def _unit_only_comparison(b: _Builder, t) -> Optional[str]:
+    """"within the past month", "in the last year": a window of one unit, written without a number.
+
+    LCT marks the comparison from the operator (or the period word) to the unit, with no value.
+    """
+    m = _T_UNIT_ONLY.search(b.text, t.start, t.end)
+    if not m:
+        return None
+    args: list[tuple[str, str]] = []
+    if m.group("op"):
+        tid = b.entity("Eq-Operator", m.start("op"), m.end("op"))
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, _T_OP_CLASS["within"])
+            args.append(("Operator", tid))
+    tid = b.entity("Eq-Temporal-Period", m.start("period"), m.end("period"))
+    if tid:
+        b.attribute("Eq-Temporal-Period-Value", tid, _PERIOD_VALUE[m.group("period").lower()])
+        args.append(("Temporal-Period", tid))
+    tid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
+    if tid:
+        tv = time_unit_value(m.group("unit"))
+        if tv:
+            b.attribute("Eq-Temporal-Unit-Value", tid, tv)
+        args.append(("Temporal-Unit", tid))
+    start = m.start("op") if m.group("op") else m.start("period")
+    trig = b.entity("Eq-Comparison", start, m.end("unit"))
+    return b.event("Eq-Comparison", trig, args) if trig else None
 
 
 def _negation_span(text: str, s: int, e: int) -> tuple[int, int]:

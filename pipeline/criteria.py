@@ -233,6 +233,9 @@ _AGE_PREFIX = re.compile(
 )
 
 
+_IMPLICIT_AGE = "implicit_age"
+
+
 def _implicit_age(text: str, cs: int, con: Found) -> bool:
     """"18-65 years", "Over 18 years", "Adults 18 years and older": an age with no age word."""
     return (con.unit_normalized in ("a", "mo") and con.unit_span is not None and con.value is not None
@@ -494,6 +497,8 @@ def _local_head(text: str, s: int, con_start: int) -> Optional[tuple[int, int]]:
         picked.append(w)
         pos = w.start()
     picked.reverse()
+    if len(picked) == 1 and picked[0].group(0).startswith("(") and sum(c.isupper() for c in picked[0].group(0)) >= 2:
+        return picked[0].start() + 1, picked[0].end() - 1  # "... level (CAL) ≥ 5 mm": the abbreviation
     while picked and picked[0].group(0).startswith("("):
         picked.pop(0)
     if not picked:
@@ -519,6 +524,32 @@ _MEASURE_NOUN = re.compile(
 )
 _NOT_MEASURE_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _DOSE_UNIT = re.compile(r"^(?:mg|g|ug|mcg|[IU]|\[IU\])(?:/(?:kg|d|day|wk|m2))*(?:/d|/wk)?$|/d$|/wk$")
+
+
+def _measured(con: Found) -> bool:
+    """A value that a named measurement can carry (not an age, a duration or a dose)."""
+    return (con.value is not None and con.unit_normalized not in _NOT_MEASURE_UNITS
+            and not _DOSE_UNIT.search(con.unit_normalized or ""))
+
+
+def _with_local_heads(text: str, cs: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
+    """Several constraints in one clause: give each one without a lexicon subject the measured
+    thing written right before it ("CAL ≥ 5 mm and pocket depth ≥ 6 mm"), so that each becomes a
+    statement of its own instead of the second being lost."""
+    out = list(subjects)
+    prev = cs
+    for con in constraints:
+        if (_implicit_age(text, prev, con) and not any(prev <= s.start and s.end <= con.start for s in subjects)
+                and (prev == cs or not _CHAIN.fullmatch(text, prev, con.start))):
+            # "between 18 and 80 years, ASA 1-3": the age range is a statement too (marker, see build_criteria)
+            out.append(FoundSubject(con.start, con.start, "age", _IMPLICIT_AGE))
+        elif _measured(con) and not any(prev <= s.start and s.end <= con.start for s in subjects):
+            head = _local_head(text, prev, con.start)
+            if head is not None and not any(s.start < head[1] and head[0] < s.end for s in subjects):
+                out.append(FoundSubject(head[0], head[1], "", "measurement"))
+        prev = con.end
+    out.sort(key=lambda s: s.start)
+    return out
 
 
 def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) -> list[FoundSubject]:
@@ -655,9 +686,13 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 constraints = [c for c in constraints if c.unit_normalized and not any(
                     s.start <= c.start < s.end for s in subjects)]
             measurable = [s for s in subjects if s.category in MEASURABLE]
+            if len(constraints) > 1:
+                measurable = _with_local_heads(text, cs, measurable, constraints)
             atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
             for atom in atoms:
-                if atom.subject is None and atom.constraint is not None and _implicit_age(text, cs, atom.constraint):
+                if atom.subject is not None and atom.subject.category == _IMPLICIT_AGE:
+                    atom.subject = None
+                if atom.subject is None and atom.constraint is not None and _implicit_age(text, atom.start, atom.constraint):
                     c = atom.constraint
                     atom.subject = FoundSubject(c.unit_span[0], c.unit_span[1], "age", "age", _AGE_CODE)
             group = f"{sec.value}-{item.path}"
@@ -681,11 +716,14 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if temp is None and (s, e) == (cs, ce) and temporals:
         temp = temporals[0]
     subject = None
-    if subj_found is not None:
+    if subj_found is not None and subj_found.category == "measurement":
+        subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end, None, None,
+                          "measurement")
+        subj_found = None
+    elif subj_found is not None:
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end,
                           subj_found.name, subj_found.code, subj_found.category)
-    elif (con is not None and con.value is not None and con.unit_normalized not in _NOT_MEASURE_UNITS
-          and not _DOSE_UNIT.search(con.unit_normalized or "")
+    elif (con is not None and _measured(con)
           and (head := _local_head(text, s, con.start)) is not None):
         # "OASIS score > 8", "knee flexion ROM < 90 degrees": the measured thing right before
         subject = Subject(text[head[0]:head[1]], head[0], head[1], None, None, "measurement")

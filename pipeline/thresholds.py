@@ -149,6 +149,10 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         s += 1
     if s >= end or text[s] in ";,)":
         return None
+    if text[s] == "-":
+        glued = _HYPHEN_TIME.match(text, s + 1, end)
+        if glued:  # "50-year-old", "10-week": the unit is glued to the number by a hyphen
+            return s + 1, glued.end(), glued.group(0), _normalize(glued.group(0))
     window_end = min(end, s + 60)
     rate = _COUNT_RATE.match(text, s, window_end)
     if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
@@ -185,8 +189,10 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
     return None
 
 
+_HYPHEN_TIME = re.compile(r"(?:year|month|week|day|hour)s?\b", re.I)
 _COUNT_RATE = re.compile(
-    r"(?P<noun>[A-Za-z]{3,}s)\s*(?:/|per|a|an|each|every)\s*(?P<per>day|week|month|year|hour|d|wk|h)\b", re.I)
+    r"(?!(?:second|minute|hour|day|week|month|year)s\b)(?P<noun>[A-Za-z]{3,}s)"
+    r"(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?P<per>day|week|month|year|hour|d|wk|h)\b", re.I)
 
 
 def _char_prefixes(text: str, s: int, e: int):
@@ -328,6 +334,10 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             f = Found(">=" if older else "<=", m.start(), mm.end(), v, op_spans=[(mm.start(), mm.end())],
                       value_spans=[(m.start(), m.end())])
             f.op_spans = [_strip_span(text, mm.start(), mm.end())]
+            if u1 is None and mm.group(0).strip() == "+":
+                u1 = unit_at(text, mm.end(), end)  # "60+ years"
+                if u1:
+                    f.end = u1[1]
             _set_unit(f, u1)
             out.append(f)
             taken.append((f.start, f.end))

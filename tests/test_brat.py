@@ -599,3 +599,22 @@ def test_lct_split_is_stable_and_holds_out_about_one_in_five():
     assert parts == [lct_split(i) for i in ids]
     assert set(parts) == {"dev", "heldout"}
     assert 0.15 < parts.count("heldout") / len(ids) < 0.25
+
+
+@pytest.mark.parametrize(
+    "line,comparison,period,unit",
+    [
+        ("Spinal manipulation within the past month", "within the past month", "past", "month"),
+        ("Smoking in the last year", "last year", "last", "year"),
+    ],
+)
+def test_brat_window_without_a_number_is_a_comparison(line, comparison, period, unit):
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    spans = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert ("Eq-Comparison", comparison) in spans
+    assert ("Eq-Temporal-Period", period) in spans
+    assert ("Eq-Temporal-Unit", unit) in spans
+    assert not any(t == "Eq-Value" for t, _ in spans)

@@ -34,6 +34,12 @@ def _one(text):
         ("from 6 to 17 years", "between", 6, 17, "a"),
         ("ECOG 0–1", "between", 0, 1, None),
         ("18 years or older", ">=", 18, "a" and None, "a"),
+        ("19 years and older", ">=", 19, None, "a"),
+        ("infants 3 months and older", ">=", 3, None, "mo"),
+        ("between 25 years and 60 years", "between", 25, 60, "a"),
+        ("age 60+ years", ">=", 60, None, "a"),
+        ("men >50-year-old", ">", 50, None, "a"),
+        ("18-35-year-old women", "between", 18, 35, "a"),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
@@ -85,3 +91,13 @@ def test_thresholds_parse_number(s, v):
 def test_thresholds_comparator_table_loads():
     ops = {op for _, op, _ in comparator_table()}
     assert {">=", "<=", ">", "<"} <= ops
+
+
+@pytest.mark.parametrize("text", ["10 cigarettes per day", "3 drinks/week", "5 cigarettes a day"])
+def test_thresholds_count_rates_need_a_real_rate_word(text):
+    from pipeline.thresholds import unit_at
+
+    pos = text.index(" ")
+    assert unit_at(text, pos, len(text))[3].startswith("{")
+    # "years and older" is not "years a(n)d": a count per day
+    assert unit_at("19 years and older", 2, 18)[3] == "a"

@@ -1,0 +1,45 @@
+"""Statement building: pairing constraints with subjects and splitting clauses into statements."""
+import pytest
+
+from pipeline.criteria import build_criteria
+from pipeline.schema import Trial
+
+
+def _stmts(line):
+    text = "Inclusion Criteria:\n- " + line + "\n"
+    return text, build_criteria(Trial("T", "t", text))
+
+
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        # two measurements without lexicon names: one statement each, none lost
+        ("clinical attachment level (CAL) ≥ 5 mm and pocket depth (PD) ≥ 6 mm",
+         [("CAL", ">=", 5.0), ("pocket depth (PD)", ">=", 6.0)]),
+        ("sSBP ≥ 20 mmHg and sDBP ≥ 10 mmHg", [("sSBP", ">=", 20.0), ("sDBP", ">=", 10.0)]),
+        # an age range written without the word "age" next to a named score
+        ("between 18 and 80 years, ASA 1-3", [(None, "between", 18.0), ("ASA", "between", 1.0)]),
+    ],
+)
+def test_criteria_each_constraint_keeps_its_own_statement(line, expected):
+    text, crits = _stmts(line)
+    got = [(c.subject.text if c.subject and c.subject.name is None and c.subject.kind == "measurement" else None,
+            c.constraint.operator.value, c.constraint.value) for c in crits if c.constraint]
+    assert [(g[1], g[2]) for g in got] == [(e[1], e[2]) for e in expected]
+    for (subj, _, _), (want, _, _) in zip(got, expected):
+        if want is not None:
+            assert subj == want
+    for c in crits:
+        assert text[c.start:c.end] == c.text
+
+
+def test_criteria_age_range_statement_has_age_subject():
+    _, crits = _stmts("between 18 and 80 years, ASA 1-3")
+    ages = [c for c in crits if c.subject and c.subject.name == "age"]
+    assert len(ages) == 1 and ages[0].constraint.upper == 80.0
+
+
+def test_criteria_second_age_bound_stays_with_age():
+    _, crits = _stmts("Age <18 or >80 years")
+    assert all(c.subject is not None and c.subject.name == "age" for c in crits if c.constraint)
+    assert sorted(c.constraint.value for c in crits if c.constraint) == [18.0, 80.0]
