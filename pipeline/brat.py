@@ -54,6 +54,7 @@ from typing import Iterable, Optional, Union
 
 from .negation import find_cues
 from .schema import Category, Criterion, Operator
+from .temporal import find_periods
 
 log = logging.getLogger(__name__)
 
@@ -805,6 +806,11 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
                     negations.append((cue, subj_key))
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
+        # LCT marks every period cue of a statement ("current or previous"), the record keeps one
+        for ps, pe, pv in find_periods(text, c.start, c.end):
+            t = c.temporal
+            if t is None or t.amount is None or not (t.start <= ps < t.end):
+                periods.setdefault((ps, pe), pv)
     for (ps, pe), value in periods.items():
         # LCT: the cue word is both the Eq-Comparison and its Eq-Temporal-Period ("history")
         cid = b.entity("Eq-Comparison", ps, pe)

@@ -60,6 +60,11 @@ _RELATIONS = [
     ("within", r"\b(?:no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|<|≤|<=)\s*"
      + _AMOUNT + r"(?=\s+(?:since|before|prior\s+to|ago|from|preceding))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+ago\b"),
+    # "stable for 6 months prior to screening": a duration up to the anchor (§11.32)
+    ("more_than", r"\bfor\s+(?:the\s+)?" + _AMOUNT + r"(?=\s+(?:before|prior|preceding)\b)"),
+    # "used 24 hours before surgery", "4 weeks preceding enrolment", "in recent 3 months": a window up to the anchor
+    ("within", r"\b(?:in|during|over)\s+(?:the\s+)?recent\s+" + _AMOUNT),
+    ("within", r"\b" + _AMOUNT + r"(?=\s+(?:before|prior|preceding)\b)"),
     ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+)?(?:study|trial|treatment|"
      r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)(?:\s+period)?\b"),

@@ -618,3 +618,12 @@ def test_brat_window_without_a_number_is_a_comparison(line, comparison, period, 
     assert ("Eq-Temporal-Period", period) in spans
     assert ("Eq-Temporal-Unit", unit) in spans
     assert not any(t == "Eq-Value" for t, _ in spans)
+
+
+def test_brat_every_period_cue_of_a_statement():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Current or previous neurologic disorder\n"
+    doc = predict_document("T", text)
+    periods = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Temporal-Period"}
+    assert periods == {"Current", "previous"}

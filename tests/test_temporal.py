@@ -55,3 +55,19 @@ def test_temporal_prior_to_is_not_a_period():
 
     text = "within 4 weeks prior to enrollment"
     assert find_periods(text, 0, len(text)) == []
+
+
+@pytest.mark.parametrize(
+    "text,relation,amount,unit",
+    [
+        ("Use of antibiotics 4 weeks preceding enrollment", "within", 4, "week"),
+        ("drug abuse 2 years prior to screening", "within", 2, "year"),
+        ("immunosuppressive agents in recent 3 months", "within", 3, "month"),
+        ("Medication use stable for 6 months prior to screening", "more_than", 6, "month"),
+    ],
+)
+def test_temporal_bare_amount_before_an_anchor(text, relation, amount, unit):
+    from pipeline.temporal import find_temporal
+
+    found = find_temporal(text, 0, len(text))
+    assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
