@@ -173,7 +173,8 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         if chosen:
             continue
         nxt = groups[gi + 1][1].start if gi + 1 < len(groups) else ce
-        after = [i for i, s in enumerate(subjects) if i not in used and con.end <= s.start < nxt]
+        after = [i for i, s in enumerate(subjects) if i not in used and s.start < nxt
+                 and (con.end <= s.start or (con.unit_span is not None and con.unit_span[0] <= s.start))]
         if after and subjects[after[0]].start - con.end <= 40:
             chosen.append(after[0])
             used.add(after[0])
@@ -562,6 +563,8 @@ def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) 
             out.append(s)
             continue
         if s.end <= inside.end:
+            if inside.unit_span and inside.unit_span[0] <= s.start and s.category in MEASURABLE:
+                out.append(s)  # "< 100,000 platelets/µL": the counted thing is named in the unit
             continue
         m = _SUBJECT_TAIL.match(text, inside.end, s.end)
         start = m.end() if m else inside.end
@@ -739,7 +742,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if constraint is not None and subj_found is not None:
         if subj_found.category == "age" and not constraint.unit:
             constraint.unit_normalized = "a"
-        elif subj_found.category == "score" and constraint.unit_normalized == "%":
+        elif subj_found.category == "score" and constraint.unit_normalized in ("%", "{point}"):
             constraint.unit = constraint.unit_normalized = None  # "Karnofsky ≥ 60%": a score, not a percentage
     temporal = None
     if temp is not None:

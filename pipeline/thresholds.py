@@ -66,7 +66,8 @@ def _comparator_regex() -> tuple[re.Pattern, dict[str, str]]:
     for literal, op, kind in comparator_table():
         lookup[_fold(literal)] = op
         (words if kind == "word" else symbols).append(literal)
-    word_rx = r"\b(?:" + _trie_regex(sorted({_fold(w) for w in words})) + r")\b"
+    # a word comparator may be glued to its number ("greater than100")
+    word_rx = r"\b(?:" + _trie_regex(sorted({_fold(w) for w in words})) + r")(?![A-Za-z])"
     # markdown escapes: "\>=" and "\>\=" as well as the plain symbol
     sym_rx = "|".join("".join(r"\\?" + re.escape(ch) for ch in lit) for lit in sorted(symbols, key=len, reverse=True))
     return re.compile(f"(?:{word_rx}|{sym_rx})", re.I), lookup
@@ -85,7 +86,8 @@ _WORD_NUMBERS = {
     "eighty": 80, "ninety": 90, "hundred": 100,
 }
 _NUM = re.compile(
-    r"(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
+    r"(?<![\w.^/*×])(?<![x×*]\s)10\^-?\d{1,2}(?![\d.])"  # "> 10^3 CFU/mL" (not the "x 10^9/L" of a unit)
+    r"|(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
     r"|(?<![\w.])\.\d+"
     r"|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b"
     r"|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)",  # roman numerals, upper case only ("NYHA class II-IV")
@@ -98,6 +100,11 @@ _ROMAN_CONTEXT = re.compile(r"\b(?:class(?:es)?|grades?|ASA|NYHA|Killip|function
 def parse_number(s: str) -> Optional[float]:
     """'1,500' -> 1500.0, '2.5' -> 2.5, 'twelve' -> 12.0; None when not a number."""
     s = s.strip().translate(_SUPERSCRIPT)
+    if s.startswith("10^"):
+        try:
+            return 10.0 ** int(s[3:])
+        except ValueError:
+            return None
     if s in _ROMAN:
         return float(_ROMAN[s])
     low = s.lower()
@@ -163,6 +170,9 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         word = lead.group(0).lower().replace("µ", "u").replace("μ", "u")
         starts = _unit_starts()
         if word not in starts and not (word[0] in "x×" and word[1:] in starts):
+            per = _PER_VOLUME.match(text, lead.end(), min(end, lead.end() + 20))
+            if per and len(word) >= 4 and (code := _normalize("/" + per.group("den"))):
+                return s, per.end(), text[s:per.end()], code  # "platelets/microL", "cells/mm3"
             return None  # "mg/dL" starts with "mg"; "patients" starts no unit: skip the slow normalizer
     window_end = min(end, s + 60)
     stop = _UNIT_STOP.search(text, s, window_end)
@@ -189,6 +199,7 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
     return None
 
 
+_PER_VOLUME = re.compile(r"\s*/\s*(?P<den>(?:micro|µ|μ|u|m|mc)?(?:L|l|liter|litre)|mm3|mm³|cm3|dL)\b")
 _HYPHEN_TIME = re.compile(r"(?:year|month|week|day|hour)s?\b", re.I)
 _COUNT_RATE = re.compile(
     r"(?!(?:second|minute|hour|day|week|month|year)s\b)(?P<noun>[A-Za-z]{3,}s)"
@@ -236,10 +247,15 @@ _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\
 _ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)", re.I)
 
 
+_NUM_GLUED = re.compile(r"(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)")
+
+
 def _num_at(text: str, pos: int, end: int):
     while pos < end and text[pos] in " \t":
         pos += 1
     m = _NUM.match(text, pos, end)
+    if m is None and pos > 0 and text[pos - 1].isalpha():
+        m = _NUM_GLUED.match(text, pos, end)  # "greater than100"
     if not m:
         return None
     v = parse_number(m.group(0))
