@@ -698,6 +698,7 @@ _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]"
 
 
 _AGE_AFTER = re.compile(r"[\s-]*(?:of\s+)?(?P<w>age|old|olds)\b", re.I)
+_AGE_BEFORE = re.compile(r"\b(?P<w>ages?|aged)\b(?:\s*:|\s+of|\s+(?:over|under|above|below|between|from))?[^\n\w]*$", re.I)
 _AGE_IN_COMPARISON = re.compile(r"\b(?:older|younger)\b", re.I)
 
 
@@ -722,6 +723,10 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
         m = _AGE_AFTER.match(text, trig.end)
         if m:
             return m.start("w"), m.end("w")
+        if s >= trig.start:  # the age is implicit in the comparison: "Age: 50-80 years", "aged 3 months"
+            m = _AGE_BEFORE.search(text, max(0, trig.start - 25), trig.start)
+            if m:
+                return m.start("w"), m.end("w")
         m = _AGE_IN_COMPARISON.search(text, trig.start, trig.end)
         if m:
             return m.start(), m.end()

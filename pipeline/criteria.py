@@ -174,7 +174,7 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
             continue
         nxt = groups[gi + 1][1].start if gi + 1 < len(groups) else ce
         after = [i for i, s in enumerate(subjects) if i not in used and s.start < nxt
-                 and (con.end <= s.start or (con.unit_span is not None and con.unit_span[0] <= s.start))]
+                 and con.start <= s.start]
         if after and subjects[after[0]].start - con.end <= 40:
             chosen.append(after[0])
             used.add(after[0])
@@ -331,7 +331,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             if w and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
             a = _AGED_BEFORE.search(text, s, con.start)
-            if a and a.start() > s:
+            if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")):
                 before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
                 if len(re.findall(r"[A-Za-z]{2,}", before)) >= 1:
                     cuts.append((a.start("aged"), a.start("aged"), LogicOp.AND))
@@ -401,6 +401,8 @@ _SEX_LEAD = re.compile(
 _SEX_TAIL = re.compile(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
+_OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
+    r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
 _WITHOUT = re.compile(r"\s+without\b", re.I)
 _INCLUDING = re.compile(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
@@ -563,8 +565,9 @@ def _outside(text: str, subjects: list[FoundSubject], constraints: list[Found]) 
             out.append(s)
             continue
         if s.end <= inside.end:
-            if inside.unit_span and inside.unit_span[0] <= s.start and s.category in MEASURABLE:
-                out.append(s)  # "< 100,000 platelets/µL": the counted thing is named in the unit
+            if s.category in MEASURABLE and not any(a <= s.start < b for a, b in inside.value_spans):
+                # "< 100,000 platelets/µL", "between the ages of 18 and 65": named inside the constraint
+                out.append(s)
             continue
         m = _SUBJECT_TAIL.match(text, inside.end, s.end)
         start = m.end() if m else inside.end

@@ -239,7 +239,7 @@ _OLDER = re.compile(
 _YOUNGER = re.compile(r"\s*(?:(?:years?\s+)?(?:or|and)\s+(?:younger|under|below|less|lower|fewer)\b)", re.I)
 _RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|to|through|until)\s*", re.I)
 _SET_SEP = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|/)\s*", re.I)
-_BETWEEN = re.compile(r"\b(?:between|from)\s+", re.I)
+_BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+ages?\s+of\s+)?", re.I)
 _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
 _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
 
@@ -292,7 +292,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         u2 = unit_at(text, b[2], end)
         f_end = u2[1] if u2 else b[2]
         f = Found("between", m.start(), f_end, a[0], b[0], lower_inclusive=True, upper_inclusive=True,
-                  op_spans=[(m.start(), m.end() - 1)], value_spans=[(a[1], a[2]), (b[1], b[2])])
+                  op_spans=[(m.start(), m.start() + len(m.group(0).split()[0]))],
+                  value_spans=[(a[1], a[2]), (b[1], b[2])])
         _set_unit(f, u2 or u1)
         inc = _INCLUSIVE.match(text, f_end, end)
         if inc:

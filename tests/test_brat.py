@@ -627,3 +627,15 @@ def test_brat_every_period_cue_of_a_statement():
     doc = predict_document("T", text)
     periods = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Temporal-Period"}
     assert periods == {"Current", "previous"}
+
+
+@pytest.mark.parametrize(
+    "line,age",
+    [("Age: 50-80 years", "Age"), ("Children aged 3 months and older", "aged"), ("Between the ages of 60 and 85", "ages")],
+)
+def test_brat_age_trigger_is_the_written_age_word(line, age):
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    assert [text[e.start:e.end] for e in doc.entities.values() if e.type == "Age"] == [age]

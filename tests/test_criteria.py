@@ -43,3 +43,8 @@ def test_criteria_second_age_bound_stays_with_age():
     _, crits = _stmts("Age <18 or >80 years")
     assert all(c.subject is not None and c.subject.name == "age" for c in crits if c.constraint)
     assert sorted(c.constraint.value for c in crits if c.constraint) == [18.0, 80.0]
+
+
+def test_criteria_gestational_age_is_not_the_persons_age():
+    _, crits = _stmts("Gestational age < 32 weeks")
+    assert len(crits) == 1 and crits[0].subject.name == "gestational_age"
