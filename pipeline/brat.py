@@ -246,6 +246,7 @@ _NOT_A_UNIT = re.compile(
 _UNIT_SPLIT = re.compile(r"\s*(?:/|\bper\b)\s*", re.I)
 _AGE_TAIL = re.compile(r"\s+(?:of\s+age|old|of\s+life)\b.*$", re.I)
 _NUMBER_TOKEN = re.compile(
+    r"(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)|"  # roman classes ("ASA I-II", "NYHA class III or IV")
     r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+|\b(?:zero|one|two|three|four|five|six|seven|eight|nine|"
     r"ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|"
     r"sixty|seventy|eighty|ninety|hundred)\b", re.I)

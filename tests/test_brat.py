@@ -639,3 +639,16 @@ def test_brat_age_trigger_is_the_written_age_word(line, age):
     text = "Inclusion Criteria:\n- " + line + "\n"
     doc = predict_document("T", text)
     assert [text[e.start:e.end] for e in doc.entities.values() if e.type == "Age"] == [age]
+
+
+@pytest.mark.parametrize(
+    "line,values",
+    [("ASA physical status I-III", ["I", "III"]), ("NYHA class III or IV heart failure", ["III", "IV"])],
+)
+def test_brat_roman_class_values(line, values):
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    got = sorted(text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Value")
+    assert got == sorted(values)
