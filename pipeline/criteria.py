@@ -529,6 +529,16 @@ _NOT_MEASURE_UNITS = {"a", "mo", "wk", "d", "h", "min"}
 _DOSE_UNIT = re.compile(r"^(?:mg|g|ug|mcg|[IU]|\[IU\])(?:/(?:kg|d|day|wk|m2))*(?:/d|/wk)?$|/d$|/wk$")
 
 
+_SCORE_GAP = re.compile(r"\s*(?:(?:score|of|is|was|:|=)\s*){0,2}", re.I)
+
+
+def _score_value(text: str, subjects: list[FoundSubject], con: Found) -> bool:
+    """"Gleason score 7", "Karnofsky performance status of 70": a bare number right after a score."""
+    return con.value is not None and any(
+        s.category == "score" and s.end <= con.start and _SCORE_GAP.fullmatch(text, s.end, con.start)
+        for s in subjects)
+
+
 def _measured(con: Found) -> bool:
     """A value that a named measurement can carry (not an age, a duration or a dose)."""
     return (con.value is not None and con.unit_normalized not in _NOT_MEASURE_UNITS
@@ -689,8 +699,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             subjects = _outside(text, subjects, constraints)
             if not constraints and any(s.category in MEASURABLE for s in subjects):
                 constraints = bare_values(text, cs, ce, claimed)
-                constraints = [c for c in constraints if c.unit_normalized and not any(
-                    s.start <= c.start < s.end for s in subjects)]
+                constraints = [c for c in constraints if not any(s.start <= c.start < s.end for s in subjects)
+                               and (c.unit_normalized or _score_value(text, subjects, c))]
             measurable = [s for s in subjects if s.category in MEASURABLE]
             if len(constraints) > 1:
                 measurable = _with_local_heads(text, cs, measurable, constraints)

@@ -48,3 +48,10 @@ def test_criteria_second_age_bound_stays_with_age():
 def test_criteria_gestational_age_is_not_the_persons_age():
     _, crits = _stmts("Gestational age < 32 weeks")
     assert len(crits) == 1 and crits[0].subject.name == "gestational_age"
+
+
+@pytest.mark.parametrize("line,value", [("Gleason score 7", 7.0), ("Karnofsky performance status of 70", 70.0)])
+def test_criteria_bare_score_value_is_an_equality(line, value):
+    _, crits = _stmts(line)
+    assert crits[0].constraint is not None
+    assert (crits[0].constraint.operator.value, crits[0].constraint.value) == ("=", value)
