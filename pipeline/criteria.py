@@ -539,6 +539,13 @@ def _score_value(text: str, subjects: list[FoundSubject], con: Found) -> bool:
         for s in subjects)
 
 
+def _unpaired(atoms: list[Atom], constraints: list[Found], cs: int, ce: int) -> list[Atom]:
+    """Numeric constraints that no statement took ("pain in at least one shoulder for at least
+    three months"): each becomes a statement of the clause of its own, so that none is lost."""
+    used = {id(a.constraint) for a in atoms}
+    return [Atom(cs, ce, None, c) for c in constraints if id(c) not in used and c.value is not None]
+
+
 def _measured(con: Found) -> bool:
     """A value that a named measurement can carry (not an age, a duration or a dose)."""
     return (con.value is not None and con.unit_normalized not in _NOT_MEASURE_UNITS
@@ -705,6 +712,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             if len(constraints) > 1:
                 measurable = _with_local_heads(text, cs, measurable, constraints)
             atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
+            if len(constraints) > len(atoms):
+                atoms += _unpaired(atoms, constraints, cs, ce)
             for atom in atoms:
                 if atom.subject is not None and atom.subject.category == _IMPLICIT_AGE:
                     atom.subject = None

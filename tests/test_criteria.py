@@ -55,3 +55,9 @@ def test_criteria_bare_score_value_is_an_equality(line, value):
     _, crits = _stmts(line)
     assert crits[0].constraint is not None
     assert (crits[0].constraint.operator.value, crits[0].constraint.value) == ("=", value)
+
+
+def test_criteria_no_numeric_constraint_is_lost():
+    _, crits = _stmts("Musculoskeletal pain in at least one shoulder for at least three months")
+    got = sorted((c.constraint.operator.value, c.constraint.value) for c in crits if c.constraint)
+    assert got == [(">=", 1.0), (">=", 3.0)]
