@@ -158,6 +158,8 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         s += 1
     if s >= end or text[s] in ";,)":
         return None
+    if text[s] == "%" and (s + 1 >= end or not text[s + 1].isalnum()):
+        return s, s + 1, "%", "%"  # "7.5%-11.0%": the percent sign ends the unit
     if text[s] == "-":
         glued = _HYPHEN_TIME.match(text, s + 1, end)
         if glued:  # "50-year-old", "10-week": the unit is glued to the number by a hyphen

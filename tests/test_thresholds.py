@@ -35,6 +35,7 @@ def _one(text):
         ("ECOG 0–1", "between", 0, 1, None),
         ("18 years or older", ">=", 18, "a" and None, "a"),
         ("19 years and older", ">=", 19, None, "a"),
+        ("HbA1c 7.5%-11.0%", "between", 7.5, 11.0, "%"),
         ("bacteriuria > 10^3 CFU/mL", ">", 1000, None, "{CFU}/mL"),
         ("haemoglobin greater than100 g/L", ">", 100, None, "g/L"),
         ("(<100,000 platelets/microL)", "<", 100000, None, "/mm3"),
