@@ -320,6 +320,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
     # "Male or female patients aged 18 ...": the sex words are a statement of their own
     m = _SEX_LEAD.match(text, s, e)
     if m:
+        if m.group("healthy"):  # "Healthy male or female volunteers aged ...": three statements (§11.8)
+            cuts.append((m.end("healthy"), m.start("sex"), LogicOp.AND))
         cuts.append((m.end("sex"), m.end(), LogicOp.AND))
     m = _SEX_TAIL.search(text, s, e)
     if m and m.start() > s:
@@ -393,8 +395,9 @@ _POPULATION = re.compile(
     r"|participants|patients|subjects)\b)", re.I)
 _SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
 _PEOPLE = r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|infants?)"
+_SEX_ONLY = re.compile(_SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?", re.I)
 _SEX_LEAD = re.compile(
-    r"(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
+    r"(?:(?P<healthy>healthy)\s+)?(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
     r"(?=(?:aged?\b|\\?[<>≥≤]|\d|between\b|from\b|at\s+least\b|older\b|over\b|under\b|who\s+are\s+\d))",
     re.I,
 )
@@ -539,11 +542,31 @@ def _score_value(text: str, subjects: list[FoundSubject], con: Found) -> bool:
         for s in subjects)
 
 
-def _unpaired(atoms: list[Atom], constraints: list[Found], cs: int, ce: int) -> list[Atom]:
+def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, ce: int) -> list[Atom]:
     """Numeric constraints that no statement took ("pain in at least one shoulder for at least
     three months"): each becomes a statement of the clause of its own, so that none is lost."""
     used = {id(a.constraint) for a in atoms}
-    return [Atom(cs, ce, None, c) for c in constraints if id(c) not in used and c.value is not None]
+    out: list[Atom] = []
+    for c in constraints:
+        if id(c) in used or c.value is None:
+            continue
+        # "Hb ≥ 10 g/dL for men and ≥ 9 g/dL for women", "ALT and AST ≤ 2.5 × ULN (≤ 5 × ULN if ...)":
+        # a second limit of the same subject(s) right after the first
+        prev = [a for a in atoms + out if a.constraint is not None and a.constraint.end <= c.start]
+        last = max((a.constraint.end for a in prev), default=None)
+        owners = [a for a in prev if a.constraint.end == last and a.subject is not None]
+        gap = _INHERIT_GAP.fullmatch(text, last, c.start) if owners else None
+        if gap:
+            op = LogicOp.OR if (gap.group("op") or "").lower() in ("or", "and/or") else LogicOp.AND
+            out += [Atom(cs, ce, a.subject, c, op) for a in owners]
+        else:
+            out.append(Atom(cs, ce, None, c))
+    return out
+
+
+_INHERIT_GAP = re.compile(
+    r"\s*(?:(?:for|in)\s+(?:\w+\s+){0,2}?(?:men|women|males|females|boys|girls|children|adults)\s*)?[,;]?\s*"
+    r"(?:\(|(?P<op>or|and|and/or)\b)?\s*", re.I)
 
 
 def _measured(con: Found) -> bool:
@@ -712,8 +735,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             if len(constraints) > 1:
                 measurable = _with_local_heads(text, cs, measurable, constraints)
             atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
-            if len(constraints) > len(atoms):
-                atoms += _unpaired(atoms, constraints, cs, ce)
+            if constraints:
+                atoms += _unpaired(text, atoms, constraints, cs, ce)
             for atom in atoms:
                 if atom.subject is not None and atom.subject.category == _IMPLICIT_AGE:
                     atom.subject = None
@@ -760,6 +783,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
                           con is not None)
     if subject is not None and subject.kind is None:
         subject.kind = category.value
+    if category == Category.SEX and subject is not None and subject.name is None and _SEX_ONLY.fullmatch(subject.text):
+        subject.name = "sex"  # §11.21: "Male or female", "Women"
     constraint = _constraint(text, con) if con else None
     if constraint is not None and subj_found is not None:
         if subj_found.category == "age" and not constraint.unit:

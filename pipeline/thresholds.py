@@ -120,7 +120,8 @@ def parse_number(s: str) -> Optional[float]:
 
 # ----------------------------------------------------------------------------- units
 
-_UNIT_STOP = re.compile(r"[;,()\[\]]|\s(?:and|or|if|in|for|with|of|on|at|by|within|when|who|unless|except)\s", re.I)
+_UNIT_STOP = re.compile(
+    r"[;,()\[\]]|\s(?:and|or|if|in|for|with|of(?!\s+normal\b)|on|at|by|within|when|who|unless|except)\s", re.I)
 _UNIT_TOKEN = re.compile(r"\S+")
 
 
@@ -189,8 +190,8 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
             break
     if limit < window_end and text[limit] == "(":
         close = text.find(")", limit, window_end)
-        if close != -1:
-            cands.append(close + 1)
+        if close != -1 and close - limit <= 12 and not _ANY_DIGIT_OR_CMP.search(text, limit, close):
+            cands.append(close + 1)  # "(ULN)", not "(≤ 5 × ULN if liver metastases are present)"
     for e in sorted(set(cands), reverse=True):
         # strip trailing punctuation that is not part of a unit
         while e > s and text[e - 1] in ".:;,":
@@ -203,6 +204,7 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
     return None
 
 
+_ANY_DIGIT_OR_CMP = re.compile(r"[\d<>≤≥=]")
 _PER_VOLUME = re.compile(r"\s*/\s*(?P<den>(?:micro|µ|μ|u|m|mc)?(?:L|l|liter|litre)|mm3|mm³|cm3|dL)\b")
 _HYPHEN_TIME = re.compile(r"(?:year|month|week|day|hour)s?\b", re.I)
 _COUNT_RATE = re.compile(

@@ -61,3 +61,21 @@ def test_criteria_no_numeric_constraint_is_lost():
     _, crits = _stmts("Musculoskeletal pain in at least one shoulder for at least three months")
     got = sorted((c.constraint.operator.value, c.constraint.value) for c in crits if c.constraint)
     assert got == [(">=", 1.0), (">=", 3.0)]
+
+
+def test_criteria_sex_specific_second_limit_keeps_the_subject():
+    _, crits = _stmts("Hemoglobin ≥ 10 g/dL for men and ≥ 9 g/dL for women")
+    assert [(c.subject.name, c.constraint.value) for c in crits] == [("hemoglobin", 10.0), ("hemoglobin", 9.0)]
+
+
+def test_criteria_conditional_limit_in_parentheses_is_distributed():
+    _, crits = _stmts("ALT and AST ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases are present)")
+    got = sorted((c.subject.name, c.constraint.value) for c in crits)
+    assert got == [("alt", 2.5), ("alt", 5.0), ("ast", 2.5), ("ast", 5.0)]
+    assert all(c.constraint.text.endswith("ULN") for c in crits)
+
+
+def test_criteria_healthy_sex_and_age_are_three_statements():
+    _, crits = _stmts("Healthy male or female volunteers aged 18 to 55 years, inclusive")
+    assert [c.text for c in crits][:2] == ["Healthy", "male or female"]
+    assert crits[1].subject.name == "sex" and crits[2].subject.name == "age"
