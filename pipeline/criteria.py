@@ -32,10 +32,11 @@ _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+a
 _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
 # exception markers: what follows is excepted from the statement ("except basal cell carcinoma")
 _EXCEPT = re.compile(
-    r"\b(?:(?:except(?:\s+(?:for|in))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
+    r"\b(?:(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b)|"
+    r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
     r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|"
-    r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always)\b)|"
-    r"(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b))\b|exceptions?\s*:)\s*",
+    r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always)\b))\b\s*|"
+    r"\bexceptions?\s*:\s*",
     re.I,
 )
 _CONDITION = re.compile(
