@@ -29,8 +29,10 @@ LCT conventions the mapping follows (learned from the corpus; details in docs/lc
   "Body Mass Index (BMI) > 30": two Observations, the threshold hangs on the abbreviation.
   Emitted only for subjects with a constraint (Age: a numeric one); bare mentions ("age-related",
   "weight loss") were measured to be mostly noise.
-* Negation spans the cue word only: "no", "not", "without", "absence", "lack of", "free of"; not
-  emitted for consent / judgment statements (LCT leaves those unannotated).
+* Negation spans the cue word only: "no", "not", "non" (of "non-smoker"), "without", "unable",
+  "inability", "excluded", "absence", "free of" ...; found over the whole text (also in headers and
+  lead-ins), apart from the record-level `negated` flag; not where LCT leaves the cue unannotated:
+  consent, compliance, the criteria themselves, means of contact, "with or without", "no age limit".
 
 Scoring follows the rules of the LCT evaluation the project is judged with (exact and overlap span
 P/R/F1 per type; lab-threshold tuples from Observation/Age -> Numeric-Filter -> Eq-Comparison with
@@ -276,12 +278,6 @@ _PERIOD_VALUE = {"past": "past", "last": "past", "previous": "past", "preceding"
                  "prior": "past",
                  "next": "future", "coming": "future", "following": "future"}
 
-# the negation word of a cue phrase ("must not have" -> "not", "no history of" -> "no")
-_NEG_CORE = re.compile(
-    r"\b(?:lack\s+of|free\s+(?:of|from)|ruled\s+out|rule\s+out|absence|absent|without|never|neither|nor|cannot|"
-    r"unable|inability|excluded|not|no|non)\b", re.I)
-# LCT marks a negation only when what it negates is annotated: consent and judgment are not
-_NO_NEGATION_CATEGORIES = {Category.CONSENT, Category.JUDGMENT}
 # fmt: on
 
 
@@ -669,13 +665,6 @@ def _unit_only_comparison(b: _Builder, t) -> Optional[str]:
     return b.event("Eq-Comparison", trig, args) if trig else None
 
 
-def _negation_span(text: str, s: int, e: int) -> tuple[int, int]:
-    m = _NEG_CORE.search(text, s, e)
-    if m:
-        return m.start(), m.end()
-    return _trim(text, s, e)
-
-
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -756,6 +745,36 @@ def _observation_names(text: str, s: int, e: int) -> list[tuple[int, int]]:
     return [(s, e)]
 
 
+def _negated_subject(c: Criterion) -> Optional[tuple[int, int]]:
+    kind = _subject_kind(c)
+    return (c.subject.start, c.subject.end) if kind is not None else None
+
+
+def _emit_negations(b: _Builder, criteria: list[Criterion], subject_events: dict) -> None:
+    """LCT Negation entities: every cue of the document as LCT marks them (`negation.find_cues`
+    over the whole text, headers and lead-ins included), independent of our record-level
+    `negated` flag. A cue inside a statement whose subject became an Age/Observation event
+    `Negates` that event; otherwise the event has no argument."""
+    text = b.text
+    for s, e in find_cues(text, 0, len(text)):
+        trig = b.entity("Negation", s, e)
+        if trig is None:
+            continue
+        targets: list[str] = []
+        for c in criteria:
+            if c.start <= s < c.end:
+                key = _negated_subject(c)
+                ev = subject_events.get(key) if key else None
+                if ev and ev not in targets:
+                    targets.append(ev)
+        existing = next(
+            (ev for ev in b.doc.events.values() if ev.type == "Negation" and ev.trigger == trig),
+            None,
+        )
+        if existing is None:
+            b.event("Negation", trig, _number_roles([("Negates", t) for t in targets]))
+
+
 def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     """Our records for one document -> LCT brat annotations (entities, events, attributes).
 
@@ -771,13 +790,8 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     # subject span -> our subject kind (lab, vital ...)
     kinds: dict[tuple[int, int], Optional[str]] = {}
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
-    negations: list[tuple[tuple[int, int], Optional[tuple[int, int]]]] = []
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
-    cue_spans_done: set[tuple[int, int]] = set()
     criteria = [c for c in criteria if c.source == "text"]
-    # cues that negate a consent or judgment statement are not LCT negations ("no consent")
-    unsaid = {(c.negation_cue.start, c.negation_cue.end) for c in criteria
-              if c.negation_cue is not None and c.category in _NO_NEGATION_CATEGORIES}
     for c in criteria:
         kind = _subject_kind(c)
         cmp_ids: list[str] = []
@@ -802,14 +816,6 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
             entry[1].extend(i for i in cmp_ids if i not in entry[1])
             if tmp_id and tmp_id not in entry[2] and kind == "observation":
                 entry[2].append(tmp_id)
-        if c.negation_cue is not None and c.category not in _NO_NEGATION_CATEGORIES:
-            negations.append(((c.negation_cue.start, c.negation_cue.end), subj_key))
-        if (c.start, c.end) not in cue_spans_done and c.category not in _NO_NEGATION_CATEGORIES:
-            cue_spans_done.add((c.start, c.end))
-            protected = [(c.constraint.start, c.constraint.end)] if c.constraint is not None else []
-            for cue in find_cues(text, c.start, c.end, protected):
-                if (c.negation_cue is None or (c.negation_cue.start, c.negation_cue.end) != cue) and cue not in unsaid:
-                    negations.append((cue, subj_key))
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
         # LCT marks every period cue of a statement ("current or previous"), the record keeps one
@@ -857,22 +863,7 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
             obs_type = _OBS_KINDS.get(kinds.get((s, e)) or "")
             if obs_type:
                 b.attribute(_OBS_TYPE_ATTR, eid, obs_type)
-    for (s, e), subj_key in negations:
-        ns, ne = _negation_span(text, s, e)
-        trig = b.entity("Negation", ns, ne)
-        if trig is None:
-            continue
-        target = subject_events.get(subj_key) if subj_key else None
-        existing = next(
-            (ev for ev in b.doc.events.values() if ev.type == "Negation" and ev.trigger == trig),
-            None,
-        )
-        if existing is None:
-            b.event("Negation", trig, [("Negates", target)] if target else [])
-            continue
-        plain = [(_base_role(r), t) for r, t in existing.args]
-        if target and ("Negates", target) not in plain:
-            existing.args = _number_roles(plain + [("Negates", target)])
+    _emit_negations(b, criteria, subject_events)
     return b.doc
 
 

@@ -30,8 +30,13 @@ _PAREN = re.compile(r"\([^()]{0,40}\)")
 _CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)
 _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
+# exception markers: what follows is excepted from the statement ("except basal cell carcinoma")
 _EXCEPT = re.compile(
-    r"\b(?:except(?:\s+for)?|excepting|with\s+the\s+exception\s+of|other\s+than|excluding|apart\s+from|aside\s+from|unless)\b\s*",
+    r"\b(?:(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b)|"
+    r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
+    r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|"
+    r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always)\b))\b\s*|"
+    r"\bexceptions?\s*:\s*",
     re.I,
 )
 _CONDITION = re.compile(
@@ -413,37 +418,106 @@ _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)?|;|\band\b|\bor\b|\band/or\b)\s*", re.I)
-_EXC_LEAD = re.compile(r"(?:(?:but|a|an|the|on|for|in|any|patients?\s+with|those\s+with|subjects?\s+with)\s+)+", re.I)
-_EXC_PREDICATE = re.compile(r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:documented|implanted|present|allowed|permitted|accepted)\b.*$", re.I | re.S)
+_EXC_LEAD = re.compile(
+    r"(?:(?:but|a|an|the|on|for|(?:in|within)(?!\s+situ\b)|any|patients?\s+with|participants?\s+with|those\s+with|"
+    r"subjects?\s+with|people\s+with|individuals?\s+with)\s+)+", re.I)
+_EXC_PREDICATE = re.compile(
+    r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:documented|implanted|present|allowed|permitted|accepted|"
+    r"acceptable|eligible)\b.*$", re.I | re.S)
+# "except for the following:", "except:", "with the following exceptions:" -> the list after the colon
+_EXC_LIST_INTRO = re.compile(r"(?:(?:the\s+)?following(?:\s+(?:conditions?|cases?|exceptions?))?\s*)?[:\-–]\s*", re.I)
+# "unless otherwise specified", "except as noted": no excepted thing
+_EXC_EMPTY = re.compile(r"(?:otherwise|as\s+(?:noted|specified|stated|described|required|indicated|above|below)|noted|"
+                        r"specified|indicated|stated|required\s+by)\b", re.I)
+# a window that scopes the whole statement ("..., excluding paracetamol within 14 days")
+_STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|before|prior\s+to)\b", re.I)
+_ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
+_CONDITIONAL = ("unless", "except if", "except when", "except where")
+_SHARED_MODIFIER = re.compile(r"[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile)", re.I)
+
+
+def _paren_end(text: str, pos: int, limit: int) -> Optional[int]:
+    """The ')' that closes the parenthesis `pos` is in, if it is open and closes before `limit`."""
+    depth = 0
+    for i in range(pos - 1, -1, -1):
+        ch = text[i]
+        if ch == ")":
+            depth += 1
+        elif ch == "(":
+            if depth == 0:
+                break
+            depth -= 1
+        elif ch == "\n":
+            return None
+    else:
+        return None
+    depth = 0
+    for j in range(pos, limit):
+        ch = text[j]
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return j
+            depth -= 1
+    return None
+
+
+def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple[int, int]]:
+    """One span per excepted item. A conditional ("unless ...") is one span; so is a short pair of
+    single words ("nicotine or caffeine") and a clause with a relative pronoun."""
+    if conditional or _RELATIVE.search(text, a, b):
+        return [(a, b)]
+    commas = sum(1 for m in re.finditer(r",", text[a:b]) if _depth_zero(text, a, a + m.start()))
+    if _words(text, a, b) < 4 and commas == 0:
+        return [(a, b)]
+    pieces = []
+    prev = a
+    for cut in _EXC_SPLIT.finditer(text, a, b):
+        if _depth_zero(text, a, cut.start()) and cut.start() > prev:
+            pieces.append((prev, cut.start()))
+            prev = cut.end()
+    pieces.append((prev, b))
+    # "topical or inhaled corticosteroids": modifiers sharing the last item's head stay one span
+    if len(pieces) > 1 and all(_SHARED_MODIFIER.fullmatch(text[pa:pb].strip()) for pa, pb in pieces[:-1]):
+        return [(a, b)]
+    return pieces
 
 
 def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = None) -> list[tuple[int, int]]:
     """Excepted things ("except basal cell carcinoma or cervical carcinoma in situ"): one span per
-    coordinated item, without leading articles or a trailing "is documented"."""
+    coordinated item, without leading articles, "patients with", a list intro ("the following:") or
+    a trailing "is documented"/"are allowed".
+
+    Markers: except (for), excepting, excluding, with the exception(s) of, exception(s):, other than,
+    apart from, aside from, save for, not including, but not, unless, except if/when. Inside a
+    parenthesis the exception ends at its ")"; otherwise at the next marker or the statement end.
+    A window at the end that scopes the whole statement ("within 14 days") is left out.
+    """
     out: list[tuple[int, int]] = []
-    marks = [m for m in _EXCEPT.finditer(text, s, e) if _depth_zero(text, s, m.start()) or text[m.start() - 1:m.start()] == "("]
-    for i, m in enumerate(marks):
-        a = m.end()
-        b = marks[i + 1].start() if i + 1 < len(marks) else e
-        if text[m.start() - 1:m.start()] == "(":
-            close = text.find(")", a, b)
-            b = close if close != -1 else b
-        if temp is not None and a <= temp.start < b and temp.start > a:
-            b = temp.start
-        a, b = _trim_clause(text, a, b)
-        if b <= a:
+    marks = []
+    for m in _EXCEPT.finditer(text, s, e):
+        close = None if _depth_zero(text, s, m.start()) else _paren_end(text, m.start(), e)
+        if close is None and not _depth_zero(text, s, m.start()):
             continue
-        unless = m.group(0).strip().lower().startswith("unless")
-        pieces = [(a, b)]
-        if not unless and _words(text, a, b) >= 4 and not _RELATIVE.search(text, a, b):
-            pieces = []
-            prev = a
-            for cut in _EXC_SPLIT.finditer(text, a, b):
-                if _depth_zero(text, a, cut.start()) and cut.start() > prev:
-                    pieces.append((prev, cut.start()))
-                    prev = cut.end()
-            pieces.append((prev, b))
-        for pa, pb in pieces:
+        marks.append((m, close))
+    for i, (m, close) in enumerate(marks):
+        a = m.end()
+        b = marks[i + 1][0].start() if i + 1 < len(marks) else e
+        if close is not None:
+            b = min(b, close)
+        intro = _EXC_LIST_INTRO.match(text, a, b)
+        if intro and intro.end() < b and (":" in intro.group(0) or "-" in intro.group(0) or "–" in intro.group(0)):
+            a = intro.end()
+        if temp is not None and a < temp.start < b and temp.end >= _trim_clause(text, a, b)[1] - 1:
+            if _STATEMENT_WINDOW.match(text, temp.start) and not _ATTACHED.search(text, a, temp.start):
+                b = temp.start
+        a, b = _trim_clause(text, a, b)
+        if b <= a or _EXC_EMPTY.match(text, a, b):
+            continue
+        marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
+        conditional = marker.startswith(_CONDITIONAL)
+        for pa, pb in _exception_items(text, a, b, conditional):
             lead = _EXC_LEAD.match(text, pa, pb)
             if lead and lead.end() < pb:
                 pa = lead.end()

@@ -96,22 +96,117 @@ def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = Non
     return None
 
 
+# LCT cue rules (`models/rules/negation_cues.jsonl`), one record per line, three kinds:
+#   {"literal": "not", "prefix"?: bool, "suffix"?: bool, "lead_in"?: false}  a cue word
+#   {"pseudo": "with or without"}                                            a phrase that holds no cue
+#   {"context": "consent", "cues": "*" | [...], "words": [...]}            words that, right after
+#       a cue (same clause, up to _CONTEXT_WORDS words), mean LCT does not annotate it
+_CONTEXT_WORDS = 8
+_CLAUSE_END = re.compile(r"[.;:,()\[\]\n]")
+
+
+@lru_cache(maxsize=None)
+def _cue_rules():
+    path = model_file("rules", "negation_cues.jsonl")
+    cues, pseudo, contexts = [], [], []
+    for n, rec in read_jsonl(path):
+        if "literal" in rec:
+            check_keys(rec, path, n, {"literal"}, {"prefix", "suffix", "lead_in", "note"})
+            cues.append(rec)
+        elif "pseudo" in rec:
+            check_keys(rec, path, n, {"pseudo"}, {"note"})
+            pseudo.append(rec["pseudo"])
+        elif "context" in rec:
+            check_keys(rec, path, n, {"context", "cues", "words"}, {"note"})
+            if not (rec["cues"] == "*" or isinstance(rec["cues"], list)) or not isinstance(rec["words"], list) or not rec["words"]:
+                raise RuleFileError(path, n, "a context needs 'cues' (\"*\" or a list of literals) and a list of 'words'")
+            contexts.append(rec)
+        else:
+            raise RuleFileError(path, n, "a record needs one of 'literal', 'pseudo', 'context'")
+    literals = {c["literal"].lower() for c in cues}
+    for rec in contexts:
+        unknown = [] if rec["cues"] == "*" else [c for c in rec["cues"] if c.lower() not in literals]
+        if unknown:
+            raise RuleFileError(path, 1, f"context {rec['context']!r} names unknown cues {unknown}")
+    return cues, pseudo, contexts
+
+
+def _words_alt(words: list[str]) -> str:
+    """'consent*' is a prefix ('consents', 'consenting'); other words match whole."""
+    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
+    return r"\b(?:" + "|".join(sorted(parts, key=len, reverse=True)) + r")\b"
+
+
 @lru_cache(maxsize=None)
 def _cue_regex() -> re.Pattern:
-    """Surface negation cues (`models/rules/negation_cues.jsonl`): every cue word of a statement,
-    as LCT annotates them, whether or not it negates the statement's subject."""
-    path = model_file("rules", "negation_cues.jsonl")
+    """Surface negation cues: every cue word, as LCT annotates them, whether or not it negates
+    the statement's subject. Group names are not used: `_cue_literal` maps a match to its rule."""
     parts = []
-    for n, rec in read_jsonl(path):
-        check_keys(rec, path, n, {"literal"}, {"prefix", "note"})
+    for rec in _cue_rules()[0]:
         body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
-        parts.append(rf"\b{body}(?=-)" if rec.get("prefix") else rf"\b{body}\b")
+        if rec.get("prefix"):  # "non-smoker", "non ESRD"
+            parts.append(rf"\b{body}(?=-|\s+[^\W\d_]{{2}})")
+        elif rec.get("suffix"):  # "cancer-free"
+            parts.append(rf"(?<=\w-){body}\b")
+        else:
+            parts.append(rf"\b{body}\b")
     return re.compile("|".join(sorted(parts, key=len, reverse=True)), re.I)
 
 
+@lru_cache(maxsize=None)
+def _lct_filters():
+    cues, pseudo, contexts = _cue_rules()
+    by_literal = {re.sub(r"\s+", " ", c["literal"].lower()): c for c in cues}
+    sep = r"(?:\s*/\s*|[\s-]+)"
+    pseudo_rx = None
+    if pseudo:
+        bodies = [sep.join(re.escape(w) for w in re.split(r"[\s/-]+", p.strip())) for p in pseudo]
+        pseudo_rx = re.compile(r"\b(?:" + "|".join(sorted(bodies, key=len, reverse=True)) + r")\b", re.I)
+    ctx = [(None if rec["cues"] == "*" else {c.lower() for c in rec["cues"]}, re.compile(_words_alt(rec["words"]), re.I))
+           for rec in contexts]
+    return by_literal, pseudo_rx, ctx
+
+
+def _clause_after(text: str, e: int, limit: int) -> int:
+    """End of the words that follow a cue in its clause: up to _CONTEXT_WORDS words, not past
+    punctuation that closes the clause."""
+    m = _CLAUSE_END.search(text, e, limit)
+    end = m.start() if m else limit
+    for k, w in enumerate(re.finditer(r"\S+", text[e:end])):
+        if k == _CONTEXT_WORDS - 1:
+            return e + w.end()
+    return end
+
+
+def _introduces_list(text: str, e: int) -> bool:
+    """The rest of the line after e is a lead-in ending with ':' ("Subjects will be excluded if:")."""
+    nl = text.find("\n", e)
+    rest = text[e:nl if nl != -1 else len(text)].rstrip()
+    return rest.endswith(":") and not re.search(r"[.;]", rest[:-1])
+
+
 def find_cues(text: str, start: int, end: int, protected: list[tuple[int, int]] = ()) -> list[tuple[int, int]]:
-    """Every surface negation cue in text[start:end], minus pseudo-negations and `protected` spans."""
+    """Every surface negation cue in text[start:end] as LCT annotates them (`negation_cues.jsonl`).
+
+    Left out: cues inside pseudo-negations (the termset's and the LCT ones: "no more than", "with or
+    without"), inside `protected` spans, and cues whose following words put them in a context LCT
+    leaves unannotated (consent, compliance, the criteria themselves, means of contact, limits).
+    """
     _, _, pseudo, _ = _regexes()
+    by_literal, lct_pseudo, contexts = _lct_filters()
     blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
-    return [(m.start(), m.end()) for m in _cue_regex().finditer(text, start, end)
-            if all(m.end() <= s or m.start() >= e for s, e in blocked)]
+    if lct_pseudo is not None:
+        blocked += [(m.start(), m.end()) for m in lct_pseudo.finditer(text, start, end)]
+    out = []
+    for m in _cue_regex().finditer(text, start, end):
+        if not all(m.end() <= s or m.start() >= e for s, e in blocked):
+            continue
+        literal = re.sub(r"\s+", " ", m.group(0).lower())
+        rule = by_literal.get(literal, {})
+        if rule.get("lead_in") is False and _introduces_list(text, m.end()):
+            continue
+        after = _clause_after(text, m.end(), end)
+        if any((cues is None or literal in cues) and rx.search(text, m.end(), after) for cues, rx in contexts):
+            continue
+        out.append((m.start(), m.end()))
+    return out

@@ -652,3 +652,38 @@ def test_brat_roman_class_values(line, values):
     doc = predict_document("T", text)
     got = sorted(text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Value")
     assert got == sorted(values)
+# ------------------------------------------------------------------------------ LCT Negation cues
+
+# (text, the Negation entity texts): the cue word as LCT marks it, over the whole text, apart from
+# the records (docs/lct-mapping.md, "Negation")
+NEGATION_CASES = [
+    ("no_history_of_marks_no", "No history of seizures", ["No"]),
+    ("consent_is_not_annotated", "Unable to give informed consent; unable to undergo MRI", ["unable"]),
+    ("header_prefix", "Exclusion criteria (non ESRD group):", ["non"]),
+    ("alternatives_are_not_negations", "Patients with or without bone metastases", []),
+    ("no_consent", "No consent", []),
+    ("two_cues_one_item", "Not pregnant and not lactating", ["Not", "not"]),
+    ("excluded_predicate_not_lead_in", "Smokers will be excluded. Subjects will be excluded if:", ["excluded"]),
+    ("criteria_themselves", "Does not meet the inclusion criteria", []),
+    ("comparator_is_not_negation", "No more than 3 prior lines", []),
+]
+
+
+@pytest.mark.parametrize("name,text,cues", NEGATION_CASES, ids=[c[0] for c in NEGATION_CASES])
+def test_brat_negation_entities_follow_lct_convention(name, text, cues):
+    doc = criteria_to_brat(text, [])
+    ents = sorted((e for e in doc.entities.values() if e.type == "Negation"), key=lambda e: e.start)
+    assert [e.text for e in ents] == cues
+    negs = [ev for ev in doc.events.values() if ev.type == "Negation"]
+    assert len(negs) == len(cues) and all(ev.args == [] for ev in negs)
+
+
+def test_brat_negation_negates_the_subject_event_of_its_statement():
+    text = "No HbA1c > 10% and unable to undergo MRI"
+    crit = _crit(text, subject="HbA1c", kind="lab", name="hba1c", category=Category.LAB, op=Operator.GT,
+                 op_text=">", value=10.0, value_text="10", unit_text="%", neg="No")
+    doc = criteria_to_brat(text, [crit])
+    by_text = {doc.entities[ev.trigger].text: ev for ev in doc.events.values() if ev.type == "Negation"}
+    assert set(by_text) == {"No", "unable"}
+    obs = next(ev for ev in doc.events.values() if ev.type == "Observation")
+    assert by_text["No"].args == [("Negates", obs.id)]

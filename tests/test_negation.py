@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.negation import find_cue, termset
+from pipeline.negation import find_cue, find_cues, termset
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,116 @@ def test_negation_non_negations(text, subject):
 
 def test_negation_termset_has_negspacy_shape():
     assert set(termset()) == {"preceding_negations", "following_negations", "pseudo_negations", "termination"}
+
+
+# ------------------------------------------------------------------ record level: pseudo-negations
+
+
+@pytest.mark.parametrize(
+    "text,subject",
+    [
+        ("Metastatic breast cancer with or without bone metastases", "bone"),
+        ("Prior surgery with/without radiotherapy", "radiotherapy"),
+        ("Anticoagulant therapy, not including low-dose aspirin", "aspirin"),
+        ("Any treatment, whether or not approved", "approved"),
+    ],
+)
+def test_negation_exception_and_alternative_phrases_are_not_negations(text, subject):
+    assert find_cue(text, 0, len(text), text.index(subject)) is None
+
+
+# ------------------------------------------------------------------ LCT surface cues (brat mapping)
+
+
+@pytest.mark.parametrize(
+    "text,cues",
+    [
+        # the word only, wherever it negates something LCT annotates
+        ("No history of seizures", ["No"]),
+        ("Patients who must not have received rituximab", ["not"]),
+        ("Non-smokers", ["Non"]),
+        ("Exclusion criteria (non ESRD group):", ["non"]),
+        ("Unable to undergo MRI", ["Unable"]),
+        ("Inability to swallow tablets", ["Inability"]),
+        ("Free of chronic disease", ["Free of"]),
+        ("Cancer-free for at least 5 years", ["free"]),
+        ("Conditions that would preclude MRI", ["preclude"]),
+        ("Smokers will be excluded.", ["excluded"]),
+        ("Treatment-naive adults", ["naive"]),
+        # LCT leaves these unannotated
+        ("Unable to give informed consent", []),
+        ("No consent", []),
+        ("Did not sign the consent form", []),
+        ("Inability to comply with the protocol", []),
+        ("Unable to walk without assistance", ["without"]),
+        ("Do not meet the inclusion criteria", []),
+        ("No exclusion criteria", []),
+        ("Does not have a telephone", []),
+        ("No age limit", []),
+        ("Subjects will be excluded if:", []),
+        ("Premature labour with or without ruptured membranes", []),
+        ("Psychotic disorder not otherwise specified", []),
+        ("Active Do-Not-Resuscitate order", []),
+        ("No more than 2 prior regimens", []),
+        ("Use of non-steroidal anti-inflammatory drugs", []),
+        ("Diabetes, associated or not with obesity", []),
+        ("Lack of consent", []),
+    ],
+)
+def test_negation_lct_cues(text, cues):
+    assert [text[a:b] for a, b in find_cues(text, 0, len(text))] == cues
+
+
+# ------------------------------------------------------------------ exceptions (criteria.find_exceptions)
+
+
+@pytest.mark.parametrize(
+    "text,excepted",
+    [
+        ("History of malignancy, except adequately treated basal cell carcinoma or cervical carcinoma in situ",
+         ["adequately treated basal cell carcinoma", "cervical carcinoma in situ"]),
+        ("Prior malignancy except for non-melanoma skin cancer", ["non-melanoma skin cancer"]),
+        ("Use of any medication excluding paracetamol and oral contraceptives within 14 days",
+         ["paracetamol", "oral contraceptives"]),
+        ("Known HIV infection, with the exception of patients with undetectable viral load", ["undetectable viral load"]),
+        ("Any active infection other than uncomplicated urinary tract infection", ["uncomplicated urinary tract infection"]),
+        ("Major surgery within 4 weeks, apart from diagnostic biopsy", ["diagnostic biopsy"]),
+        ("Major surgery within 4 weeks, aside from diagnostic biopsy", ["diagnostic biopsy"]),
+        ("Any immunosuppressive medication, save for inhaled corticosteroids", ["inhaled corticosteroids"]),
+        ("Anticoagulant therapy, not including low-dose aspirin", ["low-dose aspirin"]),
+        ("Prior chemotherapy, but not hormonal therapy", ["hormonal therapy"]),
+        ("Including but not limited to cardiac disease", []),
+        ("Bilirubin ≤ 1.5 × ULN, unless Gilbert's syndrome is documented", ["Gilbert's syndrome"]),
+        ("Systemic corticosteroids, except if given as premedication for contrast allergy",
+         ["given as premedication for contrast allergy"]),
+        ("Any concomitant medication, unless otherwise specified", []),
+        # parenthetical: ends at its ')'
+        ("Stable medication for 3 months (except rescue inhalers) before screening", ["rescue inhalers"]),
+        ("Implanted cardiac device (exceptions: loop recorder, single-chamber pacemaker)",
+         ["loop recorder", "single-chamber pacemaker"]),
+        # a list after a colon or a "the following" lead-in
+        ("Prior malignancy except: basal cell carcinoma, carcinoma in situ of the cervix or localized prostate cancer",
+         ["basal cell carcinoma", "carcinoma in situ of the cervix", "localized prostate cancer"]),
+        ("Prior malignancy, with the following exceptions: treated basal cell carcinoma, prostate cancer on surveillance",
+         ["treated basal cell carcinoma", "prostate cancer on surveillance"]),
+        # several items; modifiers sharing one head; a short pair stays one span
+        ("Any vaccine within 30 days, except influenza, COVID-19 or pneumococcal vaccines",
+         ["influenza", "COVID-19", "pneumococcal vaccines"]),
+        ("Immunosuppressive treatment save for topical or inhaled corticosteroids", ["topical or inhaled corticosteroids"]),
+        ("Substance use disorder (other than nicotine or caffeine)", ["nicotine or caffeine"]),
+        ("Prior malignancy, except in situ cervical cancer", ["in situ cervical cancer"]),
+        # inclusion criteria have exceptions too
+        ("Normal ECG, except for first-degree AV block or right bundle branch block",
+         ["first-degree AV block", "right bundle branch block"]),
+        # a window attached to the excepted thing stays with it
+        ("Prior CD19-directed therapy, except blinatumomab given more than 3 months earlier",
+         ["blinatumomab given more than 3 months earlier"]),
+    ],
+)
+def test_negation_find_exceptions(text, excepted):
+    from pipeline.criteria import find_exceptions
+    from pipeline.temporal import find_temporal
+
+    windows = find_temporal(text, 0, len(text))
+    temp = windows[0] if windows else None
+    assert [text[a:b] for a, b in find_exceptions(text, 0, len(text), temp)] == excepted
