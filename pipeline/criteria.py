@@ -776,15 +776,20 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
     seg = seg or segment(text)
     out: list[Criterion] = []
     for item in seg.items:
-        if not item.clauses:
+        exc_lead = _exception_lead(text, item) if item.children else None
+        if item.parent is not None and item.parent.children and _exception_lead(text, item.parent):
+            continue  # "Malignancy within 5 years, with the following exceptions: a. ... b. ...": exceptions
+        item_clauses = [exc_lead] if exc_lead else item.clauses
+        if not item_clauses:
             continue
+        first = len(out)
         itext = item_text(seg, item)
         lead = item_text(seg, item.parent) if item.parent is not None else None
         sec = Section(item.section)
         counter = 0
         clauses = []
         clause_constraints = {}
-        for cs0, ce0 in item.clauses:
+        for cs0, ce0 in item_clauses:
             found = find_constraints(text, cs0, ce0)
             for sub in _subclauses(text, cs0, ce0, found):
                 clauses.append(sub)
@@ -823,7 +828,30 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 if or_clauses and clause_op == LogicOp.OR:
                     atom.op = LogicOp.OR
                 out.append(_criterion(trial, seg, item, itext, lead, sec, atom, temporals, group, counter, cs, ce))
+        if exc_lead:
+            spans = [_span(text, *_trim_clause(text, ch.start, ch.end)) for ch in item.children]
+            for crit in out[first:]:
+                crit.exceptions = crit.exceptions + [sp for sp in spans if sp.end > sp.start]
+                crit.expression = to_expression(crit)
     return out
+
+
+_EXC_LEAD_IN = re.compile(
+    r"\s*[,;]?\s*(?:\((?:\s*)?)?(?:with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|except(?:\s+for)?|exceptions?|"
+    r"other\s+than|excluding|apart\s+from)(?:\s+(?:the\s+following|those\s+listed\s+below|as\s+follows))?\s*:?\s*\)?\s*:?\s*$",
+    re.I)
+
+
+def _exception_lead(text: str, item: Item) -> Optional[tuple[int, int]]:
+    """The statement part of a lead-in whose children are exceptions, or None."""
+    s, e = _trim_clause(text, item.start, item.end)
+    if e - s > 400:
+        return None
+    m = _EXC_LEAD_IN.search(text, s, e)
+    if not m or m.start() <= s:
+        return None
+    a, b = _trim_clause(text, s, m.start())
+    return (a, b) if b > a else None
 
 
 def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: list[FoundTemporal], group, idx,

@@ -79,3 +79,13 @@ def test_criteria_healthy_sex_and_age_are_three_statements():
     _, crits = _stmts("Healthy male or female volunteers aged 18 to 55 years, inclusive")
     assert [c.text for c in crits][:2] == ["Healthy", "male or female"]
     assert crits[1].subject.name == "sex" and crits[2].subject.name == "age"
+
+
+def test_criteria_children_of_an_exception_lead_in_are_exceptions():
+    text = ("Exclusion Criteria:\n1. Malignancy within 5 years, with the following exceptions:\n"
+            "   a. treated basal cell carcinoma\n   b. prostate cancer under active surveillance\n")
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.text for c in crits] == ["Malignancy within 5 years"]
+    assert [e.text for e in crits[0].exceptions] == ["treated basal cell carcinoma",
+                                                    "prostate cancer under active surveillance"]
+    assert crits[0].polarity.value == "exclude"
