@@ -245,7 +245,7 @@ _MULTIPLIER = re.compile(r"(?:x|×|\*|times)(?:\s+|(?=[\dA-Za-z(]))(?:the\s+)?|t
 _NOT_A_UNIT = re.compile(
     r"(?:a|an|the|of|in|on|at|to|for|and|or|times)(?:\s+(?:a|an|the|of|in|on|at|to|for|and|or))*",
     re.I)
-_UNIT_SPLIT = re.compile(r"\s*(?:/|\bper\b)\s*", re.I)
+_UNIT_SPLIT = re.compile(r"\s*(?:/|\bper\b|\s(?:in\s+)?an?\b|\seach\b|\severy\b)\s*", re.I)
 _AGE_TAIL = re.compile(r"\s+(?:of\s+age|old|of\s+life)\b.*$", re.I)
 _NUMBER_TOKEN = re.compile(
     r"(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)|"  # roman classes ("ASA I-II", "NYHA class III or IV")
@@ -682,6 +682,7 @@ def _subject_kind(c: Criterion) -> Optional[str]:
     return None
 
 
+_FREQUENCY = re.compile(r"\b(?:daily|weekly|monthly)\b", re.I)
 _AGE_WORD = re.compile(r"\b(?:ages?|aged|olds?)\b", re.I)
 _NAME_ABBR = re.compile(r"(?P<name>\S.*?)\s*[(\[]\s*(?P<abbr>[^()\[\]]{1,20}?)\s*[)\]]\s*$", re.S)
 _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]")
@@ -791,6 +792,7 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     kinds: dict[tuple[int, int], Optional[str]] = {}
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
+    frequencies: set[tuple[int, int]] = set()  # "daily", "weekly"
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -818,11 +820,22 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
                 entry[2].append(tmp_id)
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
+        # "daily use", "weekly injections": a frequency word is LCT's comparison and its time unit
+        for fm in _FREQUENCY.finditer(text, c.start, c.end):
+            frequencies.add((fm.start(), fm.end()))
         # LCT marks every period cue of a statement ("current or previous"), the record keeps one
         for ps, pe, pv in find_periods(text, c.start, c.end):
             t = c.temporal
             if t is None or t.amount is None or not (t.start <= ps < t.end):
                 periods.setdefault((ps, pe), pv)
+    for fs, fe in sorted(frequencies):
+        cid = b.entity("Eq-Comparison", fs, fe)
+        uid = b.entity("Eq-Temporal-Unit", fs, fe)
+        if cid and uid:
+            tv = time_unit_value(text[fs:fe])
+            if tv:
+                b.attribute("Eq-Temporal-Unit-Value", uid, tv)
+            b.event("Eq-Comparison", cid, [("Temporal-Unit", uid)])
     for (ps, pe), value in periods.items():
         # LCT: the cue word is both the Eq-Comparison and its Eq-Temporal-Period ("history")
         cid = b.entity("Eq-Comparison", ps, pe)

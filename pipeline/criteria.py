@@ -616,6 +616,25 @@ def _score_value(text: str, subjects: list[FoundSubject], con: Found) -> bool:
         for s in subjects)
 
 
+def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list[Found],
+                      claimed: list[tuple[int, int]], ce: int) -> list[Found]:
+    """"Age 18 years or older and weight 40 kg": a measurable subject with no comparator after it
+    takes the number (with a unit) written right after it, even when the clause has other constraints."""
+    extra: list[Found] = []
+    for s in subjects:
+        if s.category not in MEASURABLE or s.category == "age":
+            continue
+        window = min(ce, s.end + 25)
+        if any(c.start < window and c.end > s.end for c in constraints):
+            continue
+        busy = claimed + [(c.start, c.end) for c in constraints] + [(o.start, o.end) for o in subjects]
+        for c in bare_values(text, s.end, window, busy):
+            if _SCORE_GAP.fullmatch(text, s.end, c.start) and (c.unit_normalized or _score_value(text, subjects, c)):
+                extra.append(c)
+                break
+    return sorted(constraints + extra, key=lambda c: c.start) if extra else constraints
+
+
 def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, ce: int) -> list[Atom]:
     """Numeric constraints that no statement took ("pain in at least one shoulder for at least
     three months"): each becomes a statement of the clause of its own, so that none is lost."""
@@ -810,6 +829,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 constraints = bare_values(text, cs, ce, claimed)
                 constraints = [c for c in constraints if not any(s.start <= c.start < s.end for s in subjects)
                                and (c.unit_normalized or _score_value(text, subjects, c))]
+            elif constraints:
+                constraints = _with_bare_values(text, subjects, constraints, claimed, ce)
             measurable = [s for s in subjects if s.category in MEASURABLE]
             if len(constraints) > 1:
                 measurable = _with_local_heads(text, cs, measurable, constraints)

@@ -169,7 +169,9 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
     rate = _COUNT_RATE.match(text, s, window_end)
     if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
         per = {"day": "d", "d": "d", "week": "wk", "wk": "wk", "month": "mo", "year": "a", "hour": "h", "h": "h"}
-        return s, rate.end(), rate.group(0), "{%s}/%s" % (rate.group("noun").lower(), per[rate.group("per").lower()])
+        noun = rate.group("noun").lower().split()[-1]
+        num = _TIME_NOUN.get(noun) or "{%s}" % noun
+        return s, rate.end(), rate.group(0), "%s/%s" % (num, per[rate.group("per").lower()])
     lead = _LETTERS.match(text, s, min(end, s + 40))
     if lead:
         word = lead.group(0).lower().replace("µ", "u").replace("μ", "u")
@@ -208,8 +210,10 @@ _ANY_DIGIT_OR_CMP = re.compile(r"[\d<>≤≥=]")
 _PER_VOLUME = re.compile(r"\s*/\s*(?P<den>(?:micro|µ|μ|u|m|mc)?(?:L|l|liter|litre)|mm3|mm³|cm3|dL)\b")
 _HYPHEN_TIME = re.compile(r"(?:year|month|week|day|hour)s?\b", re.I)
 _COUNT_RATE = re.compile(
-    r"(?!(?:second|minute|hour|day|week|month|year)s\b)(?P<noun>[A-Za-z]{3,}s)"
-    r"(?:\s*/\s*|\s+(?:per|a|an|each|every)\s+)(?P<per>day|week|month|year|hour|d|wk|h)\b", re.I)
+    r"(?P<noun>(?:(?!(?:of|the|and|or|in|at|to|for|per|an?|with|than)\b)[A-Za-z]{3,}\s+)?[A-Za-z]{3,})"
+    r"(?:\s*/\s*|\s+(?:per|an?|each|every|in\s+an?)\s+)(?P<per>day|week|month|year|hour|d|wk|h)\b", re.I)
+_TIME_NOUN = {"second": "s", "seconds": "s", "minute": "min", "minutes": "min", "hour": "h", "hours": "h",
+              "day": "d", "days": "d", "week": "wk", "weeks": "wk", "month": "mo", "months": "mo"}
 
 
 def _char_prefixes(text: str, s: int, e: int):

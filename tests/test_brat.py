@@ -687,3 +687,12 @@ def test_brat_negation_negates_the_subject_event_of_its_statement():
     assert set(by_text) == {"No", "unable"}
     obs = next(ev for ev in doc.events.values() if ev.type == "Observation")
     assert by_text["No"].args == [("Negates", obs.id)]
+
+
+def test_brat_frequency_word_is_a_comparison_with_its_time_unit():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Daily use of benzodiazepines\n"
+    doc = predict_document("T", text)
+    spans = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert {("Eq-Comparison", "Daily"), ("Eq-Temporal-Unit", "Daily")} <= spans

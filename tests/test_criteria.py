@@ -89,3 +89,8 @@ def test_criteria_children_of_an_exception_lead_in_are_exceptions():
     assert [e.text for e in crits[0].exceptions] == ["treated basal cell carcinoma",
                                                     "prostate cancer under active surveillance"]
     assert crits[0].polarity.value == "exclude"
+
+
+def test_criteria_bare_value_of_a_second_subject_is_kept():
+    _, crits = _stmts("Age 18 years or older and weight 40 kg")
+    assert [(c.subject.name, c.constraint.value) for c in crits] == [("age", 18.0), ("weight", 40.0)]

@@ -101,7 +101,8 @@ def test_thresholds_comparator_table_loads():
     assert {">=", "<=", ">", "<"} <= ops
 
 
-@pytest.mark.parametrize("text", ["10 cigarettes per day", "3 drinks/week", "5 cigarettes a day"])
+@pytest.mark.parametrize("text", ["10 cigarettes per day", "3 drinks/week", "5 cigarettes a day",
+                                  "2 alcoholic drinks per day", "10 cigarettes in a day"])
 def test_thresholds_count_rates_need_a_real_rate_word(text):
     from pipeline.thresholds import unit_at
 
@@ -109,3 +110,11 @@ def test_thresholds_count_rates_need_a_real_rate_word(text):
     assert unit_at(text, pos, len(text))[3].startswith("{")
     # "years and older" is not "years a(n)d": a count per day
     assert unit_at("19 years and older", 2, 18)[3] == "a"
+
+
+@pytest.mark.parametrize("text,code", [("10 hours per week", "h/wk"), ("one dose per day", "{dose}/d")])
+def test_thresholds_rates_of_time_and_doses(text, code):
+    from pipeline.thresholds import unit_at
+
+    pos = text.index(" ")
+    assert unit_at(text, pos, len(text))[3] == code
