@@ -56,7 +56,7 @@ from typing import Iterable, Optional, Union
 
 from .negation import find_cues
 from .schema import Category, Criterion, Operator
-from .temporal import find_periods
+from .temporal import find_periods, find_temporal
 
 log = logging.getLogger(__name__)
 
@@ -793,6 +793,7 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
     frequencies: set[tuple[int, int]] = set()  # "daily", "weekly"
+    windows_done: set[tuple[int, int]] = set()
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -820,6 +821,13 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
                 entry[2].append(tmp_id)
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
+        # every window of the statement ("X within 1 year or Y within the past 3 months"); records keep one
+        if (c.start, c.end) not in windows_done:
+            windows_done.add((c.start, c.end))
+            for t in find_temporal(text, c.start, c.end):
+                key = (t.start, t.end)
+                if key not in temporals and not any(a < t.end and t.start < z for a, z in temporals):
+                    temporals[key] = _comparison_from_temporal(b, t)
         # "daily use", "weekly injections": a frequency word is LCT's comparison and its time unit
         for fm in _FREQUENCY.finditer(text, c.start, c.end):
             frequencies.add((fm.start(), fm.end()))

@@ -257,6 +257,7 @@ _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\
 _ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)", re.I)
 
 
+_DECIMAL_COMMA = re.compile(r",(\d{1,2})(?![\d,])(?!\s*(?:,|or\b|and\b)\s*\d)")
 _NUM_GLUED = re.compile(r"(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)")
 
 
@@ -268,6 +269,9 @@ def _num_at(text: str, pos: int, end: int):
         m = _NUM_GLUED.match(text, pos, end)  # "greater than100"
     if not m:
         return None
+    dec = _DECIMAL_COMMA.match(text, m.end(), end)
+    if dec and "." not in m.group(0) and "," not in m.group(0):  # "BMI ≥18,5": a decimal comma after a comparator
+        return float(m.group(0) + "." + dec.group(1)), m.start(), dec.end()
     v = parse_number(m.group(0))
     if v is None:
         return None
@@ -326,6 +330,18 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             continue
         u = unit_at(text, a[2], end)
         f_end = u[1] if u else a[2]
+        if op == "=" and not u:
+            sep = _RANGE_SEP.match(text, a[2], end)
+            b = _num_at(text, sep.end(), end) if sep and sep.group(0).strip() else None
+            if b and b[0] > a[0]:  # "BMI = 18.5-29.9 kg/m2": a range written after "="
+                u2 = unit_at(text, b[2], end)
+                f = Found("between", m.start(), u2[1] if u2 else b[2], a[0], b[0], lower_inclusive=True,
+                          upper_inclusive=True, op_spans=[(sep.start(), sep.end())],
+                          value_spans=[(a[1], a[2]), (b[1], b[2])])
+                _set_unit(f, u2)
+                out.append(f)
+                taken.append((f.start, f.end))
+                continue
         f = Found(op, m.start(), f_end, a[0], op_spans=[(m.start(), m.end())], value_spans=[(a[1], a[2])])
         _set_unit(f, u)
         out.append(f)

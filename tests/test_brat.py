@@ -696,3 +696,12 @@ def test_brat_frequency_word_is_a_comparison_with_its_time_unit():
     doc = predict_document("T", text)
     spans = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
     assert {("Eq-Comparison", "Daily"), ("Eq-Temporal-Unit", "Daily")} <= spans
+
+
+def test_brat_every_window_of_a_statement():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Corticosteroids within the last year or oral contraceptives within the past 3 months\n"
+    doc = predict_document("T", text)
+    comparisons = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Comparison"}
+    assert {"within the last year", "within the past 3 months"} <= comparisons

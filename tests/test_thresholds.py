@@ -36,6 +36,9 @@ def _one(text):
         ("18 years or older", ">=", 18, "a" and None, "a"),
         ("19 years and older", ">=", 19, None, "a"),
         ("HbA1c 7.5%-11.0%", "between", 7.5, 11.0, "%"),
+        ("BMI ≥18,5 and ≤27,5", "between", 18.5, 27.5, None),
+        ("BMI = 18.5-29.9 kg/m2", "between", 18.5, 29.9, "kg/m2"),
+        ("patients under the age of 18", "<", 18, None, None),
         ("bacteriuria > 10^3 CFU/mL", ">", 1000, None, "{CFU}/mL"),
         ("haemoglobin greater than100 g/L", ">", 100, None, "g/L"),
         ("(<100,000 platelets/microL)", "<", 100000, None, "/mm3"),
@@ -118,3 +121,8 @@ def test_thresholds_rates_of_time_and_doses(text, code):
 
     pos = text.index(" ")
     assert unit_at(text, pos, len(text))[3] == code
+
+
+def test_thresholds_a_comma_list_is_not_a_decimal():
+    found = find_constraints("ECOG 0,1 or 2", 0, 13)
+    assert found[0].operator == "in" and found[0].values == [0, 1, 2]
