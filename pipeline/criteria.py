@@ -758,6 +758,33 @@ def _heuristic_subject(text: str, s: int, e: int, skip: Optional[tuple[int, int]
 # ------------------------------------------------------------------------------------- build
 
 
+@lru_cache(maxsize=None)
+def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
+    """Cues of statements that are not plain facts (`models/rules/hypothetical_cues.jsonl`)."""
+    path = model_file("rules", "hypothetical_cues.jsonl")
+    kinds: dict[str, str] = {}
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"literal", "kind"})
+        if rec["kind"] not in ("uncertain", "future", "risk"):
+            raise RuleFileError(path, n, "kind must be uncertain, future or risk")
+        kinds[rec["literal"].lower()] = rec["kind"]
+    words = sorted(kinds, key=len, reverse=True)
+    rx = re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I)
+    return rx, kinds
+
+
+def hypothetical_flags(text: str, s: int, e: int) -> list[str]:
+    """"suspected infection", "planned surgery", "at risk of falls": flags `hypothetical:<kind>` so
+    that a consumer does not read the statement as a plain fact (the condition span is separate)."""
+    rx, kinds = _hypothetical_rules()
+    out = []
+    for m in rx.finditer(text, s, e):
+        flag = "hypothetical:" + kinds[re.sub(r"\s+", " ", m.group(0).lower())]
+        if flag not in out:
+            out.append(flag)
+    return out
+
+
 def _polarity(section: str, negated: bool) -> Polarity:
     excl = section == "exclusion"
     return Polarity.EXCLUDE if excl != negated else Polarity.REQUIRE
@@ -962,7 +989,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         condition=condition,
         computable=computable,
         reason=reason,
-        flags=list(seg.flags),
+        flags=list(seg.flags) + hypothetical_flags(text, s, e),
     )
     crit.expression = to_expression(crit)
     return crit

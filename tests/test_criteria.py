@@ -94,3 +94,19 @@ def test_criteria_children_of_an_exception_lead_in_are_exceptions():
 def test_criteria_bare_value_of_a_second_subject_is_kept():
     _, crits = _stmts("Age 18 years or older and weight 40 kg")
     assert [(c.subject.name, c.constraint.value) for c in crits] == [("age", 18.0), ("weight", 40.0)]
+
+
+@pytest.mark.parametrize(
+    "line,flag",
+    [("Suspected or confirmed COVID-19 infection", "hypothetical:uncertain"),
+     ("Planned major surgery during the study", "hypothetical:future"),
+     ("Patients at high risk of falls", "hypothetical:risk")],
+)
+def test_criteria_hypothetical_statements_are_flagged(line, flag):
+    _, crits = _stmts(line)
+    assert flag in crits[0].flags
+
+
+def test_criteria_plain_facts_have_no_hypothetical_flag():
+    _, crits = _stmts("Confirmed COVID-19 infection")
+    assert not any(f.startswith("hypothetical") for f in crits[0].flags)
