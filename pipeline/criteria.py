@@ -369,9 +369,11 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             continue
         if (_words(text, s, mm.start()) >= 2 and _words(text, mm.end(), e) >= 4
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
-                and any(f.value is not None for f in cons(s, mm.start()))
+                and (any(f.value is not None for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
                 and not cons(mm.end(), e)):
-            cuts.append((mm.start(), mm.end(), LogicOp.OR))  # "Heart rate < 50 bpm or AV block ..."
+            # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
+            # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))
     cuts.sort()
     prev = s
     ops = []
@@ -393,6 +395,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
 
 
 _ANY_DIGIT = re.compile(r"\d")
+# words that open a criterion of their own ("... or planning to become pregnant", "... or treatment for ...")
+_STANDALONE = re.compile(
+    r"(?:planning|planned|intention|intends|high\s+risk|treatment|history|use|receipt|current|known|any|active|"
+    r"evidence|presence|inability|unable|unwilling|participation|need)\b", re.I)
 _OR_CONTINUES = re.compile(
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
 _POPULATION = re.compile(

@@ -110,3 +110,18 @@ def test_criteria_hypothetical_statements_are_flagged(line, flag):
 def test_criteria_plain_facts_have_no_hypothetical_flag():
     _, crits = _stmts("Confirmed COVID-19 infection")
     assert not any(f.startswith("hypothetical") for f in crits[0].flags)
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [("Active bleeding or high risk of bleeding as judged by the investigator",
+      ["Active bleeding", "high risk of bleeding as judged by the investigator"]),
+     ("Pregnancy, breastfeeding or intention of becoming pregnant",
+      ["Pregnancy, breastfeeding", "intention of becoming pregnant"]),
+     ("History of myocardial infarction or unstable angina", ["History of myocardial infarction or unstable angina"])],
+)
+def test_criteria_or_alternatives_that_stand_alone_are_split(line, parts):
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == parts
+    if len(parts) > 1:
+        assert {c.logic.op.value for c in crits} == {"OR"}
