@@ -34,7 +34,7 @@ _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
 _EXCEPT = re.compile(
     r"\b(?:(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b)|"
     r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
-    r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|"
+    r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|besides|"
     r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always)\b))\b\s*|"
     r"\bexceptions?\s*:\s*",
     re.I,
@@ -512,6 +512,9 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         b = marks[i + 1][0].start() if i + 1 < len(marks) else e
         if close is not None:
             b = min(b, close)
+        inc = _EXC_INCLUDING.search(text, a, b)
+        if inc:  # "any lung disease other than asthma, including cystic fibrosis": the examples are not excepted
+            b = inc.start()
         intro = _EXC_LIST_INTRO.match(text, a, b)
         if intro and intro.end() < b and (":" in intro.group(0) or "-" in intro.group(0) or "–" in intro.group(0)):
             a = intro.end()
@@ -544,6 +547,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
+_EXC_INCLUDING = re.compile(r",\s*(?:including|such\s+as|e\.g\.)\s", re.I)
 _ALLOWED = re.compile(
     r"(?:(?<=\()|(?<=[,;]\s)|(?<=\bbut\s))\s*(?P<x>[^()\[\];,]{3,80}?)\s+(?:is|are|will\s+be|would\s+be)\s+"
     r"(?:allowed|permitted|eligible|acceptable|accepted|not\s+excluded)\b",

@@ -132,6 +132,8 @@ def test_negation_lct_cues(text, cues):
         ("Immunosuppressive treatment save for topical or inhaled corticosteroids", ["topical or inhaled corticosteroids"]),
         ("Substance use disorder (other than nicotine or caffeine)", ["nicotine or caffeine"]),
         ("Prior malignancy, except in situ cervical cancer", ["in situ cervical cancer"]),
+        ("Other glomerular disease besides IgA nephropathy", ["IgA nephropathy"]),
+        ("Any lung disease other than asthma, including cystic fibrosis", ["asthma"]),
         # inclusion criteria have exceptions too
         ("Normal ECG, except for first-degree AV block or right bundle branch block",
          ["first-degree AV block", "right bundle branch block"]),
