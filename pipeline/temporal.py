@@ -51,6 +51,11 @@ _RELATIONS = [
      + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between|and\s+no\s+more))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+or\s+more\s+(?:before|prior\s+to|preceding)\b"),
     ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
+    # "during the study and for 90 days after the last dose": the window runs on after the anchor (§11.31)
+    ("after", r"\b(?:during|throughout)\s+(?:the\s+)?(?:study|trial|treatment|participation|dosing|study\s+treatment)"
+     r"(?:\s+period)?\s*,?\s+and\s+(?:for\s+)?(?:at\s+least\s+|up\s+to\s+)?" + _AMOUNT
+     + r"(?=\s+(?:after|following|post)\b)"),
+    ("more_than", r"\bfor\s+" + _AMOUNT + r"\s+or\s+(?:more|longer)\b"),
     ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior|next|coming|following)\s+" + _AMOUNT_OPT),
     ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),
@@ -68,7 +73,9 @@ _RELATIONS = [
     ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+)?(?:study|trial|treatment|"
      r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)(?:\s+period)?\b"),
-    ("during", r"\b(?:currently|current|concurrent|concurrently)\b(?=\s)"),
+    ("during", r"\b(?:currently|current|concurrent|concurrently|concomitant|concomitantly)\b(?=\s)"),
+    # "during the 8-week baseline period": a window of the study itself, with its length
+    ("during", r"\b(?:during|throughout|over)\s+(?:the|a|an)\s+" + _AMOUNT + r"(?=[\w\s-]{0,40}?\bperiod\b)"),
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
@@ -76,7 +83,7 @@ _COMPILED = [(rel, re.compile(rx, re.I)) for rel, rx in _RELATIONS]
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
-_CUE = re.compile(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|next|within)\b", re.I)
+_CUE = re.compile(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
 _HALF_LIVES = re.compile(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 

@@ -71,3 +71,19 @@ def test_temporal_bare_amount_before_an_anchor(text, relation, amount, unit):
 
     found = find_temporal(text, 0, len(text))
     assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
+
+
+@pytest.mark.parametrize(
+    "text,relation,amount,unit",
+    [
+        ("must use contraception during the study and for 90 days after the last dose", "after", 90, "day"),
+        ("corticosteroids for 14 days or more", "more_than", 14, "day"),
+        ("at least 8 seizures during the 8-week baseline period", "during", 8, "week"),
+        ("Concomitant use of strong CYP3A4 inducers", "during", None, None),
+    ],
+)
+def test_temporal_windows_of_the_study_period(text, relation, amount, unit):
+    from pipeline.temporal import find_temporal
+
+    found = find_temporal(text, 0, len(text))
+    assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
