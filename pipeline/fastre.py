@@ -121,9 +121,10 @@ _TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
 
 
 def _strength(word: str) -> int:
-    """How rare a required string is likely to be: its longest word that is not a function word
-    ("in the " is no gate); a symbol ("≥", ">") counts as a 4-letter word."""
-    return max([0] + [4 if not t[0].isalnum() else 0 if t in _COMMON else len(t) for t in _TOKEN.findall(word)])
+    """How rare a required string is likely to be: the length of its longest word, 1 for a function
+    word ("in the " is a poor gate) or common punctuation; another symbol ("≥") counts as 4 letters."""
+    return max([0] + [(1 if t in ",.;:()-/'" else 4) if not t[0].isalnum() else 1 if t in _COMMON else len(t)
+                      for t in _TOKEN.findall(word)])
 
 
 def _needs(items) -> Optional[frozenset]:
@@ -157,14 +158,51 @@ def _needs(items) -> Optional[frozenset]:
     return max(options, key=lambda o: (min(map(_strength, o)), -len(o)))
 
 
-def needed_words(pattern: str, flags: int = 0, max_words: int = 24) -> Optional[tuple[str, ...]]:
-    """Lower-cased strings one of which every match of `pattern` contains (a gate for
-    `Folded.has`), or None when no short list of selective strings is required."""
+def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3) -> Optional[tuple[str, ...]]:
+    """Lower-cased strings one of which every match of `pattern` contains, or None when no short
+    list of selective strings (see `_strength`) is required."""
     need = _needs(P.parse(pattern, flags))
-    if not need or len(need) > max_words or min(map(_strength, need)) < 3:
+    if not need or len(need) > max_words or min(map(_strength, need)) < min_strength:
         return None
     # a string that contains another one is implied by it
     return tuple(sorted(w for w in need if not any(o != w and o in w for o in need)))
+
+
+def has_backreference(pattern: str, flags: int = 0) -> bool:
+    """Whether the pattern refers to a group by number or name (it cannot be spliced into a larger
+    alternation without changing meaning)."""
+
+    def walk(items) -> bool:
+        for op, av in items:
+            if op in (C.GROUPREF, C.GROUPREF_EXISTS):
+                return True
+            for sub in (av if isinstance(av, (list, tuple)) else [av]):
+                if isinstance(sub, P.SubPattern) and walk(sub):
+                    return True
+                if isinstance(sub, list) and any(isinstance(x, P.SubPattern) and walk(x) for x in sub):
+                    return True
+        return False
+
+    return walk(P.parse(pattern, flags))
+
+
+def any_of(words) -> re.Pattern:
+    """A case-sensitive regex that finds any of the literal `words` (to search the lower-cased
+    text): a trie of their characters, so the engine skips through the text in C."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        if "" in node:
+            return ""  # a word ends here: its longer continuations are found through it
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return re.compile(build(trie))
 
 
 # Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the
@@ -176,31 +214,23 @@ _ASCII_CASE_TWINS = re.compile("[\u0130\u0131\u017f\u212a]")
 class Gated:
     """A pattern compiled with `guarded`, and the strings one of which any match needs: `search`,
     `match` and `finditer` take (text, pos, endpos) like re.Pattern's and return the same results,
-    skipping the regex when the lower-cased text lacks all the needed strings."""
+    skipping the regex where the lower-cased text lacks all the needed strings (`needed_words`;
+    its `max_words` and `min_strength` choose which gates are worth testing)."""
 
     __slots__ = ("rx", "pattern", "flags", "words", "_any")
 
-    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24):
+    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3):
         self.rx = guarded(pattern, flags)
         self.pattern, self.flags = pattern, flags
-        self.words = needed_words(pattern, flags, max_words)
-        self._any = None
-        if self.words and len(self.words) > 3:  # one scan for many strings
-            self._any = re.compile("|".join(re.escape(w) for w in self.words))
+        self.words = needed_words(pattern, flags, max_words, min_strength)
+        self._any = any_of(self.words) if self.words else None
 
     def possible(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> bool:
         """False when no match can occur in text[pos:endpos] (a needed string is missing)."""
-        if self.words is None:
+        if self._any is None:
             return True
         low = folded(text).low
-        if low is None:
-            return True
-        if self._any is not None:
-            return self._any.search(low, pos, endpos) is not None
-        for w in self.words:
-            if low.find(w, pos, endpos) != -1:
-                return True
-        return False
+        return low is None or self._any.search(low, pos, endpos) is not None
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.rx.search(text, pos, endpos) if self.possible(text, pos, endpos) else None
@@ -217,8 +247,7 @@ class Folded:
 
     `low` is None when such a gate cannot be trusted: lower-casing changed the length, or a
     character occurs that re.I matches with an ASCII letter (the Kelvin sign ...). Otherwise a
-    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e].
-    `has(s, e, *words)`: one of the lower-case `words` occurs in text[s:e], or no gate possible."""
+    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e]."""
 
     __slots__ = ("text", "low")
 
@@ -226,15 +255,6 @@ class Folded:
         self.text = text
         low = text.lower()
         self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
-
-    def has(self, s: int, e: int, *words: str) -> bool:
-        low = self.low
-        if low is None:
-            return True
-        for w in words:
-            if low.find(w, s, e) != -1:
-                return True
-        return False
 
 
 def present(text: str, s: int, e: int, words) -> Optional[set]:

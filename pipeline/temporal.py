@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import guarded, needed_words, present
+from .fastre import Gated, guarded, needed_words, present
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -76,7 +76,7 @@ _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
 _CUE = guarded(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|next|within)\b", re.I)
-_HALF_LIVES = re.compile(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
+_HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
 @dataclass
@@ -142,7 +142,7 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
 
 
 @lru_cache(maxsize=None)
-def _period_rules() -> tuple[re.Pattern, dict[str, str]]:
+def _period_rules() -> tuple[Gated, dict[str, str]]:
     """Period cues from `models/rules/periods.jsonl` as one alternation (longest first)."""
     path = model_file("rules", "periods.jsonl")
     values: dict[str, str] = {}
@@ -156,7 +156,8 @@ def _period_rules() -> tuple[re.Pattern, dict[str, str]]:
         guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
         parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
-    return re.compile("|".join(p for _, p in parts), re.I), values
+    # Gated: the scan runs only where one of the cue words occurs (same matches)
+    return Gated("|".join(p for _, p in parts), re.I, max_words=200), values
 
 
 PERIODS = ("past", "present", "future", "recent")

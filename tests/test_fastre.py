@@ -63,6 +63,7 @@ def test_needed_words():
     assert needed_words(r"\d+\s*(?=\s+ago)", re.I) == ("ago",)  # a lookahead stays inside endpos
     assert needed_words(r"(?<=before )\d+") is None  # a lookbehind may look before pos
     assert needed_words(r"\b(?:in|of)\s+the\b", re.I) is None  # function words are no gate
+    assert needed_words(r"\s+or\s+", re.I, min_strength=1) == ("or",)
     assert needed_words(r"[Hh]alf-lives|x{0,2}ago", re.I) == ("ago", "alf-lives")
     assert needed_words(r"half|x?", re.I) is None  # one branch needs nothing
 
@@ -79,3 +80,10 @@ def test_ascii_case_twins_are_complete():
     big = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
     twins = set(re.findall(r"[\x00-\x7f]", big, re.I))
     assert twins == set(fastre._ASCII_CASE_TWINS.pattern.strip("[]"))
+
+
+def test_any_of_and_backreferences():
+    rx = fastre.any_of(["car", "care", "cat", "≥"])
+    assert rx.search("a scar") and rx.search("x ≥ 5") and not rx.search("cab")
+    assert fastre.has_backreference(r"(a)\1") and fastre.has_backreference(r"(?P<x>a)(?:b|(?P=x))")
+    assert not fastre.has_backreference(r"(a)(?:b|c)+")
