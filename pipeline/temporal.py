@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .fastre import Gated, guarded, needed_words, present
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -79,12 +80,15 @@ _RELATIONS = [
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
-_COMPILED = [(rel, re.compile(rx, re.I)) for rel, rx in _RELATIONS]
+# each pattern with the strings one of which its matches contain: in a clause without them it is
+# not tried (most clauses have the words of few patterns)
+_COMPILED = [(rel, guarded(rx, re.I), needed_words(rx, re.I)) for rel, rx in _RELATIONS]
+_GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ())
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
-_CUE = re.compile(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
-_HALF_LIVES = re.compile(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
+_CUE = guarded(r"\d|\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
+_HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
 @dataclass
@@ -118,8 +122,10 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
     if not _CUE.search(text, start, end):
         return found
     taken: list[tuple[int, int]] = []
+    words = present(text, start, end, _GATE_WORDS)
     cands = sorted(
-        ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx) in enumerate(_COMPILED)
+        ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx, needs) in enumerate(_COMPILED)
+         if words is None or needs is None or not words.isdisjoint(needs)
          for m in rx.finditer(text, start, end)),
         key=lambda c: c[:3],
     )
@@ -148,7 +154,7 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
 
 
 @lru_cache(maxsize=None)
-def _period_rules() -> tuple[re.Pattern, dict[str, str]]:
+def _period_rules() -> tuple[Gated, dict[str, str]]:
     """Period cues from `models/rules/periods.jsonl` as one alternation (longest first)."""
     path = model_file("rules", "periods.jsonl")
     values: dict[str, str] = {}
@@ -162,7 +168,8 @@ def _period_rules() -> tuple[re.Pattern, dict[str, str]]:
         guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
         parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
-    return re.compile("|".join(p for _, p in parts), re.I), values
+    # Gated: the scan runs only where one of the cue words occurs (same matches)
+    return Gated("|".join(p for _, p in parts), re.I, max_words=200), values
 
 
 PERIODS = ("past", "present", "future", "recent")

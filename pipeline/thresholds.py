@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .fastre import guarded
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -69,8 +70,12 @@ def _comparator_regex() -> tuple[re.Pattern, dict[str, str]]:
     # a word comparator may be glued to its number ("greater than100")
     word_rx = r"\b(?:" + _trie_regex(sorted({_fold(w) for w in words})) + r")(?![A-Za-z])"
     # markdown escapes: "\>=" and "\>\=" as well as the plain symbol
-    sym_rx = "|".join("".join(r"\\?" + re.escape(ch) for ch in lit) for lit in sorted(symbols, key=len, reverse=True))
-    return re.compile(f"(?:{word_rx}|{sym_rx})", re.I), lookup
+    alts = ["".join(r"\\?" + re.escape(ch) for ch in lit) for lit in sorted(symbols, key=len, reverse=True)]
+    if not any(lit.startswith("\\") for lit in symbols):
+        # the escape before the first character, once for all symbols: the alternatives then start
+        # with a plain character, which the engine tests without entering them (same matches)
+        alts = ["\\\\?(?:" + "|".join(a[len(r"\\?"):] for a in alts) + ")"]
+    return guarded(f"(?:{word_rx}|{'|'.join(alts)})", re.I), lookup
 
 
 def _fold(s: str) -> str:
@@ -85,7 +90,7 @@ _WORD_NUMBERS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90, "hundred": 100,
 }
-_NUM = re.compile(
+_NUM = guarded(  # guarded: a lookahead for the first characters (fastre), same matches
     r"(?<![\w.^/*×])(?<![x×*]\s)10\^-?\d{1,2}(?![\d.])"  # "> 10^3 CFU/mL" (not the "x 10^9/L" of a unit)
     r"|(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
     r"|(?<![\w.])\.\d+"
@@ -254,7 +259,10 @@ _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
 _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
 
 
-_ANY_NUMBER = re.compile(r"\d|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)", re.I)
+# a number of _NUM: a digit, a number word or an upper-case roman numeral (the \b is tested once per
+# position for both words and numerals; `find_constraints` looks for a digit first)
+_DIGIT = re.compile(r"\d")
+_ANY_NUMBER = guarded(r"\d|\b(?:(?:" + "|".join(_WORD_NUMBERS) + r")\b|(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)\b))", re.I)
 
 
 _DECIMAL_COMMA = re.compile(r",(\d{1,2})(?![\d,])(?!\s*(?:,|or\b|and\b)\s*\d)")
@@ -287,7 +295,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         return all(b <= s or a >= e for s, e in taken)
 
     rx, lookup = _comparator_regex()
-    has_number = _ANY_NUMBER.search(text, start, end) is not None
+    # a digit first: that search skips through the text in C; the full pattern only without digits
+    has_number = _DIGIT.search(text, start, end) is not None or _ANY_NUMBER.search(text, start, end) is not None
     # 1. between X and Y / from X to Y
     for m in (_BETWEEN.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):

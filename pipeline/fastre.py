@@ -1,0 +1,285 @@
+"""Speed helpers for regular expressions that scan whole clauses; they never change a match.
+
+Python's `re` tries a pattern at every position of the searched range. A pattern that starts with
+`\\b`, `\\s*`, a lookbehind, or (under re.I) a letter gets none of the engine's prefix shortcuts, so
+each position runs the pattern's first operations, e.g. all branches of a long alternation. Two
+remedies, both exact:
+
+* `guarded(rx)`: the same pattern behind a lookahead for the characters a match can start with
+  (derived from the parsed pattern, so it stays right when the pattern or its rule file changes):
+  positions that cannot start a match fail after one character test.
+* `Folded(text)`: the lower-cased text with the same offsets, for `str.find` gates ("the regex
+  needs the word 'except'") that skip a regex where it cannot match.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from re import _constants as C
+from re import _parser as P
+from typing import Optional
+
+_CATEGORY_CLASS = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
+                   C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}
+_ZERO_WIDTH = (C.AT, C.ASSERT, C.ASSERT_NOT)
+
+
+class _Unknown(Exception):
+    """The first characters of a (sub)pattern cannot be listed as a class."""
+
+
+def _first(items, flags: int) -> tuple[set, bool]:
+    """(class items a match of the sequence can start with, whether it can match empty)."""
+    out: set = set()
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the next item decides (dropping a condition only widens)
+        if op is C.LITERAL:
+            out.add((C.LITERAL, av))
+            return out, False
+        if op is C.IN:
+            if any(o is C.NEGATE for o, _ in av):
+                raise _Unknown
+            out.update((o, a) for o, a in av)
+            return out, False
+        if op is C.BRANCH:
+            nullable = False
+            for alt in av[1]:
+                f, n = _first(alt, flags)
+                out |= f
+                nullable = nullable or n
+            if not nullable:
+                return out, False
+            continue
+        if op is C.SUBPATTERN:
+            _group, add, _del, sub = av
+            if add & re.I and not flags & re.I:
+                raise _Unknown  # a case-insensitive part in a case-sensitive pattern
+            f, n = _first(sub, flags)
+        elif op is C.ATOMIC_GROUP:
+            f, n = _first(av, flags)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            lo, _hi, sub = av
+            f, n = _first(sub, flags)
+            n = n or lo == 0
+        else:  # ANY, NOT_LITERAL, group references, conditionals ...
+            raise _Unknown
+        out |= f
+        if not n:
+            return out, False
+    return out, True
+
+
+def first_class(pattern: str, flags: int = 0) -> Optional[str]:
+    """A character class that every match of `pattern` starts with, or None when there is none
+    worth testing (the pattern may match empty, or start with any word character)."""
+    try:
+        items, nullable = _first(P.parse(pattern, flags), flags)
+    except _Unknown:
+        return None
+    if nullable or not items:
+        return None
+    parts = []
+    for op, av in sorted(items, key=repr):
+        if op is C.LITERAL:
+            parts.append(_class_char(av))
+        elif op is C.RANGE:
+            parts.append(f"{_class_char(av[0])}-{_class_char(av[1])}")
+        elif op is C.CATEGORY and av in (C.CATEGORY_DIGIT, C.CATEGORY_SPACE):
+            parts.append(_CATEGORY_CLASS[av])
+        else:
+            return None  # \w and friends: most positions pass, a guard would only cost
+    return "[" + "".join(parts) + "]"
+
+
+def _class_char(code: int) -> str:
+    ch = chr(code)
+    return ch if ch.isalnum() or ch in " !\"#%&',/:;<=>@_`{}~" else f"\\U{code:08x}"
+
+
+def guarded(pattern: str, flags: int = 0) -> re.Pattern:
+    """`re.compile(pattern, flags)` behind a lookahead for its possible first characters: the
+    same matches, groups and group names, found faster when few positions can start a match."""
+    cls = first_class(pattern, flags)
+    if cls is None:
+        return re.compile(pattern, flags)
+    try:
+        return re.compile(f"(?={cls})(?:{pattern}\n)" if flags & re.X else f"(?={cls})(?:{pattern})", flags)
+    except re.error:  # e.g. inline global flags, which must stay at the start
+        return re.compile(pattern, flags)
+
+
+def _gateable(code: int) -> bool:
+    """A pattern literal that only matches itself (up to ASCII case) under re.I, and that
+    `str.lower` keeps: ASCII, or a character without case ("≥", "±")."""
+    ch = chr(code)
+    return code < 128 or ch.lower() == ch == ch.upper()
+
+
+_COMMON = {"a", "an", "and", "as", "at", "be", "by", "for", "in", "is", "of", "on", "or", "the", "to", "with"}
+_TOKEN = re.compile(r"[^\W_]+|[^\w\s]")
+
+
+def _strength(word: str) -> int:
+    """How rare a required string is likely to be: the length of its longest word, 1 for a function
+    word ("in the " is a poor gate) or common punctuation; another symbol ("≥") counts as 4 letters."""
+    return max([0] + [(1 if t in ",.;:()-/'" else 4) if not t[0].isalnum() else 1 if t in _COMMON else len(t)
+                      for t in _TOKEN.findall(word)])
+
+
+def _needs(items) -> Optional[frozenset]:
+    """Lower-cased strings one of which every match of the sequence contains, or None."""
+    options: list[frozenset] = []
+    run: list[str] = []
+    for op, av in list(items) + [(None, None)]:
+        if op is C.LITERAL and _gateable(av):
+            run.append(chr(av).lower())
+            continue
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run = []
+        need = None
+        if op is C.BRANCH:
+            alts = [_needs(alt) for alt in av[1]]
+            need = frozenset().union(*alts) if all(alts) else None
+        elif op is C.SUBPATTERN:
+            need = _needs(av[3])
+        elif op is C.ATOMIC_GROUP:
+            need = _needs(av)
+        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+            need = _needs(av[2])
+        elif op is C.ASSERT and av[0] == 1:  # a lookahead sees no further than endpos
+            need = _needs(av[1])
+        # a lookbehind may look before pos; anything else requires no literal
+        if need:
+            options.append(need)
+    if not options:
+        return None
+    return max(options, key=lambda o: (min(map(_strength, o)), -len(o)))
+
+
+def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3) -> Optional[tuple[str, ...]]:
+    """Lower-cased strings one of which every match of `pattern` contains, or None when no short
+    list of selective strings (see `_strength`) is required."""
+    need = _needs(P.parse(pattern, flags))
+    if not need or len(need) > max_words or min(map(_strength, need)) < min_strength:
+        return None
+    # a string that contains another one is implied by it
+    return tuple(sorted(w for w in need if not any(o != w and o in w for o in need)))
+
+
+def has_backreference(pattern: str, flags: int = 0) -> bool:
+    """Whether the pattern refers to a group by number or name (it cannot be spliced into a larger
+    alternation without changing meaning)."""
+
+    def walk(items) -> bool:
+        for op, av in items:
+            if op in (C.GROUPREF, C.GROUPREF_EXISTS):
+                return True
+            for sub in (av if isinstance(av, (list, tuple)) else [av]):
+                if isinstance(sub, P.SubPattern) and walk(sub):
+                    return True
+                if isinstance(sub, list) and any(isinstance(x, P.SubPattern) and walk(x) for x in sub):
+                    return True
+        return False
+
+    return walk(P.parse(pattern, flags))
+
+
+def any_of(words) -> re.Pattern:
+    """A case-sensitive regex that finds any of the literal `words` (to search the lower-cased
+    text): a trie of their characters, so the engine skips through the text in C."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        if "" in node:
+            return ""  # a word ends here: its longer continuations are found through it
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items())]
+        return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+
+    return re.compile(build(trie))
+
+
+# Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the
+# long s, the dotted and dotless i ...): where one occurs, a lower-cased text is not a safe gate.
+# (tests/test_fastre.py recomputes the list over all code points)
+_ASCII_CASE_TWINS = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+class Gated:
+    """A pattern compiled with `guarded`, and the strings one of which any match needs: `search`,
+    `match` and `finditer` take (text, pos, endpos) like re.Pattern's and return the same results,
+    skipping the regex where the lower-cased text lacks all the needed strings (`needed_words`;
+    its `max_words` and `min_strength` choose which gates are worth testing)."""
+
+    __slots__ = ("rx", "pattern", "flags", "words", "_any")
+
+    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3):
+        self.rx = guarded(pattern, flags)
+        self.pattern, self.flags = pattern, flags
+        self.words = needed_words(pattern, flags, max_words, min_strength)
+        self._any = any_of(self.words) if self.words else None
+
+    def possible(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> bool:
+        """False when no match can occur in text[pos:endpos] (a needed string is missing)."""
+        if self._any is None:
+            return True
+        low = folded(text).low
+        return low is None or self._any.search(low, pos, endpos) is not None
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.rx.search(text, pos, endpos) if self.possible(text, pos, endpos) else None
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.rx.match(text, pos, endpos) if self.possible(text, pos, endpos) else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        return self.rx.finditer(text, pos, endpos) if self.possible(text, pos, endpos) else iter(())
+
+
+class Folded:
+    """The lower-cased text for substring gates before case-insensitive regexes.
+
+    `low` is None when such a gate cannot be trusted: lower-casing changed the length, or a
+    character occurs that re.I matches with an ASCII letter (the Kelvin sign ...). Otherwise a
+    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e]."""
+
+    __slots__ = ("text", "low")
+
+    def __init__(self, text: str):
+        self.text = text
+        low = text.lower()
+        self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
+
+
+def present(text: str, s: int, e: int, words) -> Optional[set]:
+    """The strings of `words` that occur in the lower-cased text[s:e], or None when a lower-cased
+    gate cannot be trusted for this text (see `Folded`). For many gates over one piece of text."""
+    low = folded(text).low
+    if low is None:
+        return None
+    piece = low[s:e]
+    return {w for w in words if w in piece}
+
+
+_last: list = [None, None, None, None]
+
+
+def folded(text: str) -> Folded:
+    """`Folded(text)`, kept for the last two texts (the stages run over one trial's criteria at a
+    time, with the odd statement string in between)."""
+    if _last[0] is text:
+        return _last[1]
+    if _last[2] is text:
+        return _last[3]
+    f = Folded(text)
+    if len(text) > 400:
+        _last[0], _last[1] = text, f
+    else:
+        _last[2], _last[3] = text, f
+    return f

@@ -1,0 +1,89 @@
+"""pipeline.fastre: guards and gates must never change what a pattern finds."""
+import random
+import re
+
+import pytest
+
+from pipeline import fastre
+from pipeline.fastre import Folded, Gated, first_class, guarded, needed_words, present
+
+PATTERNS = [
+    (r"\b(?:within|during|in)\s+(?:the\s+)?(?:past|last)\s+(?P<n>\d+)\s*(?:days?|weeks?)", re.I),
+    (r"\s*(?:,|;|\(|\b(?:that|which)\b|\bprior\s+to\b)", re.I),
+    (r"(?<![\w.])\.\d+|\b(?:one|two|three)\b|(?-i:\b(?:IV|IX|I{1,3})\b)", re.I),
+    (r"\\?≥|\\?>\\?=|\b(?:at\s+least|more\s+than)\b", re.I),
+    (r"(?:[A-Z]{2,}|\d+)\s*(?=ago|before)", 0),
+    (r"x?", 0),  # may match empty: no guard
+    (r"\w+(?:ectomy|otomy)", re.I),
+    (r"(?P<a>over)|(?P<b>under)|[^a-z]", re.I),
+    (r"""(?x) \b  foo  \s+ bar  # comment""", 0),
+]
+ALPHABET = list("abcdefghilmnoprstuvwxyz ABIVXK.,;()≥>=\\-0123456789") + ["\u212a", "\u0130", "\u017f", "é"]
+WORDS = ["within", "during", "past", "last", "days", "week", "that", "which", "prior to", "one", "two", "IV",
+         "at least", "more than", "ago", "before", "foo bar", "FOO  BAR", "gastrectomy", "over", "under", "ſince"]
+
+
+def _texts(n=400, seed=7):
+    rnd = random.Random(seed)
+    for _ in range(n):
+        parts = [rnd.choice(WORDS) if rnd.random() < 0.5 else "".join(rnd.choices(ALPHABET, k=rnd.randint(0, 6)))
+                 for _ in range(rnd.randint(1, 12))]
+        yield " ".join(parts)
+
+
+def _all(rx, text, s, e):
+    return [(m.span(), m.groups(), m.lastgroup) for m in rx.finditer(text, s, e)]
+
+
+@pytest.mark.parametrize("pattern,flags", PATTERNS)
+def test_guarded_and_gated_find_the_same(pattern, flags):
+    plain = re.compile(pattern, flags)
+    fast = guarded(pattern, flags)
+    gated = Gated(pattern, flags)
+    rnd = random.Random(1)
+    for text in _texts():
+        s = rnd.randint(0, max(0, len(text) // 3))
+        e = rnd.randint(s, len(text))
+        assert _all(fast, text, s, e) == _all(plain, text, s, e)
+        assert _all(gated, text, s, e) == _all(plain, text, s, e)
+        for method in ("search", "match"):
+            m1, m2 = getattr(gated, method)(text, s, e), getattr(plain, method)(text, s, e)
+            assert (m1 and m1.span()) == (m2 and m2.span())
+
+
+def test_first_class():
+    assert first_class(r"\bwithin\b", re.I) == "[w]"
+    assert first_class(r"x?") is None  # may match empty
+    assert first_class(r"\w+ectomy") is None  # any word character: no point
+    assert first_class(r"(?<!\d)\s*(?:,|;)") is not None
+
+
+def test_needed_words():
+    assert needed_words(r"\b(?:except|excluding|other\s+than)\b", re.I) == ("except", "excluding", "other")
+    assert needed_words(r"\d+\s*(?=\s+ago)", re.I) == ("ago",)  # a lookahead stays inside endpos
+    assert needed_words(r"(?<=before )\d+") is None  # a lookbehind may look before pos
+    assert needed_words(r"\b(?:in|of)\s+the\b", re.I) is None  # function words are no gate
+    assert needed_words(r"\s+or\s+", re.I, min_strength=1) == ("or",)
+    assert needed_words(r"[Hh]alf-lives|x{0,2}ago", re.I) == ("ago", "alf-lives")
+    assert needed_words(r"half|x?", re.I) is None  # one branch needs nothing
+
+
+def test_folded_refuses_untrustworthy_text():
+    assert Folded("Kelvin \u212a and ſince").low is None  # re.I matches these with ASCII letters
+    assert Folded("\u0130stanbul").low is None  # lower() changes the length
+    assert Folded("ÉTÉ ≥ 5").low == "été ≥ 5"
+    assert present("Within 5 DAYS", 0, 13, {"within", "days", "ago"}) == {"within", "days"}
+
+
+def test_ascii_case_twins_are_complete():
+    """Every non-ASCII character that re.IGNORECASE matches with an ASCII character."""
+    big = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
+    twins = set(re.findall(r"[\x00-\x7f]", big, re.I))
+    assert twins == set(fastre._ASCII_CASE_TWINS.pattern.strip("[]"))
+
+
+def test_any_of_and_backreferences():
+    rx = fastre.any_of(["car", "care", "cat", "≥"])
+    assert rx.search("a scar") and rx.search("x ≥ 5") and not rx.search("cab")
+    assert fastre.has_backreference(r"(a)\1") and fastre.has_backreference(r"(?P<x>a)(?:b|(?P=x))")
+    assert not fastre.has_backreference(r"(a)(?:b|c)+")
