@@ -214,7 +214,7 @@ def train(
         "seconds": round(seconds, 1),
         "overrides": overrides or {},
     }
-    _save(nlp, output, config)
+    _save(nlp, output)
     size = _dir_size(output)
     return {
         "output": str(output),
@@ -225,14 +225,16 @@ def train(
     }
 
 
-def _save(nlp, output: Path, config: Path) -> None:
-    """Write the pipeline to `output`, keeping the training config and no temporary paths."""
-    keep = config.read_text(encoding="utf-8") if config.resolve().parent == output.resolve() else None
-    if output.exists():
-        for child in output.iterdir():
-            if child.resolve() == config.resolve():
-                continue
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+def _save(nlp, output: Path) -> None:
+    """Write the pipeline to `output`, replacing a previous one but keeping other files there (the
+    training config, the README), with no temporary paths left in its config.cfg."""
+    output.mkdir(parents=True, exist_ok=True)
+    for name in ("config.cfg", "meta.json", "tokenizer", "vocab", *nlp.pipe_names):
+        old = output / name
+        if old.is_dir():
+            shutil.rmtree(old)
+        elif old.exists():
+            old.unlink()
     nlp.to_disk(output, exclude=["tokenizer"])  # rebuilt from code on load (pipeline.ner)
     cfg = output / "config.cfg"
     lines = []
@@ -244,8 +246,6 @@ def _save(nlp, output: Path, config: Path) -> None:
             line = line.split(" = ")[0] + " = null"
         lines.append(line)
     cfg.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    if keep is not None:
-        config.write_text(keep, encoding="utf-8")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -256,11 +256,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--alignment-mode", default="expand", choices=["expand", "contract"])
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="spaCy config override, e.g. components.tok2vec.model.encode.width=96")
+    ap.add_argument("--also", action="append", default=[], metavar="TYPE",
+                    help="a second brat entity type to learn as its own label (e.g. Condition)")
     ap.add_argument("--corpus-only", metavar="DIR", help="only write train/eval DocBins into DIR")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    types = {**DEFAULT_TYPES, **{t: t.upper() for t in args.also}}
     if args.corpus_only:
-        stats = build_corpus(args.gold_dir, args.corpus_only, alignment_mode=args.alignment_mode)
+        stats = build_corpus(args.gold_dir, args.corpus_only, types, args.alignment_mode)
         print(json.dumps(asdict(stats), indent=1))
         return 0
     overrides = {}
@@ -270,7 +273,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    summary = train(args.gold_dir, args.output, args.config, overrides, alignment_mode=args.alignment_mode)
+    summary = train(args.gold_dir, args.output, args.config, overrides, types, args.alignment_mode)
     summary["stats"].pop("misaligned_examples", None)
     print(json.dumps(summary, indent=1))
     return 0
