@@ -27,8 +27,12 @@ LCT conventions the mapping follows (learned from the corpus; details in docs/lc
   `Observation:T Name:T Numeric-Filter:E (Temporality:E)`. One subject with two bounds gets
   Numeric-Filter and Numeric-Filter2; two subjects sharing one comparison share the event.
   "Body Mass Index (BMI) > 30": two Observations, the threshold hangs on the abbreviation.
-  Emitted only for subjects with a constraint (Age: a numeric one); bare mentions ("age-related",
-  "weight loss") were measured to be mostly noise.
+  Emitted only for subjects with a constraint (Age: a numeric one); bare lexicon mentions
+  ("age-related", "weight loss") were measured to be mostly noise.
+* Observation spans predicted by the NER (`pipeline.ner`, trained on LCT dev; issue #5) are merged
+  in: where one overlaps a lexicon name its boundaries win (LCT's convention more often), it owns a
+  numeric constraint that has no measurable subject ("Oral temperature > 38"), and any other
+  predicted span becomes a bare Observation (LCT annotates "pain", "smoking" without a value).
 * Negation spans the cue word only: "no", "not", "without", "absence", "lack of", "free of"; not
   emitted for consent / judgment statements (LCT leaves those unannotated).
 
