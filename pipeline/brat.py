@@ -732,22 +732,28 @@ def _prefer_predicted(name: tuple[int, int], predicted: list[tuple[int, int]]) -
 
 
 # a predicted Observation owns the numeric constraint right after it: "Oral temperature > 38"
-_SUBJECT_GAP = re.compile(r"[\s:,(\[]*(?:(?:of|at|is|was|by|on|in|the|a|an|levels?|values?|scores?|count|"
-                          r"total|index)[\s:,(\[]*){0,3}", re.I)
+_SUBJECT_GAP = re.compile(
+    r"[\s:,(\[]*(?:(?:of|at|is|was|by|on|in|the|a|an|levels?|values?|scores?|count|total|index)"
+    r"[\s:,(\[]*){0,3}", re.I)
 
 
-def _predicted_subject(text: str, c: Criterion, predicted: list[tuple[int, int]]) -> Optional[tuple[int, int]]:
+def _predicted_subject(
+    text: str, c: Criterion, predicted: list[tuple[int, int]]
+) -> Optional[tuple[int, int]]:
     """The predicted Observation of a record whose own subject is not measurable: one inside the
     statement that overlaps the record's subject, or ends right before its numeric constraint."""
     con = c.constraint
     if con is None or con.value_span is None or (con.value is None and not con.values):
         return None
     inside = [p for p in predicted if c.start <= p[0] and p[1] <= c.end]
-    before = [p for p in inside if p[1] <= con.start and _SUBJECT_GAP.fullmatch(text, p[1], con.start)]
+    before = [
+        p for p in inside if p[1] <= con.start and _SUBJECT_GAP.fullmatch(text, p[1], con.start)
+    ]
     if before:
         return before[-1]
     if c.subject is not None:
-        hits = [p for p in _overlapping((c.subject.start, c.subject.end), inside) if p[1] <= con.start]
+        own = _overlapping((c.subject.start, c.subject.end), inside)
+        hits = [p for p in own if p[1] <= con.start]
         if len(hits) == 1:
             return hits[0]
     return None
@@ -777,7 +783,8 @@ def criteria_to_brat(
     Only what the records support is emitted: numeric constraints and temporal windows with an
     amount (Eq-*), measurable subjects (Observation, Observation-Name, Age) and negation cues.
     `observations`: Observation spans predicted by the NER (`pipeline.ner.find_observations`),
-    merged with the lexicon's (see `_merge_observations`).
+    merged with the lexicon's (`_prefer_predicted`, `_predicted_subject`,
+    `_add_predicted_observations`; the module docstring says how).
     Offsets are into `text` (the document the criteria were built from).
     """
     b = _Builder(text)

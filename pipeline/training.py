@@ -53,7 +53,9 @@ def ner_split(doc_id: str) -> str:
     return "eval" if digest[0] % EVAL_SHARE == 0 else "train"
 
 
-def lct_documents(gold_dir: Union[str, Path], split: Optional[str] = "dev") -> Iterator[tuple[str, str, BratDoc]]:
+def lct_documents(
+    gold_dir: Union[str, Path], split: Optional[str] = "dev"
+) -> Iterator[tuple[str, str, BratDoc]]:
     """(doc_id, text, gold) of the LCT documents of one `lct_split` part (all of them for None)."""
     gold_dir = Path(gold_dir)
     anns = sorted(gold_dir.glob("*.ann"))
@@ -62,7 +64,8 @@ def lct_documents(gold_dir: Union[str, Path], split: Optional[str] = "dev") -> I
     for ann in anns:
         if split is not None and lct_split(ann.stem) != split:
             continue
-        with open(ann.with_suffix(".txt"), encoding="utf-8") as fh:  # universal newlines, as brat.py
+        # universal newlines, as brat.py reads it
+        with open(ann.with_suffix(".txt"), encoding="utf-8") as fh:
             text = fh.read()
         yield ann.stem, text, read_ann(ann)
 
@@ -185,7 +188,8 @@ def train(
     with tempfile.TemporaryDirectory(prefix="ner-train-") as tmp:
         tmp = Path(tmp)
         stats = build_corpus(gold_dir, tmp / "corpus", types, alignment_mode)
-        log.info("corpus: %s", {k: v for k, v in asdict(stats).items() if k != "misaligned_examples"})
+        shown = {k: v for k, v in asdict(stats).items() if k != "misaligned_examples"}
+        log.info("corpus: %s", shown)
         t0 = time.perf_counter()
         spacy_train(
             config,
@@ -249,10 +253,13 @@ def _save(nlp, output: Path) -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m pipeline.training", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m pipeline.training", description=__doc__.split("\n")[0]
+    )
     ap.add_argument("gold_dir", nargs="?", default="../shared/corpora/lct/annotated")
     ap.add_argument("-o", "--output", default=None, help="model directory (default models/ner/)")
-    ap.add_argument("-c", "--config", default=None, help="training config (default models/ner/train.cfg)")
+    ap.add_argument("-c", "--config", default=None,
+                    help="training config (default models/ner/train.cfg)")
     ap.add_argument("--alignment-mode", default="expand", choices=["expand", "contract"])
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="spaCy config override, e.g. components.tok2vec.model.encode.width=96")

@@ -10,7 +10,14 @@ import shutil
 import pytest
 
 from pipeline import ner, paths
-from pipeline.brat import BratDoc, Entity, criteria_to_brat, evaluate_brat, format_ann, predict_document
+from pipeline.brat import (
+    BratDoc,
+    Entity,
+    criteria_to_brat,
+    evaluate_brat,
+    format_ann,
+    predict_document,
+)
 from pipeline.criteria import build_criteria
 from pipeline.schema import Trial
 
@@ -54,7 +61,8 @@ def test_ner_finds_observation(nlp, text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "Inclusion Criteria:\n  -  Pain score ≥4 (NRS)\n  -  BMI<30kg/m2\nExclusion Criteria:\n  -  smoker",
+        "Inclusion Criteria:\n  -  Pain score ≥4 (NRS)\n  -  BMI<30kg/m2\n"
+        "Exclusion Criteria:\n  -  smoker",
         "",
         "   \n",
         "ALT/AST≤2.5×ULN; HbA1c 7-10%",
@@ -95,7 +103,8 @@ def test_ner_pipeline_works_without_model(tmp_path, monkeypatch):
 
 
 def _types(doc: BratDoc) -> list[tuple[str, str]]:
-    return sorted((e.type, e.text) for e in doc.entities.values() if e.type.startswith("Observation"))
+    ents = doc.entities.values()
+    return sorted((e.type, e.text) for e in ents if e.type.startswith("Observation"))
 
 
 def test_ner_mapping_bare_mention_emitted():
