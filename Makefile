@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean bench accuracy
+.PHONY: demo test install clean bench accuracy train-ner
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ bench: $(STAMP)
 
 accuracy: $(STAMP)
 	$(BIN)/python benchmarks/accuracy_report.py
+
+# the Observation NER in models/ner/ from the LCT corpus (dev split only; a few minutes on one core)
+LCT ?= ../shared/corpora/lct/annotated
+train-ner: $(STAMP)
+	$(BIN)/python -m pipeline.training $(LCT)
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -29,6 +29,10 @@ LCT conventions the mapping follows (learned from the corpus; details in docs/lc
   "Body Mass Index (BMI) > 30": two Observations, the threshold hangs on the abbreviation.
   Emitted only for subjects with a constraint (Age: a numeric one); bare mentions ("age-related",
   "weight loss") were measured to be mostly noise.
+* Observation spans predicted by the NER (`pipeline.ner`, trained on LCT dev; issue #5) are merged
+  in: where one overlaps a lexicon name its boundaries win (LCT's convention more often), it owns a
+  numeric constraint that has no measurable subject ("Oral temperature > 38"), and any other
+  predicted span becomes a bare Observation (LCT annotates "pain", "smoking" without a value).
 * Negation spans the cue word only: "no", "not", "non" (of "non-smoker"), "without", "unable",
   "inability", "excluded", "absence", "free of" ...; found over the whole text (also in headers and
   lead-ins), apart from the record-level `negated` flag; not where LCT leaves the cue unannotated:
@@ -776,14 +780,76 @@ def _emit_negations(b: _Builder, criteria: list[Criterion], subject_events: dict
             b.event("Negation", trig, _number_roles([("Negates", t) for t in targets]))
 
 
-def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
+def _overlapping(span: tuple[int, int], spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return [p for p in spans if p[0] < span[1] and span[0] < p[1]]
+
+
+def _prefer_predicted(name: tuple[int, int], predicted: list[tuple[int, int]]) -> tuple[int, int]:
+    """A lexicon name's span, or the predicted span that overlaps it (the only one): where the
+    two disagree on the boundaries, the NER (trained on LCT) follows LCT's convention more often
+    ("ankle pain" vs "pain", "MoCa score" vs "MoCa")."""
+    hits = _overlapping(name, predicted)
+    return hits[0] if len(hits) == 1 else name
+
+
+# a predicted Observation owns the numeric constraint right after it: "Oral temperature > 38"
+_SUBJECT_GAP = re.compile(
+    r"[\s:,(\[]*(?:(?:of|at|is|was|by|on|in|the|a|an|levels?|values?|scores?|count|total|index)"
+    r"[\s:,(\[]*){0,3}", re.I)
+
+
+def _predicted_subject(
+    text: str, c: Criterion, predicted: list[tuple[int, int]]
+) -> Optional[tuple[int, int]]:
+    """The predicted Observation of a record whose own subject is not measurable: one inside the
+    statement that overlaps the record's subject, or ends right before its numeric constraint."""
+    con = c.constraint
+    if con is None or con.value_span is None or (con.value is None and not con.values):
+        return None
+    inside = [p for p in predicted if c.start <= p[0] and p[1] <= c.end]
+    before = [
+        p for p in inside if p[1] <= con.start and _SUBJECT_GAP.fullmatch(text, p[1], con.start)
+    ]
+    if before:
+        return before[-1]
+    if c.subject is not None:
+        own = _overlapping((c.subject.start, c.subject.end), inside)
+        hits = [p for p in own if p[1] <= con.start]
+        if len(hits) == 1:
+            return hits[0]
+    return None
+
+
+def _add_predicted_observations(b: _Builder, predicted: list[tuple[int, int]]) -> None:
+    """Observation + Observation-Name for every predicted span that no Observation or Age
+    annotation already covers (a bare mention: no Numeric-Filter)."""
+    taken = [e.fragments[0] for e in b.doc.entities.values() if e.type in ("Observation", "Age")]
+    taken += [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for a, z in predicted:
+        if _overlapping((a, z), taken):
+            continue
+        trig = b.entity("Observation", a, z)
+        name = b.entity("Observation-Name", a, z)
+        if trig is None or name is None:
+            continue
+        b.event("Observation", trig, [("Name", name)])
+        taken.append((a, z))
+
+
+def criteria_to_brat(
+    text: str, criteria: Iterable[Criterion], observations: Iterable[tuple[int, int]] = ()
+) -> BratDoc:
     """Our records for one document -> LCT brat annotations (entities, events, attributes).
 
     Only what the records support is emitted: numeric constraints and temporal windows with an
     amount (Eq-*), measurable subjects (Observation, Observation-Name, Age) and negation cues.
+    `observations`: Observation spans predicted by the NER (`pipeline.ner.find_observations`),
+    merged with the lexicon's (`_prefer_predicted`, `_predicted_subject`,
+    `_add_predicted_observations`; the module docstring says how).
     Offsets are into `text` (the document the criteria were built from).
     """
     b = _Builder(text)
+    predicted = sorted({_trim(text, s, e) for s, e in observations if e > s})
     comparisons: dict[tuple[int, int], list[str]] = {}
     temporals: dict[tuple[int, int], Optional[str]] = {}
     # subject span -> (kind, [numeric filter eids], [temporal eids])
@@ -797,6 +863,10 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
+        subject_span = (c.subject.start, c.subject.end) if kind is not None else None
+        if kind is None and predicted:
+            subject_span = _predicted_subject(text, c, predicted)
+            kind = "observation" if subject_span is not None else None
         cmp_ids: list[str] = []
         if c.constraint is not None:
             key = (c.constraint.start, c.constraint.end)
@@ -811,9 +881,9 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
             tmp_id = temporals[key]
         subj_key = None
         if kind is not None:
-            subj_key = (c.subject.start, c.subject.end)
+            subj_key = subject_span
             entry = subjects.setdefault(subj_key, (kind, [], []))
-            kinds.setdefault(subj_key, c.subject.kind)
+            kinds.setdefault(subj_key, c.subject.kind if c.subject is not None else None)
             if c.constraint is not None or c.temporal is not None:
                 constrained.add(subj_key)
             entry[1].extend(i for i in cmp_ids if i not in entry[1])
@@ -867,7 +937,8 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
             e,
         ) not in constrained:  # a bare mention ("weight loss", "insulin pump"): mostly noise
             continue
-        names = _observation_names(text, s, e)
+        names = list(dict.fromkeys(
+            _prefer_predicted((a, z), predicted) for a, z in _observation_names(text, s, e)))
         for k, (a, z) in enumerate(names):
             trig = b.entity("Observation", a, z)
             name = b.entity("Observation-Name", a, z)
@@ -884,6 +955,7 @@ def criteria_to_brat(text: str, criteria: Iterable[Criterion]) -> BratDoc:
             obs_type = _OBS_KINDS.get(kinds.get((s, e)) or "")
             if obs_type:
                 b.attribute(_OBS_TYPE_ATTR, eid, obs_type)
+    _add_predicted_observations(b, predicted)
     _emit_negations(b, criteria, subject_events)
     return b.doc
 
@@ -1347,7 +1419,10 @@ def predict_document(doc_id: str, text: str, source: str = "") -> BratDoc:
     from .criteria import build_criteria
     from .schema import Trial
 
-    return criteria_to_brat(text, build_criteria(Trial(doc_id, source or doc_id, text)))
+    from .ner import find_observations
+
+    criteria = build_criteria(Trial(doc_id, source or doc_id, text))
+    return criteria_to_brat(text, criteria, find_observations(text))
 
 
 def _read_text(path: Path) -> str:
