@@ -149,6 +149,7 @@ class Atom:
     subject: Optional[FoundSubject] = None
     constraint: Optional[Found] = None
     op: LogicOp = LogicOp.AND
+    condition: Optional[tuple[int, int]] = None  # a subgroup the limit applies to ("in women")
 
 
 def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[Atom]:
@@ -663,14 +664,26 @@ def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, c
         gap = _INHERIT_GAP.fullmatch(text, last, c.start) if owners else None
         if gap:
             op = LogicOp.OR if (gap.group("op") or "").lower() in ("or", "and/or") else LogicOp.AND
-            out += [Atom(cs, ce, a.subject, c, op) for a in owners]
+            if gap.group("group"):
+                # "QTcF > 450 ms in men or > 470 ms in women": the first limit's statement ends with its
+                # subgroup; the second one's spans the whole (§11.40)
+                for a in owners:
+                    if (a.start, a.end) == (cs, ce):
+                        a.end = gap.end("group")
+                    a.condition = a.condition or (gap.start("group"), gap.end("group"))
+                op = LogicOp.AND
+            after = _SUBGROUP.match(text, c.end, ce)
+            cond = (after.start("group"), after.end("group")) if after else None
+            out += [Atom(cs, ce, a.subject, c, op, cond) for a in owners]
         else:
             out.append(Atom(cs, ce, None, c))
     return out
 
 
+_SUBGROUP = re.compile(r"\s*\(?(?P<group>(?:(?:for|in)\s+(?:\w+\s+){0,2}?)?(?:men|women|males|females|boys|girls|children|adults))\b",
+                       re.I)
 _INHERIT_GAP = re.compile(
-    r"\s*(?:(?:for|in)\s+(?:\w+\s+){0,2}?(?:men|women|males|females|boys|girls|children|adults)\s*)?[,;]?\s*"
+    r"\s*(?P<group>(?:for|in)\s+(?:\w+\s+){0,2}?(?:men|women|males|females|boys|girls|children|adults))?\s*[,;]?\s*"
     r"(?:\(|(?P<op>or|and|and/or)\b)?\s*", re.I)
 
 
@@ -968,7 +981,9 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     exceptions = [_span(text, a, b) for a, b in find_exceptions(text, s, e, temp)]
     condition = None
     cm = _CONDITION.match(text, s, e)
-    if cm:
+    if atom.condition is not None:
+        condition = _span(text, *atom.condition)
+    elif cm:
         g = "c" if cm.group("c") else "w"
         condition = _span(text, cm.start(g), cm.end(g))
     computable, reason = _computable(category, subj_found, con, temp, stext)

@@ -125,3 +125,11 @@ def test_criteria_or_alternatives_that_stand_alone_are_split(line, parts):
     assert [c.text for c in crits] == parts
     if len(parts) > 1:
         assert {c.logic.op.value for c in crits} == {"OR"}
+
+
+def test_criteria_sex_specific_limits_carry_their_subgroup():
+    _, crits = _stmts("QTcF > 450 ms in males or > 470 ms in females")
+    assert [(c.text, c.constraint.value, c.condition.text) for c in crits] == [
+        ("QTcF > 450 ms in males", 450.0, "in males"),
+        ("QTcF > 450 ms in males or > 470 ms in females", 470.0, "in females"),
+    ]
