@@ -141,6 +141,9 @@ def _match(gold: list[dict], pred: list[Criterion]) -> list[tuple[Optional[dict]
             gs, ps = g.get("subject"), p.subject
             if gs and ps and _overlap(gs["start"], gs["end"], ps.start, ps.end):
                 score += 2
+            gc, pc = g.get("constraint"), p.constraint
+            if gc and pc and gc.get("start") is not None and _overlap(gc["start"], gc["end"], pc.start, pc.end):
+                score += 1  # statements sharing a span ("ALT and AST ≤ 2.5 × ULN (≤ 5 × ULN if ...)"): by constraint
             inter = min(g["end"], p.end) - max(g["start"], p.start)
             score += inter / max(g["end"] - g["start"], p.end - p.start, 1)
             scored.append((-score, gi, pi))
