@@ -256,7 +256,17 @@ _CHAIN = re.compile(r"\s*,?\s*(?P<op>or|and|and/or|,)?\s*", re.I)
 
 def _chained(text: str, groups, con: Found):
     """Subjectless constraints right after `con`, joined by and/or: a second comparison of the same
-    subject ("BMI < 20 or > 35 kg/m2", "age ≥ 21 and ≤ 60 years")."""
+    subject ("BMI < 20 or > 35 kg/m2", "age ≥ 21 and ≤ 60 years"). A unit written only after the
+    last value is the unit of all of them (`unit_normalized`; `unit` as written stays empty, §11.49)."""
+    for extra, op in _chained_raw(text, groups, con):
+        if extra.unit_normalized:
+            for c in (con,):
+                if c.unit_normalized is None and c.value is not None and not c.qualitative:
+                    c.unit_normalized = extra.unit_normalized
+        yield extra, op
+
+
+def _chained_raw(text: str, groups, con: Found):
     prev = con
     found = False
     for chosen, other in groups:

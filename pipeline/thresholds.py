@@ -92,7 +92,9 @@ _WORD_NUMBERS = {
 }
 _NUM = guarded(  # guarded: a lookahead for the first characters (fastre), same matches
     r"(?<![\w.^/*×])(?<![x×*]\s)10\^-?\d{1,2}(?![\d.])"  # "> 10^3 CFU/mL" (not the "x 10^9/L" of a unit)
-    r"|(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
+    r"|(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)"
+    r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])(?=\s*[/A-Za-zµμ%])"  # "100 000/mm³": spaced thousands
+    r"|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
     r"|(?<![\w.])\.\d+"
     r"|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b"
     r"|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)",  # roman numerals, upper case only ("NYHA class II-IV")
@@ -118,7 +120,7 @@ def parse_number(s: str) -> Optional[float]:
     if low in _WORD_NUMBERS:
         return float(_WORD_NUMBERS[low])
     try:
-        return float(s.replace(",", ""))
+        return float(s.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
     except ValueError:
         return None
 

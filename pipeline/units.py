@@ -417,6 +417,7 @@ def fold_unit_text(
     '10*9/l'
     """
     s = unicodedata.normalize("NFKC", _superscripts_to_carets(text)).translate(_CHAR_MAP)
+    s = s.replace("\\^", "^").replace("\\*", "*")  # markdown escapes: "/mm\^3"
     s = _TRAILING.sub("", s.strip())
     if s.startswith("(") and s.endswith(")") and s.count("(") == 1 and s.count(")") == 1:
         s = s[1:-1].strip()

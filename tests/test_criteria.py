@@ -133,3 +133,9 @@ def test_criteria_sex_specific_limits_carry_their_subgroup():
         ("QTcF > 450 ms in males", 450.0, "in males"),
         ("QTcF > 450 ms in males or > 470 ms in females", 470.0, "in females"),
     ]
+
+
+def test_criteria_unit_written_once_after_the_last_bound():
+    _, crits = _stmts("Resting heart rate < 50 or > 110 beats per minute")
+    assert [(c.constraint.unit, c.constraint.unit_normalized) for c in crits] == [
+        (None, "/min"), ("beats per minute", "/min")]
