@@ -658,6 +658,23 @@ def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list
     return sorted(constraints + extra, key=lambda c: c.start) if extra else constraints
 
 
+def _blood_pressure_parts(atoms: list[Atom]) -> None:
+    """"Blood pressure < 140/90 mmHg": the systolic and the diastolic limit, each with its subject
+    name (bp.systolic, bp.diastolic), both on the blood-pressure words (or none when not written)."""
+    owner = {}
+    for a in atoms:
+        if a.constraint is not None and a.constraint.part and a.subject is not None:
+            owner[(a.constraint.start, a.constraint.end)] = a.subject
+    for a in atoms:
+        con = a.constraint
+        if con is None or not con.part:
+            continue
+        subj = a.subject or owner.get((con.start, con.end))
+        if subj is None or subj.name not in ("bp", "", "bp.systolic", "bp.diastolic"):
+            continue
+        a.subject = FoundSubject(subj.start, subj.end, "bp." + con.part, "vital", None)
+
+
 def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, ce: int) -> list[Atom]:
     """Numeric constraints that no statement took ("pain in at least one shoulder for at least
     three months"): each becomes a statement of the clause of its own, so that none is lost."""
@@ -899,6 +916,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             atoms = _pair(text, cs, ce, measurable, constraints) if measurable or constraints else [Atom(cs, ce)]
             if constraints:
                 atoms += _unpaired(text, atoms, constraints, cs, ce)
+                _blood_pressure_parts(atoms)
             for atom in atoms:
                 if atom.subject is not None and atom.subject.category == _IMPLICIT_AGE:
                     atom.subject = None

@@ -39,6 +39,7 @@ class Found:
     op_spans: list[tuple[int, int]] = field(default_factory=list)
     value_spans: list[tuple[int, int]] = field(default_factory=list)
     unit_span: Optional[tuple[int, int]] = None
+    part: Optional[str] = None  # "systolic" / "diastolic" of a combined blood pressure ("< 140/90 mmHg")
 
 
 # ----------------------------------------------------------------------------- comparators
@@ -271,6 +272,20 @@ _DECIMAL_COMMA = re.compile(r",(\d{1,2})(?![\d,])(?!\s*(?:,|or\b|and\b)\s*\d)")
 _NUM_GLUED = re.compile(r"(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?(?![\d])(?!\.\d)")
 
 
+_BP_SECOND = re.compile(r"\s*/\s*(\d{2,3})(?![\d.,])")
+
+
+def _bp_pair(text: str, a, end: int):
+    """"140/90 mmHg": the diastolic value and the unit after a systolic value `a`, or None."""
+    m = _BP_SECOND.match(text, a[2], end)
+    if not m:
+        return None
+    u = unit_at(text, m.end(), end)
+    if not u or u[3] != "mm[Hg]":
+        return None
+    return (float(m.group(1)), m.start(1), m.end(1)), u, u[1]
+
+
 def _num_at(text: str, pos: int, end: int):
     while pos < end and text[pos] in " \t":
         pos += 1
@@ -339,6 +354,15 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             continue
         if not free(a[1], a[2]):
             continue
+        pair = _bp_pair(text, a, end)
+        if pair:  # "< 140/90 mmHg": a systolic and a diastolic limit on one span
+            b, u, f_end = pair
+            for part, (v, vs, ve) in (("systolic", a), ("diastolic", b)):
+                f = Found(op, m.start(), f_end, v, op_spans=[(m.start(), m.end())], value_spans=[(vs, ve)], part=part)
+                _set_unit(f, u)
+                out.append(f)
+            taken.append((m.start(), f_end))
+            continue
         u = unit_at(text, a[2], end)
         f_end = u[1] if u else a[2]
         if op == "=" and not u:
@@ -366,6 +390,19 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         v = parse_number(m.group(0))
         if v is None:
             continue
+        pair = _bp_pair(text, (v, m.start(), m.end()), end)
+        if pair:
+            b, u, p_end = pair
+            mm = _OLDER.match(text, p_end, end) or _YOUNGER.match(text, p_end, end)
+            if mm:  # "150/90 mmHg or higher"
+                op = ">=" if _OLDER.match(text, p_end, end) else "<="
+                for part, (pv, vs, ve) in (("systolic", (v, m.start(), m.end())), ("diastolic", b)):
+                    f = Found(op, m.start(), mm.end(), pv, op_spans=[_strip_span(text, mm.start(), mm.end())],
+                              value_spans=[(vs, ve)], part=part)
+                    _set_unit(f, u)
+                    out.append(f)
+                taken.append((m.start(), mm.end()))
+                continue
         u1 = unit_at(text, m.end(), end)
         pos = u1[1] if u1 else m.end()
         sep = _RANGE_SEP.match(text, pos, end)

@@ -139,3 +139,9 @@ def test_criteria_unit_written_once_after_the_last_bound():
     _, crits = _stmts("Resting heart rate < 50 or > 110 beats per minute")
     assert [(c.constraint.unit, c.constraint.unit_normalized) for c in crits] == [
         (None, "/min"), ("beats per minute", "/min")]
+
+
+def test_criteria_combined_blood_pressure_is_two_limits():
+    _, crits = _stmts("Seated blood pressure < 140/90 mmHg at screening")
+    assert [(c.subject.name, c.constraint.operator.value, c.constraint.value, c.constraint.unit_normalized)
+            for c in crits] == [("bp.systolic", "<", 140.0, "mm[Hg]"), ("bp.diastolic", "<", 90.0, "mm[Hg]")]
