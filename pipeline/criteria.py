@@ -15,6 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
+from .fastre import Gated, any_of, folded, guarded, has_backreference, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -30,7 +31,7 @@ _PAREN = re.compile(r"\([^()]{0,40}\)")
 _CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)
 _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
-_EXCEPT = re.compile(
+_EXCEPT = Gated(
     r"\b(?:except(?:\s+for)?|excepting|with\s+the\s+exception\s+of|other\s+than|excluding|apart\s+from|aside\s+from|unless)\b\s*",
     re.I,
 )
@@ -53,7 +54,7 @@ _SUBJECT_LEAD = re.compile(
 )
 _LIST_TAIL = re.compile(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
 _SPECIMEN = re.compile(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
-_AGREE = re.compile(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
+_AGREE = Gated(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
 # The word stops share one leading \b: checked once per position instead of once per alternative
 # (same alternatives in the same order, so the same matches; 3-4x faster).
@@ -89,14 +90,6 @@ def category_rules() -> tuple[CategoryRule, ...]:
     return tuple(sorted(out, key=lambda r: r.priority))
 
 
-_GATES = {
-    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
-                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
-    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
-                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
-}
-
-
 @lru_cache(maxsize=None)
 def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
     """The non-statement-level rules as one alternation in priority order: its leftmost match is
@@ -106,27 +99,68 @@ def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
     return rx, tuple(r.category for r in rules)
 
 
+@lru_cache(maxsize=None)
+def _statement_rules() -> dict[str, Gated]:
+    """judgment, pregnancy and consent as Gated patterns: skipped where the words they need are missing."""
+    return {r.category: Gated(r.regex.pattern, re.I, max_words=64) for r in category_rules()
+            if r.category in ("judgment", "pregnancy", "consent")}
+
+
+@lru_cache(maxsize=None)
+def _head_gates() -> tuple[Optional[re.Pattern], ...]:
+    """Per head rule, a search for the (lower-cased) strings one of which its matches contain."""
+    rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
+    if any(has_backreference(r.regex.pattern, re.I) for r in rules):
+        return tuple(None for _ in rules)  # group numbers would change in a partial alternation
+    return tuple(any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None for r in rules)
+
+
+@lru_cache(maxsize=None)
+def _head_subset(idx: tuple[int, ...]) -> re.Pattern:
+    rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
+    return guarded("|".join(f"(?P<r{i}>{rules[i].regex.pattern})" for i in idx), re.I)
+
+
+def _head_search(target: str) -> Optional[re.Match]:
+    """`_head_rules()[0].search(target)` with only the rules that can match in `target` (those
+    whose needed strings occur): a rule that matches nowhere never decides the alternation."""
+    low = folded(target).low
+    if low is None:
+        return _head_rules()[0].search(target)
+    idx = tuple(i for i, gate in enumerate(_head_gates()) if gate is None or gate.search(low))
+    return _head_subset(idx).search(target) if idx else None
+
+
+_GATES = {
+    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
+                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
+    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
+                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
+}
+_GATE_RX = {cat: any_of(stems) for cat, stems in _GATES.items()}  # one scan for "any stem in low"
+
+
 def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None,
                has_constraint: bool = False) -> Category:
     """Judgment and pregnancy are decided on the whole statement, then a measurable lexicon subject
     with a constraint, then consent; otherwise the rule that matches earliest in the subject phrase
     (its head), then in the statement."""
-    by_cat = {r.category: r for r in category_rules()}
+    rules = _statement_rules()
     low = text.lower()
     for cat in ("judgment", "pregnancy"):
         # cheap substring gate before the regex: both rules need one of these word stems
-        if any(stem in low for stem in _GATES[cat]) and by_cat[cat].regex.search(text):
+        if _GATE_RX[cat].search(low) and rules[cat].search(text):
             return Category(cat)
     if subject is not None and has_constraint:
         return Category(subject.category)
-    if by_cat["consent"].regex.search(text):
+    if rules["consent"].search(text):
         return Category.CONSENT
     if subject is not None:
         return Category(subject.category)
-    rx, cats = _head_rules()
+    _, cats = _head_rules()
     for target in (subject_text, text):
         if target:
-            m = rx.search(target)
+            m = _head_search(target)
             if m:
                 return Category(cats[int(m.lastgroup[1:])])
     return Category.OTHER
@@ -274,13 +308,13 @@ def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> Log
 
 
 _LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?)\s*:\s+(?=\S)")
-_DEFINED = re.compile(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
-_VERB_CONJ = re.compile(
+_DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
+_VERB_CONJ = Gated(
     r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required)\b)",
     re.I,
 )
-_COMMA_CONJ = re.compile(r"\s*,\s*(?P<op>or|and)\s+", re.I)
-_BARE_OR = re.compile(r"\s+(?P<op>or)\s+", re.I)
+_COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
+_BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
 def _words(text: str, s: int, e: int) -> int:
@@ -396,11 +430,11 @@ _SEX_LEAD = re.compile(
     r"(?=(?:aged?\b|\\?[<>≥≤]|\d|between\b|from\b|at\s+least\b|older\b|over\b|under\b|who\s+are\s+\d))",
     re.I,
 )
-_SEX_TAIL = re.compile(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
+_SEX_TAIL = Gated(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
-_WITHOUT = re.compile(r"\s+without\b", re.I)
-_INCLUDING = re.compile(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
+_WITHOUT = Gated(r"\s+without\b", re.I)
+_INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
@@ -457,7 +491,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
-_ALLOWED = re.compile(
+_ALLOWED = Gated(
     r"(?:(?<=\()|(?<=[,;]\s)|(?<=\bbut\s))\s*(?P<x>[^()\[\];,]{3,80}?)\s+(?:is|are|will\s+be|would\s+be)\s+"
     r"(?:allowed|permitted|eligible|acceptable|accepted|not\s+excluded)\b",
     re.I,
@@ -595,6 +629,10 @@ def _polarity(section: str, negated: bool) -> Polarity:
     return Polarity.EXCLUDE if excl != negated else Polarity.REQUIRE
 
 
+_SUBJECTIVE = Gated(r"\b(?:clinically\s+(?:significant|relevant)|severe|serious|significant|adequate|uncontrolled|"
+                    r"unstable|appropriate|suitable|poor|good|other|otherwise)\b", re.I)
+
+
 def _computable(cat: Category, subj, con, temporal, text: str) -> tuple[bool, Optional[Reason]]:
     if cat == Category.JUDGMENT:
         return False, Reason.SUBJECTIVE
@@ -608,8 +646,7 @@ def _computable(cat: Category, subj, con, temporal, text: str) -> tuple[bool, Op
         return True, None
     if cat == Category.PREGNANCY and _AGREE.search(text):
         return False, Reason.ADMINISTRATIVE
-    if re.search(r"\b(?:clinically\s+(?:significant|relevant)|severe|serious|significant|adequate|uncontrolled|unstable|"
-                 r"appropriate|suitable|poor|good|other|otherwise)\b", text, re.I):
+    if _SUBJECTIVE.search(text):
         return False, Reason.SUBJECTIVE
     if cat in (Category.CONDITION, Category.THERAPY, Category.PROCEDURE, Category.PREGNANCY, Category.SEX,
                Category.LIFESTYLE):
