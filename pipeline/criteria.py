@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import Gated, any_of, folded, guarded, has_backreference, needed_words
+from .fastre import Gated, any_of, folded, guarded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -107,28 +107,27 @@ def _statement_rules() -> dict[str, Gated]:
 
 
 @lru_cache(maxsize=None)
-def _head_gates() -> tuple[Optional[re.Pattern], ...]:
-    """Per head rule, a search for the (lower-cased) strings one of which its matches contain."""
+def _head_scanners() -> tuple[tuple[re.Pattern, Optional[re.Pattern]], ...]:
+    """Per head rule: its pattern (guarded) and a search for the lower-cased strings one of which
+    its matches contain (None: no such list)."""
     rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
-    if any(has_backreference(r.regex.pattern, re.I) for r in rules):
-        return tuple(None for _ in rules)  # group numbers would change in a partial alternation
-    return tuple(any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None for r in rules)
+    return tuple((guarded(r.regex.pattern, re.I),
+                  any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
 
 
-@lru_cache(maxsize=None)
-def _head_subset(idx: tuple[int, ...]) -> re.Pattern:
-    rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
-    return guarded("|".join(f"(?P<r{i}>{rules[i].regex.pattern})" for i in idx), re.I)
-
-
-def _head_search(target: str) -> Optional[re.Match]:
-    """`_head_rules()[0].search(target)` with only the rules that can match in `target` (those
-    whose needed strings occur): a rule that matches nowhere never decides the alternation."""
+def _head_rule(target: str) -> Optional[int]:
+    """The index of the rule `_head_rules()[0].search(target)` matches with, found rule by rule:
+    the alternation's leftmost match is the earliest start of any rule, ties to the lower index.
+    A rule whose needed strings are missing from `target` is not searched."""
     low = folded(target).low
-    if low is None:
-        return _head_rules()[0].search(target)
-    idx = tuple(i for i, gate in enumerate(_head_gates()) if gate is None or gate.search(low))
-    return _head_subset(idx).search(target) if idx else None
+    best = None
+    for i, (rx, gate) in enumerate(_head_scanners()):
+        if gate is not None and low is not None and gate.search(low) is None:
+            continue
+        m = rx.search(target)
+        if m is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), i)
+    return None if best is None else best[1]
 
 
 _GATES = {
@@ -160,9 +159,9 @@ def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optiona
     _, cats = _head_rules()
     for target in (subject_text, text):
         if target:
-            m = _head_search(target)
-            if m:
-                return Category(cats[int(m.lastgroup[1:])])
+            i = _head_rule(target)
+            if i is not None:
+                return Category(cats[i])
     return Category.OTHER
 
 
