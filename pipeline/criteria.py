@@ -15,6 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
+from .fastre import Gated, any_of, folded, guarded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -31,7 +32,7 @@ _CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)
 _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
 # exception markers: what follows is excepted from the statement ("except basal cell carcinoma")
-_EXCEPT = re.compile(
+_EXCEPT = Gated(
     r"\b(?:(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b)|"
     r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
     r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|besides|"
@@ -58,7 +59,7 @@ _SUBJECT_LEAD = re.compile(
 )
 _LIST_TAIL = re.compile(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
 _SPECIMEN = re.compile(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
-_AGREE = re.compile(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
+_AGREE = Gated(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
 # The word stops share one leading \b: checked once per position instead of once per alternative
 # (same alternatives in the same order, so the same matches; 3-4x faster).
@@ -94,14 +95,6 @@ def category_rules() -> tuple[CategoryRule, ...]:
     return tuple(sorted(out, key=lambda r: r.priority))
 
 
-_GATES = {
-    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
-                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
-    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
-                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
-}
-
-
 @lru_cache(maxsize=None)
 def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
     """The non-statement-level rules as one alternation in priority order: its leftmost match is
@@ -111,29 +104,69 @@ def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
     return rx, tuple(r.category for r in rules)
 
 
+@lru_cache(maxsize=None)
+def _statement_rules() -> dict[str, Gated]:
+    """judgment, pregnancy and consent as Gated patterns: skipped where the words they need are missing."""
+    return {r.category: Gated(r.regex.pattern, re.I, max_words=64) for r in category_rules()
+            if r.category in ("judgment", "pregnancy", "consent")}
+
+
+@lru_cache(maxsize=None)
+def _head_scanners() -> tuple[tuple[re.Pattern, Optional[re.Pattern]], ...]:
+    """Per head rule: its pattern (guarded) and a search for the lower-cased strings one of which
+    its matches contain (None: no such list)."""
+    rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
+    return tuple((guarded(r.regex.pattern, re.I),
+                  any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
+
+
+def _head_rule(target: str) -> Optional[int]:
+    """The index of the rule `_head_rules()[0].search(target)` matches with, found rule by rule:
+    the alternation's leftmost match is the earliest start of any rule, ties to the lower index.
+    A rule whose needed strings are missing from `target` is not searched."""
+    low = folded(target).low
+    best = None
+    for i, (rx, gate) in enumerate(_head_scanners()):
+        if gate is not None and low is not None and gate.search(low) is None:
+            continue
+        m = rx.search(target)
+        if m is not None and (best is None or m.start() < best[0]):
+            best = (m.start(), i)
+    return None if best is None else best[1]
+
+
+_GATES = {
+    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
+                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
+    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
+                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
+}
+_GATE_RX = {cat: any_of(stems) for cat, stems in _GATES.items()}  # one scan for "any stem in low"
+
+
 def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None,
                has_constraint: bool = False) -> Category:
     """Judgment and pregnancy are decided on the whole statement, then a measurable lexicon subject
     with a constraint, then consent; otherwise the rule that matches earliest in the subject phrase
     (its head), then in the statement."""
-    by_cat = {r.category: r for r in category_rules()}
+    rules = _statement_rules()
     low = text.lower()
     for cat in ("judgment", "pregnancy"):
         # cheap substring gate before the regex: both rules need one of these word stems
-        if any(stem in low for stem in _GATES[cat]) and by_cat[cat].regex.search(text):
+        if _GATE_RX[cat].search(low) and rules[cat].search(text):
             return Category(cat)
     if subject is not None and has_constraint:
         return Category(subject.category)
-    if by_cat["consent"].regex.search(text):
+    if rules["consent"].search(text):
         return Category.CONSENT
     if subject is not None:
         return Category(subject.category)
-    rx, cats = _head_rules()
+    _, cats = _head_rules()
     for target in (subject_text, text):
         if target:
-            m = rx.search(target)
-            if m:
-                return Category(cats[int(m.lastgroup[1:])])
+            i = _head_rule(target)
+            if i is not None:
+                return Category(cats[i])
     return Category.OTHER
 
 
@@ -294,13 +327,13 @@ def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> Log
 
 
 _LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?)\s*:\s+(?=\S)")
-_DEFINED = re.compile(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
-_VERB_CONJ = re.compile(
+_DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
+_VERB_CONJ = Gated(
     r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required)\b)",
     re.I,
 )
-_COMMA_CONJ = re.compile(r"\s*,\s*(?P<op>or|and)\s+", re.I)
-_BARE_OR = re.compile(r"\s+(?P<op>or)\s+", re.I)
+_COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
+_BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
 def _words(text: str, s: int, e: int) -> int:
@@ -425,13 +458,13 @@ _SEX_LEAD = re.compile(
     r"(?=(?:aged?\b|\\?[<>≥≤]|\d|between\b|from\b|at\s+least\b|older\b|over\b|under\b|who\s+are\s+\d))",
     re.I,
 )
-_SEX_TAIL = re.compile(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
+_SEX_TAIL = Gated(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
-_WITHOUT = re.compile(r"\s+without\b", re.I)
-_INCLUDING = re.compile(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
+_WITHOUT = Gated(r"\s+without\b", re.I)
+_INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
@@ -561,7 +594,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
 
 
 _EXC_INCLUDING = re.compile(r",\s*(?:including|such\s+as|e\.g\.)\s", re.I)
-_ALLOWED = re.compile(
+_ALLOWED = Gated(
     r"(?:(?<=\()|(?<=[,;]\s)|(?<=\bbut\s))\s*(?P<x>[^()\[\];,]{3,80}?)\s+(?:is|are|will\s+be|would\s+be)\s+"
     r"(?:allowed|permitted|eligible|acceptable|accepted|not\s+excluded)\b",
     re.I,
@@ -842,6 +875,10 @@ def _polarity(section: str, negated: bool) -> Polarity:
     return Polarity.EXCLUDE if excl != negated else Polarity.REQUIRE
 
 
+_SUBJECTIVE = Gated(r"\b(?:clinically\s+(?:significant|relevant)|severe|serious|significant|adequate|uncontrolled|"
+                    r"unstable|appropriate|suitable|poor|good|other|otherwise)\b", re.I)
+
+
 def _computable(cat: Category, subj, con, temporal, text: str) -> tuple[bool, Optional[Reason]]:
     if cat == Category.JUDGMENT:
         return False, Reason.SUBJECTIVE
@@ -855,8 +892,7 @@ def _computable(cat: Category, subj, con, temporal, text: str) -> tuple[bool, Op
         return True, None
     if cat == Category.PREGNANCY and _AGREE.search(text):
         return False, Reason.ADMINISTRATIVE
-    if re.search(r"\b(?:clinically\s+(?:significant|relevant)|severe|serious|significant|adequate|uncontrolled|unstable|"
-                 r"appropriate|suitable|poor|good|other|otherwise)\b", text, re.I):
+    if _SUBJECTIVE.search(text):
         return False, Reason.SUBJECTIVE
     if cat in (Category.CONDITION, Category.THERAPY, Category.PROCEDURE, Category.PREGNANCY, Category.SEX,
                Category.LIFESTYLE):

@@ -186,6 +186,65 @@ def has_backreference(pattern: str, flags: int = 0) -> bool:
     return walk(P.parse(pattern, flags))
 
 
+def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
+    """The re.I `pattern` compiled without re.I for the lower-cased text, and the width of its
+    widest lookbehind; or None when that is not exact. It is exact on an ASCII stretch of text
+    (plus the lookbehind width before it) when every letter the pattern names is lower case or
+    comes with its lower case ([A-Za-z]): then an ASCII character matches under re.I exactly when
+    its lower-cased form matches without it (non-ASCII pattern characters match neither way, but
+    for the few that re.I pairs with ASCII letters, which make the pattern ineligible). Without re.I, the engine tests an alternative's first
+    letter before entering it, which makes long word alternations faster."""
+    if not flags & re.I:
+        return None
+    behind = 0
+
+    def ok(items) -> bool:
+        nonlocal behind
+        for op, av in items:
+            if op is C.LITERAL:
+                if av < 128 and chr(av).isupper() or chr(av) in _TWINS:
+                    return False  # upper case, or a character re.I matches with an ASCII letter
+            elif op is C.IN:
+                letters = set()
+                for o, a in av:
+                    if o is C.LITERAL:
+                        letters.add(a)
+                    elif o is C.RANGE:
+                        if a[1] - a[0] > 1000:
+                            return False
+                        letters.update(range(a[0], a[1] + 1))
+                    elif o is not C.CATEGORY and o is not C.NEGATE:
+                        return False
+                for c in letters:
+                    ch = chr(c)
+                    if ch in _TWINS or c < 128 and ch.isupper() and ord(ch.lower()) not in letters:
+                        return False  # an upper-case letter without its lower case
+            elif op is C.BRANCH:
+                if not all(ok(alt) for alt in av[1]):
+                    return False
+            elif op is C.SUBPATTERN:
+                if av[1] or av[2] or not ok(av[3]):
+                    return False  # local flags
+            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+                if not ok(av[2]):
+                    return False
+            elif op in (C.ASSERT, C.ASSERT_NOT):
+                if av[0] == -1:
+                    behind = max(behind, av[1].getwidth()[1])
+                if not ok(av[1]):
+                    return False
+            elif op is C.ATOMIC_GROUP:
+                if not ok(av):
+                    return False
+            elif op not in (C.AT, C.ANY, C.NOT_LITERAL) or op is C.NOT_LITERAL and chr(av).isalpha():
+                return False  # group references, conditionals, a negated letter
+        return True
+
+    if not ok(P.parse(pattern, flags)):
+        return None
+    return re.compile(pattern, flags & ~re.I), max(behind, 1)  #  looks one character back
+
+
 def any_of(words) -> re.Pattern:
     """A case-sensitive regex that finds any of the literal `words` (to search the lower-cased
     text): a trie of their characters, so the engine skips through the text in C."""
@@ -208,7 +267,8 @@ def any_of(words) -> re.Pattern:
 # Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the
 # long s, the dotted and dotless i ...): where one occurs, a lower-cased text is not a safe gate.
 # (tests/test_fastre.py recomputes the list over all code points)
-_ASCII_CASE_TWINS = re.compile("[\u0130\u0131\u017f\u212a]")
+_TWINS = "\u0130\u0131\u017f\u212a"
+_ASCII_CASE_TWINS = re.compile(f"[{_TWINS}]")
 
 
 class Gated:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .fastre import Gated, any_of, folded, needed_words
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -132,7 +133,7 @@ def _marker_kind(marker: str) -> str:
     return "letter"
 
 
-_MIDLINE_HEADER = re.compile(
+_MIDLINE_HEADER = Gated(  # Gated: scanned only in lines that hold its words (fastre)
     r"(?<=[.;])\s+(?=(?:(?:key|main|major)\s+)?(?:inclusion|exclusion)s?\s+criteria\s*:)", re.I)
 
 
@@ -174,10 +175,24 @@ def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
     return s, e
 
 
+@lru_cache(maxsize=None)
+def _header_gate() -> Optional[re.Pattern]:
+    """A search for the lower-cased strings that every header rule needs one of (None: a rule
+    needs none): a line without them is no header, whatever the rules say."""
+    words: set[str] = set()
+    for rule in header_rules():
+        need = needed_words(rule.regex.pattern, rule.regex.flags, max_words=100, min_strength=1)
+        if need is None:
+            return None
+        words.update(need)
+    return any_of(words)
+
+
 def _match_header(text: str, s: int, e: int):
     """Return (section, rest_start) when the line s..e is a section header, else None."""
     line = text[s:e]
-    for rule in header_rules():
+    gate, low = _header_gate(), folded(text).low
+    for rule in (header_rules() if gate is None or low is None or gate.search(low, s, e) else ()):
         m = rule.regex.match(line)
         if not m:
             continue
@@ -201,13 +216,16 @@ _EXCLUDING = re.compile(r"\b(?:not\s+(?:be\s+)?eligible|ineligible|excluded|excl
 _INCLUDING = re.compile(r"\b(?:eligible|included|inclusion|enrolled|must\s+(?:have|meet|be|fulfil+))\b", re.I)
 
 
+_CLAUSE_PUNCT = re.compile(r"[()\[\]{};.!?]")
+
+
 def _split_clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """Cut an item into clauses at sentence ends and `;` outside parentheses."""
     out: list[tuple[int, int]] = []
     depth = 0
     start = s
-    i = s
-    while i < e:
+    for m in _CLAUSE_PUNCT.finditer(text, s, e):  # other characters change nothing
+        i = m.start()
         c = text[i]
         if c in "([{":
             depth += 1
@@ -227,7 +245,6 @@ def _split_clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
                     if not (len(text[start:i].strip()) <= 3):  # "No. 5", single letters
                         out.append((start, i))
                         start = i + 1
-        i += 1
     out.append((start, e))
     clauses = []
     for a, b in out:

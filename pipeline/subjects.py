@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .fastre import folded, lowered
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -108,16 +109,29 @@ def _regexes() -> tuple[re.Pattern, re.Pattern]:
     return syn_rx, abbr_rx
 
 
+@lru_cache(maxsize=None)
+def _syn_lowered() -> Optional[tuple[re.Pattern, int]]:
+    """The synonym pattern for lower-cased ASCII text (fastre.lowered): same matches, faster."""
+    return lowered(_regexes()[0].pattern, _regexes()[0].flags)
+
+
 def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     """Lexicon subjects in text[start:end]: longest match first, no overlaps."""
     entries, syn, abbr = lexicon()
     syn_rx, abbr_rx = _regexes()
     cands = []
-    views = [text]
+    fast = _syn_lowered()
+    text_for_syn = text
+    if fast is not None and text[max(0, start - fast[1]):end].isascii() and folded(text).low is not None:
+        # an ASCII stretch: the lower-cased text and the pattern without re.I (the synonym lookup
+        # lower-cases anyway, and offsets are the same)
+        syn_rx, text_for_syn = fast[0], folded(text).low
+    views = [text_for_syn]
     if "(" in text[start:end]:
         # "hepatitis C virus (HCV) antibody": also match with short parentheticals blanked out
         # (same length, so offsets hold)
-        views.append(text[:start] + _PAREN.sub(lambda m: " " * len(m.group(0)), text[start:end]) + text[end:])
+        views.append(text_for_syn[:start] + _PAREN.sub(lambda m: " " * len(m.group(0)), text_for_syn[start:end])
+                     + text_for_syn[end:])
     for view in views:
         for m in syn_rx.finditer(view, start, end):
             name = syn.get(_norm(m.group(0)))

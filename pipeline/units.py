@@ -362,7 +362,12 @@ _POWER_OF_TEN = re.compile(
 _PAREN_EXPONENT = re.compile(r"(?<=[a-z])\(([23])\)", re.I)
 
 
+_ANY_SUPERSCRIPT = re.compile("[" + "".join(_SUPERSCRIPTS) + "]")
+
+
 def _superscripts_to_carets(text: str) -> str:
+    if not _ANY_SUPERSCRIPT.search(text):
+        return text  # nothing to rewrite: skip the loop over characters
     out: list[str] = []
     in_run = False
     for ch in text:

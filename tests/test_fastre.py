@@ -79,7 +79,7 @@ def test_ascii_case_twins_are_complete():
     """Every non-ASCII character that re.IGNORECASE matches with an ASCII character."""
     big = "".join(chr(c) for c in range(128, 0x110000) if not 0xD800 <= c <= 0xDFFF)
     twins = set(re.findall(r"[\x00-\x7f]", big, re.I))
-    assert twins == set(fastre._ASCII_CASE_TWINS.pattern.strip("[]"))
+    assert twins == set(fastre._TWINS)
 
 
 def test_any_of_and_backreferences():
@@ -87,3 +87,26 @@ def test_any_of_and_backreferences():
     assert rx.search("a scar") and rx.search("x ≥ 5") and not rx.search("cab")
     assert fastre.has_backreference(r"(a)\1") and fastre.has_backreference(r"(?P<x>a)(?:b|(?P=x))")
     assert not fastre.has_backreference(r"(a)(?:b|c)+")
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?<![A-Za-z0-9])(?:within|prior[\s\-]+to|ago|iv)(?![A-Za-z])",
+    r"\b(?:one|two|[a-c]x)\b|\d+(?:\.\d+)?",
+])
+def test_lowered_matches_like_re_i_on_ascii(pattern):
+    fast, behind = fastre.lowered(pattern, re.I)
+    plain = re.compile(pattern, re.I)
+    rnd = random.Random(5)
+    for text in _texts():
+        if not text.isascii():
+            continue
+        s = rnd.randint(0, len(text))
+        assert [m.span() for m in fast.finditer(text.lower(), s)] == [m.span() for m in plain.finditer(text, s)]
+
+
+def test_lowered_refuses_case_dependent_patterns():
+    assert fastre.lowered(r"[A-Z]x", re.I) is None  # re.I widens [A-Z] to lower case
+    assert fastre.lowered(r"Ax", re.I) is None
+    assert fastre.lowered(r"(?-i:a)b", re.I) is None
+    assert fastre.lowered(r"ax") is None  # not case-insensitive: nothing to gain
+    assert fastre.lowered(r"(?<!\w{3})\bfoo", re.I)[1] == 3
