@@ -15,13 +15,19 @@ from __future__ import annotations
 
 import re
 import sys
-from re import _constants as C
-from re import _parser as P
+try:
+    from re import _constants as C
+    from re import _parser as P
+except ImportError:  # Python 3.10
+    import sre_constants as C  # type: ignore[no-redef]
+    import sre_parse as P  # type: ignore[no-redef]
 from typing import Optional
 
 _CATEGORY_CLASS = {C.CATEGORY_DIGIT: r"\d", C.CATEGORY_NOT_DIGIT: r"\D", C.CATEGORY_SPACE: r"\s",
                    C.CATEGORY_NOT_SPACE: r"\S", C.CATEGORY_WORD: r"\w", C.CATEGORY_NOT_WORD: r"\W"}
 _ZERO_WIDTH = (C.AT, C.ASSERT, C.ASSERT_NOT)
+_ATOMIC = getattr(C, "ATOMIC_GROUP", object())  # both new in Python 3.11
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT) + ((C.POSSESSIVE_REPEAT,) if hasattr(C, "POSSESSIVE_REPEAT") else ())
 
 
 class _Unknown(Exception):
@@ -56,9 +62,9 @@ def _first(items, flags: int) -> tuple[set, bool]:
             if add & re.I and not flags & re.I:
                 raise _Unknown  # a case-insensitive part in a case-sensitive pattern
             f, n = _first(sub, flags)
-        elif op is C.ATOMIC_GROUP:
+        elif op is _ATOMIC:
             f, n = _first(av, flags)
-        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+        elif op in _REPEATS:
             lo, _hi, sub = av
             f, n = _first(sub, flags)
             n = n or lo == 0
@@ -144,9 +150,9 @@ def _needs(items) -> Optional[frozenset]:
             need = frozenset().union(*alts) if all(alts) else None
         elif op is C.SUBPATTERN:
             need = _needs(av[3])
-        elif op is C.ATOMIC_GROUP:
+        elif op is _ATOMIC:
             need = _needs(av)
-        elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT) and av[0] >= 1:
+        elif op in _REPEATS and av[0] >= 1:
             need = _needs(av[2])
         elif op is C.ASSERT and av[0] == 1:  # a lookahead sees no further than endpos
             need = _needs(av[1])
@@ -225,7 +231,7 @@ def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
             elif op is C.SUBPATTERN:
                 if av[1] or av[2] or not ok(av[3]):
                     return False  # local flags
-            elif op in (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT):
+            elif op in _REPEATS:
                 if not ok(av[2]):
                     return False
             elif op in (C.ASSERT, C.ASSERT_NOT):
@@ -233,7 +239,7 @@ def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
                     behind = max(behind, av[1].getwidth()[1])
                 if not ok(av[1]):
                     return False
-            elif op is C.ATOMIC_GROUP:
+            elif op is _ATOMIC:
                 if not ok(av):
                     return False
             elif op not in (C.AT, C.ANY, C.NOT_LITERAL) or op is C.NOT_LITERAL and chr(av).isalpha():
