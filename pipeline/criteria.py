@@ -999,9 +999,12 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     subj_found = atom.subject
     con = atom.constraint
     # temporal windows inside the statement span (or the clause, for a one-atom clause)
-    temp = next((t for t in temporals if s <= t.start and t.end <= e), None)
-    if temp is None and (s, e) == (cs, ce) and temporals:
-        temp = temporals[0]
+    inside = [t for t in temporals if s <= t.start and t.end <= e]
+    if not inside and (s, e) == (cs, ce):
+        inside = temporals
+    # a window with an amount says more than a bare "current"/"concomitant" ("Currently experiencing
+    # X with onset less than 2 months before screening")
+    temp = next((t for t in inside if t.amount is not None), inside[0] if inside else None)
     subject = None
     if subj_found is not None and subj_found.category == "measurement":
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end, None, None,

@@ -57,6 +57,10 @@ _RELATIONS = [
      r"(?:\s+period)?\s*,?\s+and\s+(?:for\s+)?(?:at\s+least\s+|up\s+to\s+)?" + _AMOUNT
      + r"(?=\s+(?:after|following|post)\b)"),
     ("more_than", r"\bfor\s+" + _AMOUNT + r"\s+or\s+(?:more|longer)\b"),
+    ("more_than", r"\bfor\s+(?:at\s+least\s+)?the\s+(?:past|last|previous)\s+" + _AMOUNT_OPT),
+    ("during", r"\bduring\s+the\s+" + _AMOUNT + r"(?=\s+of\s+(?:the\s+)?(?:treatment|study|therapy|trial|follow-up))"),
+    # "within one injection cycle prior to randomization": one dosing interval, no time unit
+    ("within", r"\bwithin\s+(?P<amount>one|1)\s+(?:[\w-]+\s+){0,2}?(?:cycles?|intervals?)\b"),
     ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior|next|coming|following)\s+" + _AMOUNT_OPT),
     ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),

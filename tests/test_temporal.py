@@ -87,3 +87,18 @@ def test_temporal_windows_of_the_study_period(text, relation, amount, unit):
 
     found = find_temporal(text, 0, len(text))
     assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
+
+
+@pytest.mark.parametrize(
+    "text,relation,amount,unit",
+    [
+        ("Smoking ≥ 10 cigarettes per day for at least the past year", "more_than", 1, "year"),
+        ("Agree to avoid pregnancy during the 12 weeks of treatment", "during", 12, "week"),
+        ("Depot antipsychotic within one injection cycle prior to randomization", "within", 1, None),
+    ],
+)
+def test_temporal_more_written_forms(text, relation, amount, unit):
+    from pipeline.temporal import find_temporal
+
+    found = find_temporal(text, 0, len(text))
+    assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
