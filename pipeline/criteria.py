@@ -395,8 +395,21 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             cuts.append((w.start(), w.start() + len(w.group(0)) - len(w.group(0).lstrip()), LogicOp.AND))
         # "including a myocardial infarction in the 6 months before ...": an example with its own window
     for inc in _INCLUDING.finditer(text, s, e):
-        if _depth_zero(text, s, inc.start()) and (cons(inc.end(), e) or find_temporal(text, inc.end(), e)):
+        if not _depth_zero(text, s, inc.start()):
+            continue
+        windows = find_temporal(text, inc.end(), e)
+        # "Anticancer therapy, including chemotherapy or biologics, within 3 weeks before ...": a window
+        # after a comma scopes the whole statement, the list stays inside it
+        own_windows = [t for t in windows if not text[max(inc.end(), t.start - 2):t.start].strip().endswith(",")]
+        if cons(inc.end(), e) or own_windows:
             cuts.append((inc.start(), inc.end(), LogicOp.AND))
+    # "Chronic heart failure diagnosed ≥ 3 months ago, with NYHA class II-IV symptoms": a second requirement
+    for w in _SECOND_REQ.finditer(text, s, e):  # "urothelial carcinoma with progression on prior platinum" (§11.59)
+        if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 3:
+            cuts.append((w.start(), w.end(), LogicOp.AND))
+    for w in _WITH_CLAUSE.finditer(text, s, e):
+        if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
+            cuts.append((w.start(), w.end(), LogicOp.AND))
     for rx in (_VERB_CONJ, _COMMA_CONJ):
         for mm in rx.finditer(text, s, e):
             if not _depth_zero(text, s, mm.start()):
@@ -463,6 +476,8 @@ _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
+_SECOND_REQ = Gated(r"\s+with\s+(?=(?:disease\s+|radiographic\s+)?(?:progression|relapse|recurrence)\b)", re.I)
+_WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)

@@ -145,3 +145,17 @@ def test_criteria_combined_blood_pressure_is_two_limits():
     _, crits = _stmts("Seated blood pressure < 140/90 mmHg at screening")
     assert [(c.subject.name, c.constraint.operator.value, c.constraint.value, c.constraint.unit_normalized)
             for c in crits] == [("bp.systolic", "<", 140.0, "mm[Hg]"), ("bp.diastolic", "<", 90.0, "mm[Hg]")]
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [("Chronic heart failure diagnosed at least 3 months before screening, with NYHA class II to IV symptoms",
+      ["Chronic heart failure diagnosed at least 3 months before screening", "NYHA class II to IV symptoms"]),
+     ("Metastatic urothelial carcinoma with progression on prior platinum-based chemotherapy",
+      ["Metastatic urothelial carcinoma", "progression on prior platinum-based chemotherapy"]),
+     ("Anticancer therapy, including chemotherapy or biologic therapy, within 3 weeks before the first dose",
+      ["Anticancer therapy, including chemotherapy or biologic therapy, within 3 weeks before the first dose"])],
+)
+def test_criteria_second_requirements_and_example_lists(line, parts):
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == parts
