@@ -7,6 +7,7 @@ that `units.normalize_unit` accepts, so the unit table stays the single source o
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -104,9 +105,10 @@ def parse_number(s: str) -> Optional[float]:
     if low in _WORD_NUMBERS:
         return float(_WORD_NUMBERS[low])
     try:
-        return float(s.replace(",", ""))
+        v = float(s.replace(",", ""))
     except ValueError:
         return None
+    return v if math.isfinite(v) else None  # 309 digits and more overflow to inf: no usable value
 
 
 # ----------------------------------------------------------------------------- units

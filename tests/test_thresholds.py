@@ -77,9 +77,21 @@ def test_thresholds_offsets_are_exact():
         assert text[f.value_spans[0][0]:f.value_spans[0][1]] in ("1.5", "100")
 
 
-@pytest.mark.parametrize("s,v", [("1,500", 1500), ("2.5", 2.5), ("twelve", 12), (".5", 0.5), ("x", None)])
+@pytest.mark.parametrize(
+    "s,v",
+    [("1,500", 1500), ("2.5", 2.5), ("twelve", 12), (".5", 0.5), ("x", None), ("9" * 400, None), ("-" + "9" * 400, None)],
+)
 def test_thresholds_parse_number(s, v):
-    assert parse_number(s) == v
+    assert parse_number(s) == v  # 400 digits overflow a float: not a value (was inf)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ECOG 0, " + "9" * 400, "ECOG -" + "9" * 400 + ", 1 or 2", "Platelets ≥ " + "9" * 400 + " /µL"],
+)
+def test_thresholds_huge_numbers_are_no_values(text):
+    # a set walk over "0, 999...9" raised OverflowError (int(inf)): the whole trial became an error row
+    assert all(f.value is None or abs(f.value) < 1e308 for f in find_constraints(text, 0, len(text)))
 
 
 def test_thresholds_comparator_table_loads():
