@@ -334,10 +334,13 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             out.append(f)
             taken.append((f.start, f.end))
             continue
-        # sets of small integers: "0, 1 or 2"
+        # sets of small integers: "0, 1 or 2"; the walk stops at the first value that cannot be in
+        # one, so that a long list of other numbers ("1,500, 2,000, ...") is not walked again from
+        # each of its numbers (quadratic)
         vals = [(v, m.start(), m.end())]
         p = m.end()
-        while True:
+        small = v.is_integer() and v < 10
+        while small:
             sm = _SET_SEP.match(text, p, end)
             if not sm:
                 break
@@ -346,7 +349,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
                 break
             vals.append(nb)
             p = nb[2]
-        if len(vals) >= 2 and all(x[0] == int(x[0]) and x[0] < 10 for x in vals):
+            small = nb[0].is_integer() and nb[0] < 10
+        if small and len(vals) >= 2:
             f = Found("in", m.start(), p, values=[x[0] for x in vals], value_spans=[(x[1], x[2]) for x in vals])
             out.append(f)
             taken.append((f.start, f.end))

@@ -44,8 +44,13 @@ def test_thresholds_comparators_values_units(text, op, value, upper, unit):
     assert got[5] == unit
 
 
-def test_thresholds_sets():
-    assert _one("ECOG performance status 0, 1 or 2")[3] == [0, 1, 2]
+@pytest.mark.parametrize(
+    "text,values",
+    [("ECOG performance status 0, 1 or 2", [0, 1, 2]), ("ECOG 12, 1 or 2", [1, 2]), ("grade 1, 2, or 3", [1, 2, 3])],
+)
+def test_thresholds_sets(text, values):
+    sets = [f.values for f in find_constraints(text, 0, len(text)) if f.operator == "in"]
+    assert sets == [values]
 
 
 @pytest.mark.parametrize(
