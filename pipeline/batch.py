@@ -71,6 +71,7 @@ class ResumeError(EligibilityError, ValueError):
 class Summary:
     read: int = 0
     ok: int = 0
+    no_criteria: int = 0  # ok records that gave no row at all (text of headers only, no registry fields)
     errors: int = 0
     criteria: int = 0
     output: Optional[str] = None
@@ -86,6 +87,7 @@ class Summary:
         if entry["status"] == "ok":
             self.ok += 1
             self.criteria += entry["criteria"]
+            self.no_criteria += entry["criteria"] == 0
         else:
             self.errors += 1
             self.error_reasons[entry["reason"]] = self.error_reasons.get(entry["reason"], 0) + 1
