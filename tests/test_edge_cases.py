@@ -154,3 +154,8 @@ def test_edge_cases_trial_with_2000_statements_in_every_format(tmp_path, fmt):
     df = pd.read_csv(out) if fmt == "csv" else pd.read_parquet(out)
     assert len(df) == MANY and df["criterion_id"].is_unique
     assert df["constraint_value"].tolist() == [18 + i % 50 for i in range(MANY)]
+
+
+def test_edge_cases_registry_age_of_400_digits_is_no_criterion():
+    out = extract_trial(Trial("T", "x", "Inclusion Criteria:\n* Age >= 18 years", minimum_age="9" * 400 + " Years"))
+    assert [c.source for c in out] == ["text"]  # was a minimum_age criterion with value inf ("Infinity" in JSON)
