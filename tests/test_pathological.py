@@ -1,9 +1,9 @@
 """Pathological inputs (issue 9): each finishes within a CPU budget, keeps exact offsets, and takes
 time linear in its size (doubling the input at most ~2.5x the CPU time).
 
-Timing is CPU time of this process (`time.process_time`), the minimum of three interleaved
-repetitions, at sizes that take at least ~50 ms, so that other processes on the machine do not
-make the ratios flaky. `python -m pytest tests/test_pathological.py -s` prints the ratios
+Timing is CPU time of this process (`time.process_time`, garbage collector off), the minimum of
+three interleaved repetitions (five more when the ratio looks too high), at sizes that take at
+least ~50 ms, so that other processes on the machine do not make the ratios flaky. `python -m pytest tests/test_pathological.py -s` prints the ratios
 (docs/robustness.md lists them).
 """
 from __future__ import annotations
@@ -42,14 +42,14 @@ def _bullets(n: int) -> str:
 
 # name: (text of size n, nominal n (the issue's), n for the doubling test)
 CASES = {
-    "criterion_1mb": (lambda n: HEADER + _repeat(RUN_ON, n), 1_000_000, 50_000),
-    "bullets_50000": (_bullets, 50_000, 1_500),
+    "criterion_1mb": (lambda n: HEADER + _repeat(RUN_ON, n), 1_000_000, 30_000),
+    "bullets_50000": (_bullets, 50_000, 1_000),
     "nesting_30_levels": (_nesting, 1, 150),
     "digits_100000": (lambda n: HEADER + "Platelets ≥ " + _repeat("1234567890", n), 100_000, 20_000),
-    "digit_groups_100000": (lambda n: HEADER + "ANC ≥ " + _repeat("1,500,", n), 100_000, 20_000),
-    "comparators_100000": (lambda n: HEADER + "Creatinine " + _repeat("<=>≥", n) + " 1.5 mg/dL", 100_000, 40_000),
-    "open_parens_100000": (lambda n: HEADER + "ANC " + _repeat("(((", n) + " ≥ 1500/µL", 100_000, 200_000),
-    "and_or_100000": (lambda n: HEADER + "ALT " + _repeat("and/or ", n) + "AST ≤ 2.5 × ULN", 100_000, 20_000),
+    "digit_groups_100000": (lambda n: HEADER + "ANC ≥ " + _repeat("1,500,", n), 100_000, 10_000),
+    "comparators_100000": (lambda n: HEADER + "Creatinine " + _repeat("<=>≥", n) + " 1.5 mg/dL", 100_000, 200_000),
+    "open_parens_100000": (lambda n: HEADER + "ANC " + _repeat("(((", n) + " ≥ 1500/µL", 100_000, 400_000),
+    "and_or_100000": (lambda n: HEADER + "ALT " + _repeat("and/or ", n) + "AST ≤ 2.5 × ULN", 100_000, 40_000),
     "no_spaces_100000": (lambda n: HEADER + _repeat("bilirubin≤1.5×ULN,", n), 100_000, 20_000),
 }
 
@@ -73,11 +73,23 @@ def _cpu_budget(seconds: float):
         signal.signal(signal.SIGPROF, previous)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _rules_loaded():
+    """Rules and lexicons load on first use: not inside a measurement."""
+    extract_trial(Trial("T", "warm-up", "Inclusion Criteria:\n* Age >= 18 years; ANC ≥ 1500/µL within 4 weeks"))
+
+
 def _run(text: str) -> tuple[float, list]:
+    """CPU seconds of one extraction, and its records. The cyclic garbage collector is off while it
+    runs: its full collections walk the whole heap of the test process, not only this input's."""
     gc.collect()
-    t0 = time.process_time()
-    out = extract_trial(Trial("T", "pathological", text), include_registry=False)
-    return time.process_time() - t0, out
+    gc.disable()
+    try:
+        t0 = time.process_time()
+        out = extract_trial(Trial("T", "pathological", text), include_registry=False)
+        return time.process_time() - t0, out
+    finally:
+        gc.enable()
 
 
 def _assert_exact(text: str, records) -> None:
@@ -97,14 +109,17 @@ def _assert_exact(text: str, records) -> None:
 def test_pathological_doubling_the_input_at_most_doubles_the_time(name):
     make, _, n = CASES[name]
     with _cpu_budget(60):
-        while _run(make(n))[0] < MIN_SECONDS and n < 1 << 24:  # a faster machine: larger sizes
+        first = _run(make(n))[0]
+        while first < MIN_SECONDS and n < 1 << 24:  # a faster machine: larger sizes
             n *= 2
+            first = _run(make(n))[0]
         small, large = make(n), make(2 * n)
-        best = [float("inf"), float("inf")]
-        for attempt in range(2):  # a second round of 3 only when the first looks super-linear
-            for _ in range(3):  # interleaved, so that both sizes see the same machine
+        best = [first, float("inf")]  # the run that fixed n is the first of the small ones
+        for attempt in range(2):  # a second round of 5 only when the first looks super-linear
+            for rep in range(3 + 2 * attempt):  # interleaved, so that both sizes see the same machine
                 for i, text in enumerate((small, large)):
-                    best[i] = min(best[i], _run(text)[0])
+                    if i or rep or attempt:
+                        best[i] = min(best[i], _run(text)[0])
             if best[1] / best[0] <= MAX_RATIO:
                 break
     ratio = best[1] / best[0]
