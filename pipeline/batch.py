@@ -422,9 +422,13 @@ class Staging:
                     f"cannot resume {self.output}: the run staged in {self.root} differs in {', '.join(diff)}; "
                     f"run without --resume to start again")
             self._remove_leftovers()
-            for f in self.root.iterdir():  # temp files of the parts that were being written, links
-                if f.name.startswith("."):  # of an interrupted publication
-                    shutil.rmtree(f) if f.is_dir() and not f.is_symlink() else f.unlink(missing_ok=True)
+            for f in self.root.iterdir():  # temp files of the parts that were being written, and
+                if not f.name.startswith("."):  # .publish/ of an interrupted publication
+                    continue
+                if f.is_dir() and not f.is_symlink():
+                    shutil.rmtree(f)
+                else:
+                    f.unlink(missing_ok=True)
             return self.committed()
         self._remove_leftovers()
         if self.root.exists():

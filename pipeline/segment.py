@@ -233,7 +233,9 @@ def _split_clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
     clauses = []
     for a, b in out:
         a, b = _trim_clause(text, a, b)
-        pieces = [(a, b)] if b - a <= MAX_CLAUSE else [_trim_clause(text, x, y) for x, y in _cut_long(text, a, b)]
+        pieces = [(a, b)]
+        if b - a > MAX_CLAUSE:
+            pieces = [_trim_clause(text, x, y) for x, y in _cut_long(text, a, b)]
         for a, b in pieces:
             if b > a and any(ch.isalnum() for ch in text[a:b]):
                 clauses.append((a, b))

@@ -115,7 +115,8 @@ def test_edge_cases_empty_criteria_is_an_error_row(runs, trial_id):
 
 def test_edge_cases_empty_criteria_in_the_library_and_frames():
     registry = {"minimum_age": "18 Years", "sex": "FEMALE"}
-    assert [c.source for c in extract_trial(Trial("T", "x", "", **registry))] == ["registry:minimum_age", "registry:sex"]
+    sources = [c.source for c in extract_trial(Trial("T", "x", "", **registry))]
+    assert sources == ["registry:minimum_age", "registry:sex"]
     frame = extract_frame(pd.DataFrame({"trial_id": ["T1", "T2"], "criteria": ["", "Inclusion Criteria:"]}))
     assert list(zip(frame["trial_id"], frame["record"], frame["error_reason"])) == [("T1", "error", "empty_criteria")]
 

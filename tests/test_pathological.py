@@ -3,8 +3,8 @@ time linear in its size (doubling the input at most ~2.5x the CPU time).
 
 Timing is CPU time of this process (`time.process_time`, garbage collector off), the minimum of
 three interleaved repetitions (five more when the ratio looks too high), at sizes that take at
-least ~50 ms, so that other processes on the machine do not make the ratios flaky. `python -m pytest tests/test_pathological.py -s` prints the ratios
-(docs/robustness.md lists them).
+least ~50 ms, so that other processes on the machine do not make the ratios flaky.
+`python -m pytest tests/test_pathological.py -s` prints the ratios (docs/robustness.md lists them).
 """
 from __future__ import annotations
 
@@ -160,7 +160,8 @@ def test_pathological_50000_bullets():
 
 def test_pathological_30_levels_of_nesting():
     text, out = _nominal("nesting_30_levels")
-    assert [(r.item_path, r.lead_in, r.text) for r in out] == [(".".join(["1"] * 30), "level 29", "level 30 ANC ≥ 1500/µL")]
+    leaf = (".".join(["1"] * 30), "level 29", "level 30 ANC ≥ 1500/µL")
+    assert [(r.item_path, r.lead_in, r.text) for r in out] == [leaf]
     assert (out[0].subject.name, out[0].constraint.operator.value, out[0].constraint.value) == ("anc", ">=", 1500)
 
 

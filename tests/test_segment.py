@@ -68,7 +68,7 @@ def test_segment_degenerate_inputs(text):
 
 
 def test_segment_run_on_clause_is_cut_at_commas_into_bounded_pieces():
-    text = "Inclusion Criteria:\n* " + "ALT ≤ 2.5 × ULN and AST ≤ 2.5 × ULN, " * 1000  # 36,000 characters, no sentence end
+    text = "Inclusion Criteria:\n* " + "ALT ≤ 2.5 × ULN and AST ≤ 2.5 × ULN, " * 1000  # 36,000 chars, one sentence
     clauses = [text[s:e] for s, e, _ in segment(text).clauses()]
     assert len(clauses) >= 9 and all(len(c) <= MAX_CLAUSE for c in clauses)
     assert all(c.startswith("ALT") and c.endswith("ULN") for c in clauses)  # cut between list entries

@@ -84,7 +84,8 @@ def test_thresholds_offsets_are_exact():
 
 @pytest.mark.parametrize(
     "s,v",
-    [("1,500", 1500), ("2.5", 2.5), ("twelve", 12), (".5", 0.5), ("x", None), ("9" * 400, None), ("-" + "9" * 400, None)],
+    [("1,500", 1500), ("2.5", 2.5), ("twelve", 12), (".5", 0.5), ("x", None),
+     ("9" * 400, None), ("-" + "9" * 400, None)],
 )
 def test_thresholds_parse_number(s, v):
     assert parse_number(s) == v  # 400 digits overflow a float: not a value (was inf)
