@@ -14,10 +14,12 @@ How a run is laid out on disk (OUT is the output path):
   whose manifest exists is complete. `OUT.parts/run.json` records what the run is (inputs with
   sizes and modification times, options, part size, a digest of the code and rules).
 * When every part is written, the parts are published: JSON Lines and CSV parts are concatenated
-  into the single file OUT (CSV header once), Parquet parts are moved into the directory OUT (one
-  Parquet dataset; `pandas.read_parquet(OUT)`, `pyarrow.dataset.dataset(OUT)`,
+  into the single file OUT (CSV header once), Parquet parts are hard-linked into the directory OUT
+  (one Parquet dataset; `pandas.read_parquet(OUT)`, `pyarrow.dataset.dataset(OUT)`,
   `dask.dataframe.read_parquet(OUT)`), the manifest parts into `OUT.manifest.jsonl`; each
-  publication is a temp + rename, then `OUT.parts/` is removed. A reader never sees half an output.
+  publication is a temp + rename, then `OUT.parts/` is removed. A reader never sees half an output,
+  and the staged parts stay complete until the end, so a run killed while publishing resumes
+  without recomputing anything; the next run removes the temp files such a kill left beside OUT.
 * `resume=True` after an interruption (Ctrl-C, SIGKILL, a crash, a lost cluster) keeps the parts
   whose manifest exists, skips their records while reading and computes the others. Because parts
   are fixed record ranges and each part's bytes depend only on its records, the published output
@@ -69,6 +71,7 @@ class ResumeError(EligibilityError, ValueError):
 class Summary:
     read: int = 0
     ok: int = 0
+    no_criteria: int = 0  # ok records that gave no row at all (text of headers only, no registry fields)
     errors: int = 0
     criteria: int = 0
     output: Optional[str] = None
@@ -84,6 +87,7 @@ class Summary:
         if entry["status"] == "ok":
             self.ok += 1
             self.criteria += entry["criteria"]
+            self.no_criteria += entry["criteria"] == 0
         else:
             self.errors += 1
             self.error_reasons[entry["reason"]] = self.error_reasons.get(entry["reason"], 0) + 1
@@ -417,10 +421,16 @@ class Staging:
                 raise ResumeError(
                     f"cannot resume {self.output}: the run staged in {self.root} differs in {', '.join(diff)}; "
                     f"run without --resume to start again")
-            for f in self.root.iterdir():  # temp files of the parts that were being written
-                if f.name.startswith("."):
+            self._remove_leftovers()
+            for f in self.root.iterdir():  # temp files of the parts that were being written, and
+                if not f.name.startswith("."):  # .publish/ of an interrupted publication
+                    continue
+                if f.is_dir() and not f.is_symlink():
+                    shutil.rmtree(f)
+                else:
                     f.unlink(missing_ok=True)
             return self.committed()
+        self._remove_leftovers()
         if self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True)
@@ -429,6 +439,34 @@ class Staging:
         with JsonlWriter(run_file) as w:
             w.write_encoded(json.dumps(spec, indent=1) + "\n")
         return []
+
+    def manifest_path(self) -> Path:
+        return self.output.with_name(self.output.name + ".manifest.jsonl")
+
+    def _remove_leftovers(self) -> None:
+        """Temp files and directories that an interrupted publication left beside OUT and its
+        manifest (hidden; a killed process never removes them)."""
+        from .writers import remove_leftovers
+
+        remove_leftovers(self.output)
+        remove_leftovers(self.manifest_path())
+
+    def _linked(self, parts: list[Path]) -> list[Path]:
+        """Hard links (copies where the file system has none) of the Parquet parts in the hidden
+        `.publish/` directory: publication moves these, so that the parts stay in the staging
+        directory until it is removed, and a run killed while publishing resumes without
+        recomputing them."""
+        pub = self.root / ".publish"
+        shutil.rmtree(pub, ignore_errors=True)
+        pub.mkdir()
+        out = []
+        for p in parts:
+            try:
+                os.link(p, pub / p.name)
+            except OSError:
+                shutil.copyfile(p, pub / p.name)
+            out.append(pub / p.name)
+        return out
 
     def open_part(self, k: int) -> "PartWriter":
         return PartWriter(self, k)
@@ -440,13 +478,13 @@ class Staging:
         missing = [k for k in range(n_parts) if not (self.data(k).is_file() and self.manifest(k).is_file())]
         if missing:  # pragma: no cover - a bug, never an input problem
             raise RuntimeError(f"{self.root}: parts {missing[:5]} missing at publication")
-        manifest_path = self.output.with_name(self.output.name + ".manifest.jsonl")
+        manifest_path = self.manifest_path()
         data = [self.data(k) for k in range(n_parts)]
         if self.fmt == "parquet":
             if not data:  # an empty dataset still has its schema
                 open_writer(self.data(0), "parquet").close()
                 data = [self.data(0)]
-            replace_directory(data, self.output)
+            replace_directory(self._linked(data), self.output)
         else:
             concat_files(data, self.output, header=csv_header() if self.fmt == "csv" else "")
         concat_files([self.manifest(k) for k in range(n_parts)], manifest_path)

@@ -32,6 +32,7 @@ import enum
 import json
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -1273,11 +1274,17 @@ def load_trial_criteria(path: Union[str, Path], trial_id: Optional[str] = None) 
         if len(by_trial) > 1:
             raise CheckError("--trial-id", f"{path} holds {len(by_trial)} trials "
                                            f"({', '.join(sorted(by_trial))}): pass --trial-id")
-        return next(iter(by_trial.values()))
+        trial_id = next(iter(by_trial))
     if trial_id not in by_trial:
         raise CheckError("--trial-id", f"{trial_id!r} is not in {path} "
                                        f"(it holds {', '.join(sorted(by_trial))})")
-    return by_trial[trial_id]
+    criteria = by_trial[trial_id]
+    # a trial id read twice (overlapping inputs) repeats its criterion ids: never mix two records
+    copies = max(Counter(c.criterion_id for c in criteria).values())
+    if copies > 1:
+        raise CheckError("--trial", f"{path} holds {copies} records of trial {trial_id} (the same trial id "
+                                    f"read more than once; see its manifest): extract one of them")
+    return criteria
 
 
 def _short_id(criterion_id: str, trial_id: Optional[str]) -> str:

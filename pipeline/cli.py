@@ -154,7 +154,9 @@ def extract(
     if not quiet:
         reasons = ", ".join(f"{k}: {v}" for k, v in sorted(summary.error_reasons.items()))
         typer.echo(
-            f"read {summary.read} records: {summary.ok} ok, {summary.errors} errors"
+            f"read {summary.read} records: {summary.ok} ok"
+            + (f" ({summary.no_criteria} with no criteria)" if summary.no_criteria else "")
+            + f", {summary.errors} errors"
             + (f" ({reasons})" if reasons else "")
             + f"; {summary.criteria} criteria -> {summary.output} (manifest: {summary.manifest})"
             + (f"; {summary.resumed} records kept from the interrupted run" if summary.resumed else ""),

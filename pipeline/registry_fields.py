@@ -1,6 +1,7 @@
 """Structured registry fields (minimum/maximum age, sex, healthy volunteers) as criteria too."""
 from __future__ import annotations
 
+import math
 import re
 from typing import Optional
 
@@ -18,7 +19,8 @@ def parse_age(value: Optional[str]) -> Optional[tuple[float, str, str]]:
     if not m:
         return None
     unit = m.group("u").lower().rstrip("s")
-    return float(m.group("n")), m.group("u"), _UCUM[unit]
+    n = float(m.group("n"))
+    return (n, m.group("u"), _UCUM[unit]) if math.isfinite(n) else None  # 309+ digits: no age
 
 
 def _with_expression(c: Criterion) -> Criterion:

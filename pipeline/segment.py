@@ -6,7 +6,8 @@ linear in the text size (no backtracking regular expressions over whole document
 
 1. lines are classified as blank, header, sub-header (scope) or item lines (bullet / number / plain);
 2. item lines open items, wrapped lines continue them, indentation and lead-ins (`...:`) nest them;
-3. each item's text is cut into clauses at sentence ends and `;` outside parentheses.
+3. each item's text is cut into clauses at sentence ends and `;` outside parentheses; a run-on
+   clause longer than MAX_CLAUSE characters is cut into pieces (see `_cut_long`).
 
 Every character belongs to at most one clause; headers, markers and separators belong to none.
 `segment()` is pure; `pipeline.components` wires it (through `criteria`) to spaCy Docs.
@@ -249,9 +250,39 @@ def _split_clauses(text: str, s: int, e: int) -> list[tuple[int, int]]:
     clauses = []
     for a, b in out:
         a, b = _trim_clause(text, a, b)
-        if b > a and any(ch.isalnum() for ch in text[a:b]):
-            clauses.append((a, b))
+        pieces = [(a, b)]
+        if b - a > MAX_CLAUSE:
+            pieces = [_trim_clause(text, x, y) for x, y in _cut_long(text, a, b)]
+        for a, b in pieces:
+            if b > a and any(ch.isalnum() for ch in text[a:b]):
+                clauses.append((a, b))
     return clauses
+
+
+MAX_CLAUSE = 4000  # characters; the longest clause of 7,460 registry trials has 1,774
+
+
+def _cut_long(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A run-on clause longer than MAX_CLAUSE (no sentence end or `;` in thousands of characters:
+    a flattened table, hostile input) in pieces of at most MAX_CLAUSE characters, cut at the last
+    `,` of the second half of the limit, else at its last whitespace, else hard. Statements,
+    pairing and coordination work within a clause, several of them in time quadratic in its
+    length; bounding the clause keeps extraction linear in the text size."""
+    out = []
+    while e - s > MAX_CLAUSE:
+        limit = s + MAX_CLAUSE
+        half = s + MAX_CLAUSE // 2
+        cut = text.rfind(",", half, limit)
+        if cut < 0:
+            cut = next((i for i in range(limit - 1, half - 1, -1) if text[i].isspace()), -1)
+        if cut < 0:
+            out.append((s, limit))
+            s = limit
+        else:
+            out.append((s, cut))
+            s = cut + 1
+    out.append((s, e))
+    return out
 
 
 def _ends_open(text: str, s: int, e: int) -> bool:

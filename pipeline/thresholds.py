@@ -7,6 +7,7 @@ that `units.normalize_unit` accepts, so the unit table stays the single source o
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -121,9 +122,10 @@ def parse_number(s: str) -> Optional[float]:
     if low in _WORD_NUMBERS:
         return float(_WORD_NUMBERS[low])
     try:
-        return float(s.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
+        v = float(s.replace(",", "").replace(" ", "").replace("\u00a0", "").replace("\u202f", ""))
     except ValueError:
         return None
+    return v if math.isfinite(v) else None  # 309 digits and more overflow to inf: no usable value
 
 
 # ----------------------------------------------------------------------------- units
@@ -433,10 +435,13 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             out.append(f)
             taken.append((f.start, f.end))
             continue
-        # sets of small integers: "0, 1 or 2"
+        # sets of small integers: "0, 1 or 2"; the walk stops at the first value that cannot be in
+        # one, so that a long list of other numbers ("1,500, 2,000, ...") is not walked again from
+        # each of its numbers (quadratic)
         vals = [(v, m.start(), m.end())]
         p = m.end()
-        while True:
+        small = v.is_integer() and v < 10
+        while small:
             sm = _SET_SEP.match(text, p, end)
             if not sm:
                 break
@@ -445,7 +450,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
                 break
             vals.append(nb)
             p = nb[2]
-        if len(vals) >= 2 and all(x[0] == int(x[0]) and x[0] < 10 for x in vals):
+            small = nb[0].is_integer() and nb[0] < 10
+        if small and len(vals) >= 2:
             f = Found("in", m.start(), p, values=[x[0] for x in vals], value_spans=[(x[1], x[2]) for x in vals])
             out.append(f)
             taken.append((f.start, f.end))

@@ -20,6 +20,7 @@ import functools
 import io
 import json
 import os
+import re
 import shutil
 import types
 import typing
@@ -352,6 +353,24 @@ def concat_files(parts: Iterable[str | Path], dest: str | Path, header: str = ""
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def remove_leftovers(dest: str | Path) -> None:
+    """Remove what interrupted atomic writes of `dest` left beside it (a process killed between
+    creating and renaming them): the hidden temp files of `_temp_beside` and the `.tmp` / `.old`
+    directories of `replace_directory`."""
+    dest = Path(dest)
+    name = re.compile(rf"\.{re.escape(dest.name)}\.[0-9a-f]{{8,12}}\.(?:tmp|old)")
+    try:
+        entries = list(dest.parent.iterdir())
+    except OSError:
+        return
+    for p in entries:
+        if name.fullmatch(p.name):
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
 
 
 def replace_directory(files: Sequence[str | Path], dest: str | Path) -> None:

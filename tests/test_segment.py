@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.segment import item_text, segment
+from pipeline.segment import MAX_CLAUSE, item_text, segment
 
 
 def _clauses(text):
@@ -65,3 +65,24 @@ def test_segment_degenerate_inputs(text):
     seg = segment(text)
     for s, e, _ in seg.clauses():
         assert 0 <= s < e <= len(text)
+
+
+def test_segment_run_on_clause_is_cut_at_commas_into_bounded_pieces():
+    text = "Inclusion Criteria:\n* " + "ALT ≤ 2.5 × ULN and AST ≤ 2.5 × ULN, " * 1000  # 36,000 chars, one sentence
+    clauses = [text[s:e] for s, e, _ in segment(text).clauses()]
+    assert len(clauses) >= 9 and all(len(c) <= MAX_CLAUSE for c in clauses)
+    assert all(c.startswith("ALT") and c.endswith("ULN") for c in clauses)  # cut between list entries
+
+
+@pytest.mark.parametrize("line", ["x" * 10_000, "word " * 2_000])
+def test_segment_run_on_clause_without_commas_keeps_every_character(line):
+    text = "Inclusion Criteria:\n* " + line
+    clauses = [text[s:e] for s, e, _ in segment(text).clauses()]
+    assert all(len(c) <= MAX_CLAUSE for c in clauses)
+    assert "".join(clauses).replace(" ", "") == line.replace(" ", "")
+
+
+def test_segment_clause_under_the_limit_is_not_cut():
+    body = "ALT ≤ 2.5 × ULN, " * (MAX_CLAUSE // 17)
+    text = "Inclusion Criteria:\n* " + body
+    assert [text[s:e] for s, e, _ in segment(text).clauses()] == [body.rstrip(", ")]
