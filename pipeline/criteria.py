@@ -144,6 +144,10 @@ _GATES = {
 _GATE_RX = {cat: any_of(stems) for cat, stems in _GATES.items()}  # one scan for "any stem in low"
 
 
+_TAKEN = re.compile(r"\b(?:use\s+of|using|treat(?:ment|ed)\s+with|taking|receiv(?:ing|ed)|receipt\s+of|requiring|"
+                    r"[\w-]+-lowering|supplement(?:s|ation)?|diet|dose|drugs?|medications?)\b", re.I)
+
+
 def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optional[str] = None,
                has_constraint: bool = False) -> Category:
     """Judgment and pregnancy are decided on the whole statement, then a measurable lexicon subject
@@ -159,8 +163,8 @@ def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optiona
         return Category(subject.category)
     if rules["consent"].search(text):
         return Category.CONSENT
-    if subject is not None:
-        return Category(subject.category)
+    if subject is not None and not (subject.category == "lab" and _TAKEN.search(text)):
+        return Category(subject.category)  # "use of insulin", "glucose-lowering drug": a therapy, not a lab
     _, cats = _head_rules()
     for target in (subject_text, text):
         if target:
@@ -1036,7 +1040,12 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         hs = _heuristic_subject(text, s, e, (temp.start, temp.end) if temp else None)
         if hs and not (con and hs[0] >= con.start and hs[1] <= con.end):
             subject = Subject(text[hs[0]:hs[1]], hs[0], hs[1])
-    category = categorize(stext, subj_found, subject.text if subject is not None and subj_found is None else None,
+    exc_spans = find_exceptions(text, s, e, temp)
+    # the excepted things do not decide the category ("any medication other than hormonal contraceptives")
+    ctext = stext
+    for a, b in exc_spans:
+        ctext = ctext[:a - s] + " " * (b - a) + ctext[b - s:]
+    category = categorize(ctext, subj_found, subject.text if subject is not None and subj_found is None else None,
                           con is not None)
     if subject is not None and subject.kind is None:
         subject.kind = category.value
@@ -1060,7 +1069,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,
                             [(c.start, c.end) for c in ([con] if con else [])])
     negated = cue is not None
-    exceptions = [_span(text, a, b) for a, b in find_exceptions(text, s, e, temp)]
+    exceptions = [_span(text, a, b) for a, b in exc_spans]
     condition = None
     cm = _CONDITION.match(text, s, e)
     if atom.condition is not None:

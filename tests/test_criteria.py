@@ -159,3 +159,14 @@ def test_criteria_combined_blood_pressure_is_two_limits():
 def test_criteria_second_requirements_and_example_lists(line, parts):
     _, crits = _stmts(line)
     assert [c.text for c in crits] == parts
+
+
+@pytest.mark.parametrize(
+    "line,category",
+    [("Use of insulin within the past 3 months", "therapy"),
+     ("Use of any prescription medication within 14 days other than hormonal contraceptives", "therapy"),
+     ("Fasting glucose ≥ 7 mmol/L", "lab")],
+)
+def test_criteria_category_of_taken_analytes_and_exceptions(line, category):
+    _, crits = _stmts(line)
+    assert crits[0].category.value == category
