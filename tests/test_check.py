@@ -424,7 +424,7 @@ EXPLANATIONS = [
     (T4, CRPC, "inc:6.1:7", Status.MET, ["anc 2.5 10*9/L = 2500 /mm3 >= 1500 /mm3: yes"]),
     (T4, CRPC, "inc:6.3:10", Status.MET, ["no matching therapies within 14 d", "statement holds"]),
     (T4, CRPC, "exc:4:19", Status.UNKNOWN, ["needs review (subjective)"]),
-    (T5, HER2, "inc:2:4", Status.UNKNOWN, ["no amount recorded"]),
+    (T5, HER2, "inc:2:4", Status.UNKNOWN, ["no tumor_size result"]),
     (T5, HER2, "inc:8:13", Status.MET, ["bilirubin.total 0.6 mg/dL (reference 0.2–1.2); is normal: yes"]),
     (T5, HER2, "inc:9:14", Status.MET, ["beta_hcg negative; is negative: yes [2025-02-25]"]),
     (TS, with_(SEED, add_conditions=[{"name": "upper respiratory tract infection", "start": "2025-02-25"}]),
