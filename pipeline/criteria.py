@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import Gated, any_of, folded, guarded, needed_words
+from .fastre import CaseFolded, Gated, any_of, folded, guarded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -40,11 +40,11 @@ _EXCEPT = Gated(
     r"\bexceptions?\s*:\s*",
     re.I,
 )
-_CONDITION = re.compile(
+_CONDITION = CaseFolded(
     r"(?P<c>(?:if|when|for|in)\s+[^,]{3,80}?),\s+|(?P<w>(?:women|females|men|males|participants|patients|subjects)\s+(?:of\s+(?:child[- ]?bearing|reproductive)\s+potential|who\s+are\s+[^,]{3,60}?|with\s+[^,]{3,60}?))\s+(?:must|should|will|need|agree)",
     re.I,
 )
-_SUBJECT_LEAD = re.compile(
+_SUBJECT_LEAD = CaseFolded(
     r"(?:(?:patients?|participants?|subjects?|individuals?|those|persons?|people|children|adults?|women|men|volunteers?|girls|boys)\s+"
     r"(?:who\s+(?:have|has|had|are|were|is)\s+(?:a\s+)?|with\s+(?:a\s+)?|having\s+|that\s+have\s+)?)?"
     r"(?:(?:must|should|need\s+to|needs\s+to)\s+(?:not\s+)?(?:have|be|use|show|undergo|receive)\s+)?(?:have\s+|has\s+|had\s+)?"
@@ -57,13 +57,15 @@ _SUBJECT_LEAD = re.compile(
     r"written|signed|provided|obtained|negative|positive|the\s+need\s+for)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
     re.I,
 )
-_LIST_TAIL = re.compile(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
-_SPECIMEN = re.compile(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
+_LIST_TAIL = CaseFolded(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
+_SPECIMEN = CaseFolded(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
 _AGREE = Gated(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
-_THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
+_THERE_IS = CaseFolded(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
+# _CONDITION ... _SUBJECT_STOP are CaseFolded: on ASCII text they run without re.I over the lower-cased
+# text (same offsets; only offsets and punctuation of their matches are used).
 # The word stops share one leading \b: checked once per position instead of once per alternative
 # (same alternatives in the same order, so the same matches; 3-4x faster).
-_SUBJECT_STOP = re.compile(
+_SUBJECT_STOP = CaseFolded(
     r"\s*(?:,|;|:|\(|\b(?:that\b|which\b|who\b|whose\b|requiring\b|defined\s+as\b|as\s+(?:defined|evidenced|determined|assessed)\b|"
     r"within\b|prior\s+to\b|before\b|after\b|during\b|in\s+the\s+(?:past|last)\b|except\b|unless\b|including\b|such\s+as\b|"
     r"e\.g\.|i\.e\.|is\b|are\b|was\b|were\b|must\b|should\b|may\b|will\b|can\b|"
@@ -854,7 +856,8 @@ def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
             raise RuleFileError(path, n, "kind must be uncertain, future or risk")
         kinds[rec["literal"].lower()] = rec["kind"]
     words = sorted(kinds, key=len, reverse=True)
-    rx = re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I)
+    # CaseFolded: the lower-cased text on ASCII statements (the flag lower-cases the match anyway)
+    rx = CaseFolded(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I, guard=True)
     return rx, kinds
 
 

@@ -349,3 +349,49 @@ def folded(text: str) -> Folded:
     else:
         _last[2], _last[3] = text, f
     return f
+
+
+class CaseFolded:
+    """A re.I pattern that, on an ASCII stretch of text, runs its case-sensitive form (`lowered`)
+    over the lower-cased text: the same matches at the same offsets, found 1.3-2.5x faster on long
+    word alternations. Only for callers that use offsets, or group text they lower-case anyway
+    (a match found on the lower-cased text has lower-cased groups)."""
+
+    __slots__ = ("rx", "low", "behind")
+
+    def __init__(self, pattern: str, flags: int = re.I, guard: bool = False):
+        self.rx = guarded(pattern, flags) if guard else re.compile(pattern, flags)
+        lw = lowered(pattern, flags)
+        if lw is None:
+            self.low, self.behind = None, 0
+        else:
+            self.low = guarded(pattern, flags & ~re.I) if guard else lw[0]
+            self.behind = lw[1]
+
+    def view(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> tuple[re.Pattern, str]:
+        """(pattern, text to search) for a search of text[pos:endpos]."""
+        if self.low is not None and text[max(0, pos - self.behind):endpos].isascii():
+            low = folded(text).low
+            if low is not None:
+                return self.low, low
+        return self.rx, text
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.search(t, pos, endpos)
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.match(t, pos, endpos)
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.fullmatch(t, pos, endpos)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.finditer(t, pos, endpos)
+
+    @property
+    def pattern(self) -> str:
+        return self.rx.pattern
