@@ -349,7 +349,10 @@ _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
 def _words(text: str, s: int, e: int) -> int:
-    return len(re.findall(r"[A-Za-z]{2,}", text[s:e]))
+    return len(_WORD.findall(text, s, e))
+
+
+_WORD = re.compile(r"[A-Za-z]{2,}")  # no lookaround: the same words in text[s:e] as in the slice
 
 
 def _depth_zero(text: str, s: int, pos: int) -> bool:
