@@ -1051,12 +1051,12 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         temporal = Temporal(temp.relation, text[temp.start:temp.end], temp.start, temp.end, temp.amount,
                             temp.upper, temp.unit, temp.anchor)
     period = None
-    for ps, pe, pv in find_periods(text, s, e):
+    periods, cue, hypothetical = _statement_cues(text, s, e, subj_found.start if subj_found else None,
+                                                 [(c.start, c.end) for c in ([con] if con else [])])
+    for ps, pe, pv in periods:
         if temp is None or temp.amount is None or not (temp.start <= ps < temp.end):
             period = Period(pv, text[ps:pe], ps, pe)
             break
-    cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,
-                            [(c.start, c.end) for c in ([con] if con else [])])
     negated = cue is not None
     exceptions = [_span(text, a, b) for a, b in find_exceptions(text, s, e, temp)]
     condition = None
@@ -1096,10 +1096,34 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         condition=condition,
         computable=computable,
         reason=reason,
-        flags=list(seg.flags) + hypothetical_flags(text, s, e),
+        flags=list(seg.flags) + hypothetical,
     )
     crit.expression = to_expression(crit)
     return crit
+
+
+def _statement_cues(text: str, s: int, e: int, subject_start: Optional[int], protected: list[tuple[int, int]]):
+    """(period cues, negation cue, hypothetical flags) of the statement text[s:e], as
+    `find_periods`, `negation.find_cue` and `hypothetical_flags` return them.
+
+    Their patterns look at text[s-1:e] only (a leading \\b, no lookbehind), so the results are
+    computed on that piece and cached by it: registries repeat statements across trials."""
+    if subject_start is not None and not s <= subject_start <= e:
+        # the cue scan would run up to a subject outside the statement: not from the piece alone
+        return (find_periods(text, s, e), negation.find_cue(text, s, e, subject_start, protected),
+                hypothetical_flags(text, s, e))
+    a = max(0, s - 1)
+    periods, cue, flags = _piece_cues(text[a:e], s - a, None if subject_start is None else subject_start - a,
+                                      tuple((ps - a, pe - a) for ps, pe in protected))
+    return ([(ps + a, pe + a, pv) for ps, pe, pv in periods], None if cue is None else (cue[0] + a, cue[1] + a),
+            list(flags))
+
+
+@lru_cache(maxsize=16384)
+def _piece_cues(piece: str, s: int, subject_start: Optional[int], protected: tuple):
+    e = len(piece)
+    return (tuple(find_periods(piece, s, e)), negation.find_cue(piece, s, e, subject_start, list(protected)),
+            tuple(hypothetical_flags(piece, s, e)))
 
 
 def _constraint(text: str, f: Found) -> Constraint:
