@@ -355,21 +355,35 @@ class CaseFolded:
     """A re.I pattern that, on an ASCII stretch of text, runs its case-sensitive form (`lowered`)
     over the lower-cased text: the same matches at the same offsets, found 1.3-2.5x faster on long
     word alternations. Only for callers that use offsets, or group text they lower-case anyway
-    (a match found on the lower-cased text has lower-cased groups)."""
+    (a match found on the lower-cased text has lower-cased groups). Compiled on first use (module
+    import stays fast; the non-ASCII form is compiled only when a non-ASCII text comes)."""
 
-    __slots__ = ("rx", "low", "behind")
+    __slots__ = ("_pattern", "_flags", "_guard", "_rx", "low", "behind")
 
     def __init__(self, pattern: str, flags: int = re.I, guard: bool = False):
-        self.rx = guarded(pattern, flags) if guard else re.compile(pattern, flags)
-        lw = lowered(pattern, flags)
+        self._pattern, self._flags, self._guard = pattern, flags, guard
+        self._rx = None
+        self.behind = -1  # not built yet
+
+    def _build(self) -> None:
+        lw = lowered(self._pattern, self._flags)
         if lw is None:
             self.low, self.behind = None, 0
         else:
-            self.low = guarded(pattern, flags & ~re.I) if guard else lw[0]
+            self.low = guarded(self._pattern, self._flags & ~re.I) if self._guard else lw[0]
             self.behind = lw[1]
+
+    @property
+    def rx(self) -> re.Pattern:
+        """The pattern itself (re.I), for text that is not ASCII."""
+        if self._rx is None:
+            self._rx = guarded(self._pattern, self._flags) if self._guard else re.compile(self._pattern, self._flags)
+        return self._rx
 
     def view(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> tuple[re.Pattern, str]:
         """(pattern, text to search) for a search of text[pos:endpos]."""
+        if self.behind < 0:
+            self._build()
         if self.low is not None and text[max(0, pos - self.behind):endpos].isascii():
             low = folded(text).low
             if low is not None:
@@ -394,4 +408,4 @@ class CaseFolded:
 
     @property
     def pattern(self) -> str:
-        return self.rx.pattern
+        return self._pattern
