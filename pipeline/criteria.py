@@ -925,9 +925,12 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
     text = trial.criteria
     seg = seg or segment(text)
     out: list[Criterion] = []
+    leads: dict[int, Optional[tuple[int, int]]] = {}  # id(item) -> its exception lead (parents come first)
     for item in seg.items:
-        exc_lead = _exception_lead(text, item) if item.children else None
-        if item.parent is not None and item.parent.children and _exception_lead(text, item.parent):
+        exc_lead = leads[id(item)] = _exception_lead(text, item) if item.children else None
+        parent = item.parent
+        if parent is not None and parent.children and (
+                leads[id(parent)] if id(parent) in leads else _exception_lead(text, parent)):
             continue  # "Malignancy within 5 years, with the following exceptions: a. ... b. ...": exceptions
         item_clauses = [exc_lead] if exc_lead else item.clauses
         if not item_clauses:
