@@ -122,7 +122,7 @@ def _head_scanners() -> tuple[tuple[re.Pattern, Optional[re.Pattern]], ...]:
                   any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _head_rule(target: str) -> Optional[int]:
     """The index of the rule `_head_rules()[0].search(target)` matches with, found rule by rule:
     the alternation's leftmost match is the earliest start of any rule, ties to the lower index.
@@ -156,7 +156,7 @@ def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optiona
     return _categorize(text, None if subject is None else subject.category, subject_text, has_constraint)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _categorize(text: str, subject_category: Optional[str], subject_text: Optional[str],
                 has_constraint: bool) -> Category:
     """`categorize` on the values it depends on, cached: registries repeat statements ("Pregnant or
@@ -1122,7 +1122,7 @@ def _statement_cues(text: str, s: int, e: int, subject_start: Optional[int], pro
             list(flags))
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _piece_cues(piece: str, s: int, subject_start: Optional[int], protected: tuple):
     e = len(piece)
     return (tuple(find_periods(piece, s, e)), negation.find_cue(piece, s, e, subject_start, list(protected)),
