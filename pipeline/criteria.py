@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import Gated, any_of, folded, guarded, needed_words
+from .fastre import CaseFolded, Gated, any_of, folded, guarded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -40,11 +40,11 @@ _EXCEPT = Gated(
     r"\bexceptions?\s*:\s*",
     re.I,
 )
-_CONDITION = re.compile(
+_CONDITION = CaseFolded(
     r"(?P<c>(?:if|when|for|in)\s+[^,]{3,80}?),\s+|(?P<w>(?:women|females|men|males|participants|patients|subjects)\s+(?:of\s+(?:child[- ]?bearing|reproductive)\s+potential|who\s+are\s+[^,]{3,60}?|with\s+[^,]{3,60}?))\s+(?:must|should|will|need|agree)",
     re.I,
 )
-_SUBJECT_LEAD = re.compile(
+_SUBJECT_LEAD = CaseFolded(
     r"(?:(?:patients?|participants?|subjects?|individuals?|those|persons?|people|children|adults?|women|men|volunteers?|girls|boys)\s+"
     r"(?:who\s+(?:have|has|had|are|were|is)\s+(?:a\s+)?|with\s+(?:a\s+)?|having\s+|that\s+have\s+)?)?"
     r"(?:(?:must|should|need\s+to|needs\s+to)\s+(?:not\s+)?(?:have|be|use|show|undergo|receive)\s+)?(?:have\s+|has\s+|had\s+)?"
@@ -57,13 +57,15 @@ _SUBJECT_LEAD = re.compile(
     r"written|signed|provided|obtained|negative|positive|the\s+need\s+for)\s+(?:(?:a|an|any|the|of|with)\s+)?)*",
     re.I,
 )
-_LIST_TAIL = re.compile(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
-_SPECIMEN = re.compile(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
+_LIST_TAIL = CaseFolded(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|and/or)\s+[\w'\-]", re.I)
+_SPECIMEN = CaseFolded(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
 _AGREE = Gated(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
-_THERE_IS = re.compile(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
+_THERE_IS = CaseFolded(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
+# _CONDITION ... _SUBJECT_STOP are CaseFolded: on ASCII text they run without re.I over the lower-cased
+# text (same offsets; only offsets and punctuation of their matches are used).
 # The word stops share one leading \b: checked once per position instead of once per alternative
 # (same alternatives in the same order, so the same matches; 3-4x faster).
-_SUBJECT_STOP = re.compile(
+_SUBJECT_STOP = CaseFolded(
     r"\s*(?:,|;|:|\(|\b(?:that\b|which\b|who\b|whose\b|requiring\b|defined\s+as\b|as\s+(?:defined|evidenced|determined|assessed)\b|"
     r"within\b|prior\s+to\b|before\b|after\b|during\b|in\s+the\s+(?:past|last)\b|except\b|unless\b|including\b|such\s+as\b|"
     r"e\.g\.|i\.e\.|is\b|are\b|was\b|were\b|must\b|should\b|may\b|will\b|can\b|"
@@ -120,10 +122,12 @@ def _head_scanners() -> tuple[tuple[re.Pattern, Optional[re.Pattern]], ...]:
                   any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
 
 
+@lru_cache(maxsize=4096)
 def _head_rule(target: str) -> Optional[int]:
     """The index of the rule `_head_rules()[0].search(target)` matches with, found rule by rule:
     the alternation's leftmost match is the earliest start of any rule, ties to the lower index.
-    A rule whose needed strings are missing from `target` is not searched."""
+    A rule whose needed strings are missing from `target` is not searched. Cached: subject phrases
+    repeat ("pregnancy", "HIV infection")."""
     low = folded(target).low
     best = None
     for i, (rx, gate) in enumerate(_head_scanners()):
@@ -153,18 +157,26 @@ def categorize(text: str, subject: Optional[FoundSubject], subject_text: Optiona
     """Judgment and pregnancy are decided on the whole statement, then a measurable lexicon subject
     with a constraint, then consent; otherwise the rule that matches earliest in the subject phrase
     (its head), then in the statement."""
+    return _categorize(text, None if subject is None else subject.category, subject_text, has_constraint)
+
+
+@lru_cache(maxsize=4096)
+def _categorize(text: str, subject_category: Optional[str], subject_text: Optional[str],
+                has_constraint: bool) -> Category:
+    """`categorize` on the values it depends on, cached: registries repeat statements ("Pregnant or
+    breastfeeding women"), about a quarter of them in a sample of ClinicalTrials.gov."""
     rules = _statement_rules()
     low = text.lower()
     for cat in ("judgment", "pregnancy"):
         # cheap substring gate before the regex: both rules need one of these word stems
         if _GATE_RX[cat].search(low) and rules[cat].search(text):
             return Category(cat)
-    if subject is not None and has_constraint:
-        return Category(subject.category)
+    if subject_category is not None and has_constraint:
+        return Category(subject_category)
     if rules["consent"].search(text):
         return Category.CONSENT
-    if subject is not None and not (subject.category == "lab" and _TAKEN.search(text)):
-        return Category(subject.category)  # "use of insulin", "glucose-lowering drug": a therapy, not a lab
+    if subject_category is not None and not (subject_category == "lab" and _TAKEN.search(text)):
+        return Category(subject_category)  # "use of insulin", "glucose-lowering drug": a therapy, not a lab
     _, cats = _head_rules()
     for target in (subject_text, text):
         if target:
@@ -341,7 +353,10 @@ _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
 def _words(text: str, s: int, e: int) -> int:
-    return len(re.findall(r"[A-Za-z]{2,}", text[s:e]))
+    return len(_WORD.findall(text, s, e))
+
+
+_WORD = re.compile(r"[A-Za-z]{2,}")  # no lookaround: the same words in text[s:e] as in the slice
 
 
 def _depth_zero(text: str, s: int, pos: int) -> bool:
@@ -873,7 +888,8 @@ def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
             raise RuleFileError(path, n, "kind must be uncertain, future or risk")
         kinds[rec["literal"].lower()] = rec["kind"]
     words = sorted(kinds, key=len, reverse=True)
-    rx = re.compile(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I)
+    # CaseFolded: the lower-cased text on ASCII statements (the flag lower-cases the match anyway)
+    rx = CaseFolded(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I, guard=True)
     return rx, kinds
 
 
@@ -928,9 +944,12 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
     text = trial.criteria
     seg = seg or segment(text)
     out: list[Criterion] = []
+    leads: dict[int, Optional[tuple[int, int]]] = {}  # id(item) -> its exception lead (parents come first)
     for item in seg.items:
-        exc_lead = _exception_lead(text, item) if item.children else None
-        if item.parent is not None and item.parent.children and _exception_lead(text, item.parent):
+        exc_lead = leads[id(item)] = _exception_lead(text, item) if item.children else None
+        parent = item.parent
+        if parent is not None and parent.children and (
+                leads[id(parent)] if id(parent) in leads else _exception_lead(text, parent)):
             continue  # "Malignancy within 5 years, with the following exceptions: a. ... b. ...": exceptions
         item_clauses = [exc_lead] if exc_lead else item.clauses
         if not item_clauses:
@@ -1062,12 +1081,12 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         temporal = Temporal(temp.relation, text[temp.start:temp.end], temp.start, temp.end, temp.amount,
                             temp.upper, temp.unit, temp.anchor)
     period = None
-    for ps, pe, pv in find_periods(text, s, e):
+    periods, cue, hypothetical = _statement_cues(text, s, e, subj_found.start if subj_found else None,
+                                                 [(c.start, c.end) for c in ([con] if con else [])])
+    for ps, pe, pv in periods:
         if temp is None or temp.amount is None or not (temp.start <= ps < temp.end):
             period = Period(pv, text[ps:pe], ps, pe)
             break
-    cue = negation.find_cue(text, s, e, subj_found.start if subj_found else None,
-                            [(c.start, c.end) for c in ([con] if con else [])])
     negated = cue is not None
     exceptions = [_span(text, a, b) for a, b in exc_spans]
     condition = None
@@ -1107,10 +1126,34 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         condition=condition,
         computable=computable,
         reason=reason,
-        flags=list(seg.flags) + hypothetical_flags(text, s, e),
+        flags=list(seg.flags) + hypothetical,
     )
     crit.expression = to_expression(crit)
     return crit
+
+
+def _statement_cues(text: str, s: int, e: int, subject_start: Optional[int], protected: list[tuple[int, int]]):
+    """(period cues, negation cue, hypothetical flags) of the statement text[s:e], as
+    `find_periods`, `negation.find_cue` and `hypothetical_flags` return them.
+
+    Their patterns look at text[s-1:e] only (a leading \\b, no lookbehind), so the results are
+    computed on that piece and cached by it: registries repeat statements across trials."""
+    if subject_start is not None and not s <= subject_start <= e:
+        # the cue scan would run up to a subject outside the statement: not from the piece alone
+        return (find_periods(text, s, e), negation.find_cue(text, s, e, subject_start, protected),
+                hypothetical_flags(text, s, e))
+    a = max(0, s - 1)
+    periods, cue, flags = _piece_cues(text[a:e], s - a, None if subject_start is None else subject_start - a,
+                                      tuple((ps - a, pe - a) for ps, pe in protected))
+    return ([(ps + a, pe + a, pv) for ps, pe, pv in periods], None if cue is None else (cue[0] + a, cue[1] + a),
+            list(flags))
+
+
+@lru_cache(maxsize=4096)
+def _piece_cues(piece: str, s: int, subject_start: Optional[int], protected: tuple):
+    e = len(piece)
+    return (tuple(find_periods(piece, s, e)), negation.find_cue(piece, s, e, subject_start, list(protected)),
+            tuple(hypothetical_flags(piece, s, e)))
 
 
 def _constraint(text: str, f: Found) -> Constraint:

@@ -22,6 +22,7 @@ Pure functions; the only data read is the subject lexicon (to tell labs from vit
 from __future__ import annotations
 
 import json
+import json.encoder
 import re
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -150,7 +151,11 @@ def format_number(x: float) -> str:
 
 
 def _string(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    return _encode_string(s)
+
+
+# what json.dumps(s, ensure_ascii=False) returns for a str, without building an encoder per call
+_encode_string = json.encoder.encode_basestring
 
 
 def _format_ref(ref: Ref) -> str:

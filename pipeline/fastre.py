@@ -333,19 +333,85 @@ def present(text: str, s: int, e: int, words) -> Optional[set]:
     return {w for w in words if w in piece}
 
 
-_last: list = [None, None, None, None]
+_big: list = []  # (text, Folded), most recent first: the trial text and its long statement strings
+_small: list = [None, None]
 
 
 def folded(text: str) -> Folded:
-    """`Folded(text)`, kept for the last two texts (the stages run over one trial's criteria at a
-    time, with the odd statement string in between)."""
-    if _last[0] is text:
-        return _last[1]
-    if _last[2] is text:
-        return _last[3]
+    """`Folded(text)`, kept for the last few texts: the trial's criteria and the long statement
+    strings cut from it stay together (with only one slot a long statement evicted the trial text,
+    and every clause lower-cased the whole trial again: quadratic on hostile one-line inputs)."""
+    if _small[0] is text:
+        return _small[1]
+    for i, (t, f) in enumerate(_big):
+        if t is text:
+            if i:
+                _big.insert(0, _big.pop(i))
+            return f
     f = Folded(text)
     if len(text) > 400:
-        _last[0], _last[1] = text, f
+        _big.insert(0, (text, f))
+        del _big[4:]
     else:
-        _last[2], _last[3] = text, f
+        _small[0], _small[1] = text, f
     return f
+
+
+class CaseFolded:
+    """A re.I pattern that, on an ASCII stretch of text, runs its case-sensitive form (`lowered`)
+    over the lower-cased text: the same matches at the same offsets, found 1.3-2.5x faster on long
+    word alternations. Only for callers that use offsets, or group text they lower-case anyway
+    (a match found on the lower-cased text has lower-cased groups). Compiled on first use (module
+    import stays fast; the non-ASCII form is compiled only when a non-ASCII text comes)."""
+
+    __slots__ = ("_pattern", "_flags", "_guard", "_rx", "low", "behind")
+
+    def __init__(self, pattern: str, flags: int = re.I, guard: bool = False):
+        self._pattern, self._flags, self._guard = pattern, flags, guard
+        self._rx = None
+        self.behind = -1  # not built yet
+
+    def _build(self) -> None:
+        lw = lowered(self._pattern, self._flags)
+        if lw is None:
+            self.low, self.behind = None, 0
+        else:
+            self.low = guarded(self._pattern, self._flags & ~re.I) if self._guard else lw[0]
+            self.behind = lw[1]
+
+    @property
+    def rx(self) -> re.Pattern:
+        """The pattern itself (re.I), for text that is not ASCII."""
+        if self._rx is None:
+            self._rx = guarded(self._pattern, self._flags) if self._guard else re.compile(self._pattern, self._flags)
+        return self._rx
+
+    def view(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> tuple[re.Pattern, str]:
+        """(pattern, text to search) for a search of text[pos:endpos]."""
+        if self.behind < 0:
+            self._build()
+        if self.low is not None and text[max(0, pos - self.behind):endpos].isascii():
+            low = folded(text).low
+            if low is not None:
+                return self.low, low
+        return self.rx, text
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.search(t, pos, endpos)
+
+    def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.match(t, pos, endpos)
+
+    def fullmatch(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.fullmatch(t, pos, endpos)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
+        rx, t = self.view(text, pos, endpos)
+        return rx.finditer(t, pos, endpos)
+
+    @property
+    def pattern(self) -> str:
+        return self._pattern

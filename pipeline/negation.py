@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
+from .fastre import CaseFolded
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -53,13 +54,11 @@ def _regexes():
 
 
 def compile_termset(ts: dict[str, list[str]]):
-    """(preceding, following, pseudo, termination) regular expressions of a negspacy-style termset."""
-    return (
-        re.compile(_alt(ts["preceding_negations"]), re.I),
-        re.compile(_alt(ts["following_negations"]), re.I),
-        re.compile(_alt(ts["pseudo_negations"]), re.I),
-        re.compile(_alt(ts["termination"]), re.I),
-    )
+    """(preceding, following, pseudo, termination) regular expressions of a negspacy-style termset,
+    as `fastre.CaseFolded` patterns (on ASCII statements they search the lower-cased text without
+    re.I, about twice as fast; find_cue only uses offsets)."""
+    return tuple(CaseFolded(_alt(ts[k]), re.I, guard=True)
+                 for k in ("preceding_negations", "following_negations", "pseudo_negations", "termination"))
 
 
 def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = None,

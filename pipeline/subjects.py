@@ -99,26 +99,37 @@ def _norm(s: str) -> str:
     return re.sub(r"[\s\-]+", " ", s.lower()).strip()
 
 
+_B = r"(?<![A-Za-z0-9])"
+_E = r"(?![A-Za-z])"
+
+
+@lru_cache(maxsize=None)
+def _syn_pattern() -> str:
+    return _B + "(?:" + _trie_regex(sorted(lexicon()[1])) + ")" + _E
+
+
 @lru_cache(maxsize=None)
 def _regexes() -> tuple[re.Pattern, re.Pattern]:
-    _, syn, abbr = lexicon()
-    b = r"(?<![A-Za-z0-9])"
-    e = r"(?![A-Za-z])"
-    syn_rx = re.compile(b + "(?:" + _trie_regex(sorted(syn)) + ")" + e, re.I)
-    abbr_rx = re.compile(b + "(?:" + _trie_regex(sorted(abbr)) + ")" + e)
-    return syn_rx, abbr_rx
+    """(synonyms under re.I, abbreviations). The re.I synonym pattern is only needed for non-ASCII
+    clauses; compiling the large trie takes ~0.1 s, so `find_subjects` asks for it only then."""
+    return re.compile(_syn_pattern(), re.I), _abbr_regex()
+
+
+@lru_cache(maxsize=None)
+def _abbr_regex() -> re.Pattern:
+    return re.compile(_B + "(?:" + _trie_regex(sorted(lexicon()[2])) + ")" + _E)
 
 
 @lru_cache(maxsize=None)
 def _syn_lowered() -> Optional[tuple[re.Pattern, int]]:
     """The synonym pattern for lower-cased ASCII text (fastre.lowered): same matches, faster."""
-    return lowered(_regexes()[0].pattern, _regexes()[0].flags)
+    return lowered(_syn_pattern(), re.I)
 
 
 def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     """Lexicon subjects in text[start:end]: longest match first, no overlaps."""
     entries, syn, abbr = lexicon()
-    syn_rx, abbr_rx = _regexes()
+    abbr_rx = _abbr_regex()
     cands = []
     fast = _syn_lowered()
     text_for_syn = text
@@ -126,6 +137,8 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
         # an ASCII stretch: the lower-cased text and the pattern without re.I (the synonym lookup
         # lower-cases anyway, and offsets are the same)
         syn_rx, text_for_syn = fast[0], folded(text).low
+    else:
+        syn_rx = _regexes()[0]
     views = [text_for_syn]
     if "(" in text[start:end]:
         # "hepatitis C virus (HCV) antibody": also match with short parentheticals blanked out

@@ -158,7 +158,38 @@ def _unit_starts() -> frozenset[str]:
 def _normalize(written: str) -> Optional[str]:
     from .units import normalize_unit
 
+    if _foreign_word(written):
+        return None  # "weeks which could affect": most strings `unit_at` tries are not units
     return normalize_unit(written)
+
+
+_RUN = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=None)
+def _unit_words() -> tuple[str, tuple[str, ...]]:
+    """(every folded unit spelling, filler, multiplier and removed word, lower-cased, one a line;
+    the letter multipliers) for `_foreign_word`."""
+    from .units import load_aliases
+
+    t = load_aliases()
+    words = list(t.exact) + list(t.lower) + list(t.fillers) + list(t.multipliers) + ["per", "exp", "e"]
+    return "\n".join(w.lower() for w in words), tuple(m.lower() for m in t.multipliers if m.isalpha())
+
+
+def _foreign_word(written: str) -> bool:
+    """Whether the ASCII string without parentheses has a letter run that occurs in no unit spelling
+    (so `normalize_unit` returns None). Exact: folding a written unit keeps each letter run whole
+    inside the lookup key, except for words it removes (fillers, "per", a leading multiplier, the
+    "exp"/"e" of a power of ten), which are in the list; it only looks into parentheses."""
+    if not written.isascii() or "(" in written or ")" in written:
+        return False
+    blob, mults = _unit_words()
+    for run in _RUN.findall(written):
+        run = run.lower()
+        if run not in blob and not any(run.startswith(m) and run[len(m):] in blob for m in mults):
+            return True
+    return False
 
 
 def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]]:

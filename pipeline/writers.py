@@ -61,7 +61,7 @@ def _plain(obj: Any) -> Any:
     if names is not None:
         return {n: _plain(getattr(obj, n)) for n in names}
     if isinstance(obj, enum.Enum):
-        return obj.value
+        return obj._value_  # the plain attribute behind `.value` (a slower descriptor)
     if isinstance(obj, (list, tuple)):
         return [_plain(x) for x in obj]
     return obj
@@ -102,7 +102,7 @@ def _flatten_into(row: dict[str, Any], obj: Any, plan: tuple) -> None:
         elif isinstance(v, enum.Enum):
             row[col] = v.value
         elif isinstance(v, list):
-            row[col] = json.dumps(_plain(v), ensure_ascii=False)
+            row[col] = _ENCODE(_plain(v))
         else:
             row[col] = v
 
@@ -124,7 +124,12 @@ def flat_row(rec: Criterion | ErrorRow) -> dict[str, Any]:
 
 def encode_jsonl(records: Iterable[Criterion | ErrorRow]) -> str:
     """JSON Lines text of `records` (one line each, UTF-8 kept as is)."""
-    return "".join(json.dumps(record_dict(r), ensure_ascii=False) + "\n" for r in records)
+    enc = _ENCODE
+    return "".join(enc(record_dict(r)) + "\n" for r in records)
+
+
+# one encoder for all records: json.dumps with a keyword builds a new JSONEncoder per call (same text)
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _csv_text(rows: Iterable[dict[str, Any]], header: bool) -> str:

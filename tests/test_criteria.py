@@ -170,3 +170,17 @@ def test_criteria_second_requirements_and_example_lists(line, parts):
 def test_criteria_category_of_taken_analytes_and_exceptions(line, category):
     _, crits = _stmts(line)
     assert crits[0].category.value == category
+
+
+def test_statement_cues_cached_by_piece_match_direct_calls():
+    """`_statement_cues` computes on text[s-1:e] and caches: the same as the stages on the whole text."""
+    from pipeline import negation
+    from pipeline.criteria import _statement_cues, hypothetical_flags
+    from pipeline.temporal import find_periods
+
+    text = "x No history of suspected infection; planned surgery.\nNo current smoking or no prior chemotherapy"
+    for s, e, subj, prot in ((0, 36, None, []), (3, 36, 20, [(5, 9)]), (54, len(text), 60, []),
+                             (55, len(text), None, [(60, 70)]), (37, 53, 100, [])):
+        for _ in range(2):  # computed, then from the cache
+            assert _statement_cues(text, s, e, subj, prot) == (
+                find_periods(text, s, e), negation.find_cue(text, s, e, subj, prot), hypothetical_flags(text, s, e))

@@ -147,3 +147,23 @@ def test_thresholds_rates_of_time_and_doses(text, code):
 def test_thresholds_a_comma_list_is_not_a_decimal():
     found = find_constraints("ECOG 0,1 or 2", 0, 13)
     assert found[0].operator == "in" and found[0].values == [0, 1, 2]
+
+
+def test_foreign_word_shortcut_never_rejects_a_unit():
+    """`_normalize` skips the normalizer for strings with a word no unit spelling has: every
+    spelling in the alias table, also with a multiplier, filler or trailing word, still normalizes."""
+    import json
+
+    from pipeline.paths import model_file
+    from pipeline.thresholds import _foreign_word, _normalize
+    from pipeline.units import load_aliases, normalize_unit
+
+    table = load_aliases()
+    lines = model_file("units", "unit_aliases.jsonl").read_text(encoding="utf-8").splitlines()
+    literals = [json.loads(x)["literal"] for x in lines if x.strip() and not x.lstrip().startswith("#")]
+    for lit in literals:
+        for written in (lit, f"x {lit}", f"{lit} per day", f"x{lit}", f"{lit} of normal", lit.upper()):
+            if normalize_unit(written) is not None:
+                assert not _foreign_word(written), written
+    assert _foreign_word("weeks which could affect") and _normalize("weeks which could affect") is None
+    assert _normalize("x ULN") == normalize_unit("x ULN") and table.multipliers
