@@ -308,10 +308,8 @@ def _chained(text: str, groups, con: Found):
     subject ("BMI < 20 or > 35 kg/m2", "age ≥ 21 and ≤ 60 years"). A unit written only after the
     last value is the unit of all of them (`unit_normalized`; `unit` as written stays empty, §11.49)."""
     for extra, op in _chained_raw(text, groups, con):
-        if extra.unit_normalized:
-            for c in (con,):
-                if c.unit_normalized is None and c.value is not None and not c.qualitative:
-                    c.unit_normalized = extra.unit_normalized
+        if extra.unit_normalized and con.unit_normalized is None and con.value is not None and not con.qualitative:
+            con.unit_normalized = extra.unit_normalized
         yield extra, op
 
 
