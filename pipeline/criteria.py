@@ -772,11 +772,11 @@ def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, c
     return out
 
 
-_SUBGROUP = re.compile(r"\s*\(?(?P<group>(?:(?:for|in)\s+(?:\w+\s+){0,2}?)?(?:men|women|males|females|boys|girls|children|adults))\b",
-                       re.I)
+_GROUP_WORD = r"(?:men|women|males|females|boys|girls|children|adults)"
+_GROUP_LEAD = r"(?:for|in)\s+(?:\w+\s+){0,2}?"
+_SUBGROUP = re.compile(r"\s*\(?(?P<group>(?:" + _GROUP_LEAD + r")?" + _GROUP_WORD + r")\b", re.I)
 _INHERIT_GAP = re.compile(
-    r"\s*(?P<group>(?:for|in)\s+(?:\w+\s+){0,2}?(?:men|women|males|females|boys|girls|children|adults))?\s*[,;]?\s*"
-    r"(?:\(|(?P<op>or|and|and/or)\b)?\s*", re.I)
+    r"\s*(?P<group>" + _GROUP_LEAD + _GROUP_WORD + r")?\s*[,;]?\s*(?:\(|(?P<op>or|and|and/or)\b)?\s*", re.I)
 
 
 def _measured(con: Found) -> bool:

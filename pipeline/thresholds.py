@@ -319,6 +319,16 @@ def _bp_pair(text: str, a, end: int):
     return (float(m.group(1)), m.start(1), m.end(1)), u, u[1]
 
 
+def _bp_limits(op: str, start: int, end: int, op_span, systolic, diastolic, unit) -> list[Found]:
+    """The systolic and the diastolic limit of one combined pressure, sharing span and operator."""
+    out = []
+    for part, (v, vs, ve) in (("systolic", systolic), ("diastolic", diastolic)):
+        f = Found(op, start, end, v, op_spans=[op_span], value_spans=[(vs, ve)], part=part)
+        _set_unit(f, unit)
+        out.append(f)
+    return out
+
+
 def _num_at(text: str, pos: int, end: int):
     while pos < end and text[pos] in " \t":
         pos += 1
@@ -390,10 +400,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         pair = _bp_pair(text, a, end)
         if pair:  # "< 140/90 mmHg": a systolic and a diastolic limit on one span
             b, u, f_end = pair
-            for part, (v, vs, ve) in (("systolic", a), ("diastolic", b)):
-                f = Found(op, m.start(), f_end, v, op_spans=[(m.start(), m.end())], value_spans=[(vs, ve)], part=part)
-                _set_unit(f, u)
-                out.append(f)
+            out += _bp_limits(op, m.start(), f_end, (m.start(), m.end()), a, b, u)
             taken.append((m.start(), f_end))
             continue
         u = unit_at(text, a[2], end)
@@ -429,11 +436,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             mm = _OLDER.match(text, p_end, end) or _YOUNGER.match(text, p_end, end)
             if mm:  # "150/90 mmHg or higher"
                 op = ">=" if _OLDER.match(text, p_end, end) else "<="
-                for part, (pv, vs, ve) in (("systolic", (v, m.start(), m.end())), ("diastolic", b)):
-                    f = Found(op, m.start(), mm.end(), pv, op_spans=[_strip_span(text, mm.start(), mm.end())],
-                              value_spans=[(vs, ve)], part=part)
-                    _set_unit(f, u)
-                    out.append(f)
+                out += _bp_limits(op, m.start(), mm.end(), _strip_span(text, mm.start(), mm.end()),
+                                  (v, m.start(), m.end()), b, u)
                 taken.append((m.start(), mm.end()))
                 continue
         u1 = unit_at(text, m.end(), end)

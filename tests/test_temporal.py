@@ -60,44 +60,23 @@ def test_temporal_prior_to_is_not_a_period():
 @pytest.mark.parametrize(
     "text,relation,amount,unit",
     [
+        # a bare amount before an anchor
         ("Use of antibiotics 4 weeks preceding enrollment", "within", 4, "week"),
         ("drug abuse 2 years prior to screening", "within", 2, "year"),
         ("immunosuppressive agents in recent 3 months", "within", 3, "month"),
         ("Medication use stable for 6 months prior to screening", "more_than", 6, "month"),
-    ],
-)
-def test_temporal_bare_amount_before_an_anchor(text, relation, amount, unit):
-    from pipeline.temporal import find_temporal
-
-    found = find_temporal(text, 0, len(text))
-    assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
-
-
-@pytest.mark.parametrize(
-    "text,relation,amount,unit",
-    [
+        # windows of the study period
         ("must use contraception during the study and for 90 days after the last dose", "after", 90, "day"),
         ("corticosteroids for 14 days or more", "more_than", 14, "day"),
         ("at least 8 seizures during the 8-week baseline period", "during", 8, "week"),
         ("Concomitant use of strong CYP3A4 inducers", "during", None, None),
-    ],
-)
-def test_temporal_windows_of_the_study_period(text, relation, amount, unit):
-    from pipeline.temporal import find_temporal
-
-    found = find_temporal(text, 0, len(text))
-    assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
-
-
-@pytest.mark.parametrize(
-    "text,relation,amount,unit",
-    [
+        # more written forms
         ("Smoking ≥ 10 cigarettes per day for at least the past year", "more_than", 1, "year"),
         ("Agree to avoid pregnancy during the 12 weeks of treatment", "during", 12, "week"),
         ("Depot antipsychotic within one injection cycle prior to randomization", "within", 1, None),
     ],
 )
-def test_temporal_more_written_forms(text, relation, amount, unit):
+def test_temporal_written_forms_of_windows(text, relation, amount, unit):
     from pipeline.temporal import find_temporal
 
     found = find_temporal(text, 0, len(text))
