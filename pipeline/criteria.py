@@ -36,7 +36,9 @@ _EXCEPT = Gated(
     r"\b(?:(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b)|"
     r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
     r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|besides|"
-    r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always)\b))\b\s*|"
+    # "at least 3 months but not exceeding 18 months" bounds a range; it excepts nothing
+    r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always|exceed\w*|to\s+exceed|"
+    r"more|less|greater|fewer|over|above|below|under|beyond|higher|lower|longer|shorter|older|younger)\b))\b\s*|"
     r"\bexceptions?\s*:\s*",
     re.I,
 )
@@ -518,6 +520,13 @@ _STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|dur
 _ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
 _CONDITIONAL = ("unless", "except if", "except when", "except where")
 _SHARED_MODIFIER = re.compile(r"[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile)", re.I)
+_CLASS_HEAD = re.compile(
+    r"\S\s+(?:vaccines?|vaccinations?|inhibitors?|blockers?|antagonists?|agonists?|antibod(?:y|ies)|steroids|"
+    r"corticosteroids|contraceptives|supplements|inhalers|drops)\s*$", re.I)
+_OTHER = re.compile(r"\s*other\b", re.I)
+# "aspirin and proton pump inhibitors": a drug name is an item of its own, not a modifier of the class noun
+_DRUG_NAME = re.compile(
+    r"(?:in|ine|ol|ide|one|am|mab|nib|pril|sartan|statin|azole|cillin|mycin|pam|lam|fen|cin|vir|parin)\s*$", re.I)
 
 
 def _paren_end(text: str, pos: int, limit: int) -> Optional[int]:
@@ -564,6 +573,12 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
     pieces.append((prev, b))
     # "topical or inhaled corticosteroids": modifiers sharing the last item's head stay one span
     if len(pieces) > 1 and all(_SHARED_MODIFIER.fullmatch(text[pa:pb].strip()) for pa, pb in pieces[:-1]):
+        return [(a, b)]
+    # "BCG, influenza or COVID-19 vaccines": short names before a class noun that is only written once
+    if len(pieces) > 1 and _CLASS_HEAD.search(text, pieces[-1][0], pieces[-1][1]) and all(
+            _words(text, pa, pb) <= 2 and not _CLASS_HEAD.search(text, pa, pb) and not _OTHER.match(text, pa, pb)
+            and not _DRUG_NAME.search(text, pa, pb)
+            for pa, pb in pieces[:-1]) and not _OTHER.match(text, *pieces[-1]):
         return [(a, b)]
     return pieces
 

@@ -128,7 +128,13 @@ def test_negation_lct_cues(text, cues):
          ["treated basal cell carcinoma", "prostate cancer on surveillance"]),
         # several items; modifiers sharing one head; a short pair stays one span
         ("Any vaccine within 30 days, except influenza, COVID-19 or pneumococcal vaccines",
-         ["influenza", "COVID-19", "pneumococcal vaccines"]),
+         ["influenza, COVID-19 or pneumococcal vaccines"]),
+        ("Any live vaccine within 4 weeks, except BCG and rotavirus vaccines", ["BCG and rotavirus vaccines"]),
+        ("Any antiplatelet drug except aspirin and proton pump inhibitors", ["aspirin", "proton pump inhibitors"]),
+        ("Any hypnotic except zolpidem or other sleep aids", ["zolpidem", "other sleep aids"]),
+        # "but not" before a comparator bounds a range
+        ("Symptoms lasting at least 2 weeks but not exceeding 6 months", []),
+        ("Failure of at least one but not more than three prior regimens", []),
         ("Immunosuppressive treatment save for topical or inhaled corticosteroids", ["topical or inhaled corticosteroids"]),
         ("Substance use disorder (other than nicotine or caffeine)", ["nicotine or caffeine"]),
         ("Prior malignancy, except in situ cervical cancer", ["in situ cervical cancer"]),
