@@ -349,6 +349,9 @@ _VERB_CONJ = Gated(
     re.I,
 )
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
+_ARTICLE = re.compile(r"an?\s+(?=\w)", re.I)
+_DANGLING = re.compile(r"\b(?:on|to|of|in|with|for|from|by|at|a|an|the)\s*$", re.I)
+_SHARED_TAIL = re.compile(r"[^,;()]{1,60}?,\s*(?:of|to|on|in|with|for)\s", re.I)
 _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
@@ -416,11 +419,15 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
     for inc in _INCLUDING.finditer(text, s, e):
         if not _depth_zero(text, s, inc.start()):
             continue
-        windows = find_temporal(text, inc.end(), e)
+        # what an exception clause after the list measures ("except ibuprofen up to 1200 mg/day") is not the
+        # example's own
+        exc = _EXCEPT.search(text, inc.end(), e)
+        stop = exc.start() if exc else e
+        windows = find_temporal(text, inc.end(), stop)
         # "Anticancer therapy, including chemotherapy or biologics, within 3 weeks before ...": a window
         # after a comma scopes the whole statement, the list stays inside it
         own_windows = [t for t in windows if not text[max(inc.end(), t.start - 2):t.start].strip().endswith(",")]
-        if cons(inc.end(), e) or own_windows:
+        if cons(inc.end(), stop) or own_windows:
             cuts.append((inc.start(), inc.end(), LogicOp.AND))
     # "Chronic heart failure diagnosed ≥ 3 months ago, with NYHA class II-IV symptoms": a second requirement
     for w in _SECOND_REQ.finditer(text, s, e):  # "urothelial carcinoma with progression on prior platinum" (§11.59)
@@ -440,6 +447,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
+            if rx is _COMMA_CONJ and (_DANGLING.search(text, s, mm.start()) or _SHARED_TAIL.match(text, mm.end(), e)):
+                continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if mm.groupdict().get("op", "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
     for mm in _BARE_OR.finditer(text, s, e):
@@ -448,7 +457,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
         if (_words(text, s, mm.start()) >= 2 and _words(text, mm.end(), e) >= 4
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
                 and (any(f.value is not None for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
-                and not cons(mm.end(), e)):
+                and not cons(mm.end(), e)
+                and not _DANGLING.search(text, s, mm.start()) and not _SHARED_TAIL.match(text, mm.end(), e)):
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
@@ -465,6 +475,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
     out = []
     for i, (a, b) in enumerate(pieces):
         a, b = _trim_clause(text, a, b)
+        if i > 0 and b > a:  # a part split off starts at its first content word (§11.6): not at "a"/"an"
+            art = _ARTICLE.match(text, a, b)
+            if art and art.end() < b:
+                a = art.end()
         if b <= a:
             continue
         op = LogicOp.OR if (i > 0 and ops[i - 1] == LogicOp.OR) or (i < len(ops) and ops[i] == LogicOp.OR) else LogicOp.AND
@@ -850,7 +864,7 @@ def _prev_end(groups, gi: int, subjects) -> int:
 
 
 def _cut_connector(text: str, s: int, e: int) -> int:
-    m = re.search(r"(?:\s*(?:,|\band\b|\bor\b|\band/or\b|;))+\s*$", text[s:e], re.I)
+    m = re.search(r"(?:\s*(?:,|\band\b|\bor\b|\band/or\b|;|\bwith\b))+(?:\s+(?-i:an?|the))?\s*$", text[s:e], re.I)
     return s + m.start() if m and m.start() > 0 else e
 
 

@@ -16,7 +16,7 @@ from .fastre import folded, lowered
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
-_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit"}
+_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit", "not_after"}
 _CATEGORIES = {"lab", "vital", "score", "age", "life_expectancy"}
 
 
@@ -26,6 +26,8 @@ class Entry:
     label: str
     category: str
     loinc: Optional[str]
+    # words just before a mention that make it a reference, not the measured thing ("ULN for age")
+    not_after: Optional[re.Pattern] = None
 
 
 @dataclass
@@ -85,7 +87,11 @@ def lexicon() -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
         if rec["category"] not in _CATEGORIES:
             raise RuleFileError(path, n, f"unknown category {rec['category']!r}")
         name = rec["name"]
-        entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"))
+        try:
+            not_after = re.compile("(?:" + rec["not_after"] + r")\s*$", re.I) if rec.get("not_after") else None
+        except re.error as exc:
+            raise RuleFileError(path, n, f"bad not_after pattern: {exc}") from None
+        entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"), not_after)
         for s in [rec.get("label") or ""] + list(rec.get("synonyms") or []):
             if s and len(s) > 1:
                 syn.setdefault(_norm(s), name)
@@ -165,6 +171,8 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
         if out and out[-1].name == name and _ABBR_GAP.fullmatch(text, out[-1].end, s):
             continue
         ent = entries[name]
+        if ent.not_after is not None and ent.not_after.search(text, max(0, s - 30), s):
+            continue
         out.append(FoundSubject(s, e, name, ent.category, f"LOINC:{ent.loinc}" if ent.loinc else None))
     return out
 

@@ -154,7 +154,21 @@ def test_criteria_combined_blood_pressure_is_two_limits():
      ("Metastatic urothelial carcinoma with progression on prior platinum-based chemotherapy",
       ["Metastatic urothelial carcinoma", "progression on prior platinum-based chemotherapy"]),
      ("Anticancer therapy, including chemotherapy or biologic therapy, within 3 weeks before the first dose",
-      ["Anticancer therapy, including chemotherapy or biologic therapy, within 3 weeks before the first dose"])],
+      ["Anticancer therapy, including chemotherapy or biologic therapy, within 3 weeks before the first dose"]),
+     # what an exception measures does not make the example list a statement of its own
+     ("Any prescription drug, including vitamins, within 7 days before dosing, except ibuprofen up to 1200 mg/day",
+      ["Any prescription drug, including vitamins, within 7 days before dosing, except ibuprofen up to 1200 mg/day"]),
+     # "A on, or B to, X" and "A, or B in Y, of X" share one object: not split
+     ("Disease progression on, or intolerance to, at least one prior platinum-based regimen",
+      ["Disease progression on, or intolerance to, at least one prior platinum-based regimen"]),
+     ("Personal history, or history in a sibling, of sudden cardiac death",
+      ["Personal history, or history in a sibling, of sudden cardiac death"]),
+     # a part split off starts after its article; the part before ends before "and a" / "with a"
+     ("Clinically significant heart disease, including a myocardial infarction within 6 months",
+      ["Clinically significant heart disease", "myocardial infarction within 6 months"]),
+     ("ECOG 0-1 and a life expectancy of at least 12 weeks", ["ECOG 0-1", "life expectancy of at least 12 weeks"]),
+     ("Born at ≥ 36 weeks of gestation with a birth weight ≥ 2.5 kg",
+      ["Born at ≥ 36 weeks of gestation", "birth weight ≥ 2.5 kg"])],
 )
 def test_criteria_second_requirements_and_example_lists(line, parts):
     _, crits = _stmts(line)
@@ -184,3 +198,9 @@ def test_statement_cues_cached_by_piece_match_direct_calls():
         for _ in range(2):  # computed, then from the cache
             assert _statement_cues(text, s, e, subj, prot) == (
                 find_periods(text, s, e), negation.find_cue(text, s, e, subj, prot), hypothetical_flags(text, s, e))
+
+
+def test_criteria_age_after_for_is_a_reference_not_a_subject():
+    _, crits = _stmts("ALT =< 3 x ULN for age and creatinine =< 1.5 mg/dL")
+    assert [(c.text, c.subject.name) for c in crits] == [("ALT =< 3 x ULN for age", "alt"),
+                                                         ("creatinine =< 1.5 mg/dL", "creatinine")]

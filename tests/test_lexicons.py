@@ -18,6 +18,7 @@ SUBJECTS = model_file("lexicons", "subjects.jsonl")
 ANALYTES = model_file("lexicons", "analytes.jsonl")
 
 SUBJECT_KEYS = ("name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit")
+OPTIONAL_KEYS = ("not_after",)  # a regex of words before a mention that make it a reference ("ULN for age")
 CATEGORIES = ("lab", "vital", "score", "age", "life_expectancy")
 NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
 LOINC = re.compile(r"^(\d{1,7})-(\d)$")
@@ -47,7 +48,7 @@ def match_key(text: str) -> str:
 def validate_subjects(path: Path, known_units: Iterable[str] | None = None) -> list[dict]:
     """Strict validation of subjects.jsonl -> records; RuleFileError(path, line, ...) on a problem.
 
-    Exactly the keys of SUBJECT_KEYS; a dotted snake_case `name` used once; a `category` of
+    Exactly the keys of SUBJECT_KEYS (plus OPTIONAL_KEYS); a dotted snake_case `name` used once; a `category` of
     CATEGORIES; lists of non-empty strings; a LOINC code with a valid check digit or null; a default
     unit that is a normalized unit code or null. No phrase (label, synonym or abbreviation) may
     name two subjects, compared case-insensitively with spaces and hyphens collapsed (as the matcher
@@ -63,7 +64,7 @@ def validate_subjects(path: Path, known_units: Iterable[str] | None = None) -> l
         missing = [k for k in SUBJECT_KEYS if k not in rec]
         if missing:
             fail(f"missing key(s) {missing}")
-        unknown = sorted(set(rec) - set(SUBJECT_KEYS))
+        unknown = sorted(set(rec) - set(SUBJECT_KEYS) - set(OPTIONAL_KEYS))
         if unknown:
             fail(f"unknown key(s) {unknown}")
         name = rec["name"]
@@ -91,6 +92,11 @@ def validate_subjects(path: Path, known_units: Iterable[str] | None = None) -> l
                 fail(f"loinc {loinc!r} is not NNNNN-N")
             elif loinc_check_digit(m.group(1)) != int(m.group(2)):
                 fail(f"loinc {loinc!r} has a wrong check digit")
+        if "not_after" in rec:
+            try:
+                re.compile(rec["not_after"])
+            except (re.error, TypeError) as exc:
+                fail(f"not_after is not a regular expression: {exc}")
         unit = rec["default_unit"]
         if unit is not None and unit not in codes:
             fail(f"default_unit {unit!r} is not a normalized unit code (units/unit_aliases.jsonl)")
@@ -345,6 +351,7 @@ def _with(**changes):
         ([_with(loinc="1975-3")], 1, "check digit"),
         ([_with(loinc="LOINC:1975-2")], 1, "NNNNN-N"),
         ([_with(default_unit="mg/dl")], 1, "default_unit"),
+        ([_with(not_after="(for")], 1, "not_after"),
     ],
 )
 def test_lexicons_invalid_subject_names_file_and_line(tmp_path, records, line, message):
