@@ -345,7 +345,11 @@ def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> Log
 _LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?)\s*:\s+(?=\S)")
 _DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
 _VERB_CONJ = Gated(
-    r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required)\b)",
+    r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required|"
+    r"agreement\s+to|have\s+an?|no(?!\s+(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|"
+    r"younger|than)\b))\b)|"
+    # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
+    r"\s+(?P<op>or)\s*,\s*(?=if\b)",
     re.I,
 )
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
@@ -385,7 +389,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
         s = m.end()
     # "Uncontrolled hypertension (systolic BP > 150 mmHg or diastolic > 95 mmHg)": the parenthesis defines
     m = _PAREN_DEF.fullmatch(text, s, e)
-    if m and not cons(s, m.start("body")) and cons(m.start("body"), m.end("body")):
+    body = cons(m.start("body"), m.end("body")) if m else []
+    # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
+    if m and not cons(s, m.start("body")) and body and _words(text, m.start("body"), body[0].start) >= 1:
         label = label or text[s:m.start("body") - 1].strip()
         s, e = m.start("body"), m.end("body")
     pieces: list[tuple[int, int, LogicOp]] = []
@@ -402,9 +408,13 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
     # "Adults aged ≥ 18 years with confirmed X" / "HIV-1 infected adults aged 18 years or above"
     for con in cons(s, e):
         if con.unit_normalized in ("a", "mo") or re.search(r"\bage", text[max(s, con.start - 12):con.start], re.I):
-            w = _WITH.match(text, con.end, e)
+            tail = _AGE_TAIL.match(text, con.end, e)
+            w = _WITH.match(text, tail.end(), e)
             if w and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+            p = _PARTICIPLE.match(text, tail.end(), e)
+            if p and _words(text, p.end(), e) >= 2:  # "aged 18 years or older receiving dialysis"
+                cuts.append((p.start(), p.start("verb"), LogicOp.AND))
             a = _AGED_BEFORE.search(text, s, con.start)
             if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")):
                 before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
@@ -449,12 +459,13 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             if rx is _COMMA_CONJ and (_DANGLING.search(text, s, mm.start()) or _SHARED_TAIL.match(text, mm.end(), e)):
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
-            op = LogicOp.OR if mm.groupdict().get("op", "").lower() == "or" else LogicOp.AND
+            op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
     for mm in _BARE_OR.finditer(text, s, e):
         if not _depth_zero(text, s, mm.start()) or any(a <= mm.start() < b for a, b, _ in cuts):
             continue
-        if (_words(text, s, mm.start()) >= 2 and _words(text, mm.end(), e) >= 4
+        right = _words(text, mm.end(), e)
+        if (_words(text, s, mm.start()) >= 2 and (right >= 4 or (right >= 2 and _OR_PARTICIPLE.match(text, mm.end(), e)))
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
                 and (any(f.value is not None for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
                 and not cons(mm.end(), e)
@@ -505,6 +516,9 @@ _SEX_LEAD = re.compile(
     re.I,
 )
 _SEX_TAIL = Gated(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
+_OR_PARTICIPLE = re.compile(r"(?:receiving|requiring|undergoing|on\s+(?:chronic\s+)?dialysis)\b", re.I)
+_AGE_TAIL = re.compile(r"(?:\s+(?:old|of\s+age|(?:or|and)\s+(?:older|above|over)))?", re.I)
+_PARTICIPLE = re.compile(r"\s*,?\s+(?P<verb>receiving|undergoing|requiring|scheduled\s+for|treated\s+with)\s", re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age

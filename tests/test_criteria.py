@@ -118,7 +118,10 @@ def test_criteria_plain_facts_have_no_hypothetical_flag():
       ["Active bleeding", "high risk of bleeding as judged by the investigator"]),
      ("Pregnancy, breastfeeding or intention of becoming pregnant",
       ["Pregnancy, breastfeeding", "intention of becoming pregnant"]),
-     ("History of myocardial infarction or unstable angina", ["History of myocardial infarction or unstable angina"])],
+     ("History of myocardial infarction or unstable angina", ["History of myocardial infarction or unstable angina"]),
+     ("eGFR < 30 mL/min/1.73m² or receiving dialysis", ["eGFR < 30 mL/min/1.73m²", "receiving dialysis"]),
+     ("Women must be postmenopausal or, if of childbearing potential, must use an effective method of contraception",
+      ["Women must be postmenopausal", "if of childbearing potential, must use an effective method of contraception"])],
 )
 def test_criteria_or_alternatives_that_stand_alone_are_split(line, parts):
     _, crits = _stmts(line)
@@ -168,7 +171,20 @@ def test_criteria_combined_blood_pressure_is_two_limits():
       ["Clinically significant heart disease", "myocardial infarction within 6 months"]),
      ("ECOG 0-1 and a life expectancy of at least 12 weeks", ["ECOG 0-1", "life expectancy of at least 12 weeks"]),
      ("Born at ≥ 36 weeks of gestation with a birth weight ≥ 2.5 kg",
-      ["Born at ≥ 36 weeks of gestation", "birth weight ≥ 2.5 kg"])],
+      ["Born at ≥ 36 weeks of gestation", "birth weight ≥ 2.5 kg"]),
+     # a bare threshold in parentheses measures the term before it: one statement
+     ("Heavy drinking (more than 14 units per week)", ["Heavy drinking (more than 14 units per week)"]),
+     # an age followed by a second requirement
+     ("Adults ≥ 18 years old with biopsy-proven lupus nephritis", ["Adults ≥ 18 years old", "biopsy-proven lupus nephritis"]),
+     ("aged 18 years or older receiving peritoneal dialysis for at least 3 months",
+      ["aged 18 years or older", "receiving peritoneal dialysis for at least 3 months"]),
+     # second requirements after "and": a test, an agreement, a negated finding; not "and no more than"
+     ("Women of childbearing potential must use two methods of contraception and have a negative serum pregnancy test",
+      ["Women of childbearing potential must use two methods of contraception", "have a negative serum pregnancy test"]),
+     ("Newly diagnosed tuberculosis confirmed by culture and no isoniazid resistance detected",
+      ["Newly diagnosed tuberculosis confirmed by culture", "no isoniazid resistance detected"]),
+     ("Last chemotherapy dose given at least 3 weeks and no more than 6 weeks before enrolment",
+      ["Last chemotherapy dose given at least 3 weeks and no more than 6 weeks before enrolment"])],
 )
 def test_criteria_second_requirements_and_example_lists(line, parts):
     _, crits = _stmts(line)
