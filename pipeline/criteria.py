@@ -346,7 +346,7 @@ _LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?)\s*:\s+(?=\S
 _DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
 _VERB_CONJ = Gated(
     r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required|"
-    r"agreement\s+to|have\s+an?|no(?!\s+(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|"
+    r"agreement\s+to|have\s+an?|use\s+of\s+(?:two|an?|at\s+least|highly|effective|adequate|reliable|acceptable)|no(?!\s+(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|"
     r"younger|than)\b))\b)|"
     # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
@@ -443,6 +443,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
     for w in _SECOND_REQ.finditer(text, s, e):  # "urothelial carcinoma with progression on prior platinum" (§11.59)
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 3:
             cuts.append((w.start(), w.end(), LogicOp.AND))
+    for w in _WHILE_ON.finditer(text, s, e):  # "HbA1c 7.5-11.0% while on a stable dose of metformin" (§11.6)
+        if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 1 and _words(text, w.end(), e) >= 2:
+            cuts.append((w.start(), w.end(), LogicOp.AND))
     for w in _WITH_CLAUSE.finditer(text, s, e):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
             cuts.append((w.start(), w.end(), LogicOp.AND))
@@ -473,6 +476,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
+        elif (_words(text, s, mm.start()) >= 3 and right >= 3 and not _OR_CONTINUES.match(text, mm.end(), e)
+              and _own_window_and_count(text, s, mm.start(), cons) and _own_window_and_count(text, mm.end(), e, cons)):
+            # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))
     cuts.sort()
     prev = s
     ops = []
@@ -498,9 +505,16 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
 
 
 _ANY_DIGIT = re.compile(r"\d")
+
+
+def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
+    """text[a:b] has a constraint of its own and a window with an amount."""
+    return bool(cons(a, b)) and any(t.amount is not None for t in find_temporal(text, a, b))
 # words that open a criterion of their own ("... or planning to become pregnant", "... or treatment for ...")
 _STANDALONE = re.compile(
-    r"(?:planning|planned|intention|intends|high\s+risk|treatment|history|use|receipt|current|known|any|active|"
+    r"(?:planning|planned|intention|intends|high\s+risk|treatment|history|use|receipt|current|known|active|"
+    # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
+    r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
     r"evidence|presence|inability|unable|unwilling|participation|need)\b", re.I)
 _OR_CONTINUES = re.compile(
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
@@ -524,6 +538,7 @@ _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
 _SECOND_REQ = Gated(r"\s+with\s+(?=(?:disease\s+|radiographic\s+)?(?:progression|relapse|recurrence)\b)", re.I)
+_WHILE_ON = Gated(r"\s*,?\s+while\s+(?:on|receiving|taking)\s+(?:an?\s+)?(?=stable|\w+\s+dose)", re.I)
 _WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
@@ -1084,6 +1099,10 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     # a window with an amount says more than a bare "current"/"concomitant" ("Currently experiencing
     # X with onset less than 2 months before screening")
     temp = next((t for t in inside if t.amount is not None), inside[0] if inside else None)
+    # "corticosteroids for more than 7 days within the previous 3 months": the look-back window places
+    # the statement in time, the duration is how long the exposure lasted
+    if temp is not None and temp.relation == "more_than":
+        temp = next((t for t in inside if t.amount is not None and t.relation == "within" and t.start > temp.end), temp)
     subject = None
     if subj_found is not None and subj_found.category == "measurement":
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end, None, None,

@@ -121,7 +121,15 @@ def test_criteria_plain_facts_have_no_hypothetical_flag():
      ("History of myocardial infarction or unstable angina", ["History of myocardial infarction or unstable angina"]),
      ("eGFR < 30 mL/min/1.73m² or receiving dialysis", ["eGFR < 30 mL/min/1.73m²", "receiving dialysis"]),
      ("Women must be postmenopausal or, if of childbearing potential, must use an effective method of contraception",
-      ["Women must be postmenopausal", "if of childbearing potential, must use an effective method of contraception"])],
+      ["Women must be postmenopausal", "if of childbearing potential, must use an effective method of contraception"]),
+     # two counts, each with its own window
+     ("At least one relapse within the previous 12 months or at least two relapses within the previous 24 months",
+      ["At least one relapse within the previous 12 months", "at least two relapses within the previous 24 months"]),
+     # "or any <class>" ends a list (§11.11); "or any condition that ..." stands alone (§11.10)
+     ("Receipt of immunoglobulins or any blood products since birth",
+      ["Receipt of immunoglobulins or any blood products since birth"]),
+     ("History of seizures or any condition that may predispose to seizures",
+      ["History of seizures", "any condition that may predispose to seizures"])],
 )
 def test_criteria_or_alternatives_that_stand_alone_are_split(line, parts):
     _, crits = _stmts(line)
@@ -174,6 +182,8 @@ def test_criteria_combined_blood_pressure_is_two_limits():
       ["Born at ≥ 36 weeks of gestation", "birth weight ≥ 2.5 kg"]),
      # a bare threshold in parentheses measures the term before it: one statement
      ("Heavy drinking (more than 14 units per week)", ["Heavy drinking (more than 14 units per week)"]),
+     ("HbA1c 7.5%-11.0% while on a stable dose of metformin for at least 8 weeks",
+      ["HbA1c 7.5%-11.0%", "stable dose of metformin for at least 8 weeks"]),
      # an age followed by a second requirement
      ("Adults ≥ 18 years old with biopsy-proven lupus nephritis", ["Adults ≥ 18 years old", "biopsy-proven lupus nephritis"]),
      ("aged 18 years or older receiving peritoneal dialysis for at least 3 months",
@@ -220,3 +230,9 @@ def test_criteria_age_after_for_is_a_reference_not_a_subject():
     _, crits = _stmts("ALT =< 3 x ULN for age and creatinine =< 1.5 mg/dL")
     assert [(c.text, c.subject.name) for c in crits] == [("ALT =< 3 x ULN for age", "alt"),
                                                          ("creatinine =< 1.5 mg/dL", "creatinine")]
+
+
+def test_criteria_look_back_window_wins_over_an_exposure_duration():
+    _, crits = _stmts("Systemic corticosteroids for more than 7 days within the previous 3 months")
+    t = crits[0].temporal
+    assert (t.relation, t.amount, t.unit) == ("within", 3.0, "month")
