@@ -1128,6 +1128,9 @@ def check_criterion(criterion: Criterion, patient: Patient, at: date) -> Criteri
     """One criterion against a validated patient at a screening date."""
     base = dict(criterion_id=criterion.criterion_id, section=criterion.section.value,
                 polarity=criterion.polarity.value, text=criterion.text)
+    if "example" in criterion.flags:  # "(e.g., age over 60 years)" illustrates its statement; it requires nothing
+        return CriterionResult(**base, expression=criterion.expression, status=Status.MET,
+                               explanation="an example in the statement, not a requirement of its own")
     if not criterion.computable:
         reason = criterion.reason
         kind = Unknown.REVIEW if reason in REVIEW_REASONS else Unknown.UNPARSED

@@ -201,6 +201,7 @@ class Atom:
     constraint: Optional[Found] = None
     op: LogicOp = LogicOp.AND
     condition: Optional[tuple[int, int]] = None  # a subgroup the limit applies to ("in women")
+    example: bool = False  # a limit inside "(e.g. ...)": an illustration of the statement, not a requirement
 
 
 def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[Atom]:
@@ -231,16 +232,21 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
     for gi, (chosen, con) in enumerate(groups):
         if chosen:
             continue
+        if gi > 0 and _EQUIV_GAP.fullmatch(text, groups[gi - 1][1].end, con.start):
+            continue  # "5.5-10.0 mg/dL (1.78-3.23 mmol/L)": the same limit in other units, not the next subject's
         nxt = groups[gi + 1][1].start if gi + 1 < len(groups) else ce
         after = [i for i, s in enumerate(subjects) if i not in used and s.start < nxt
                  and con.start <= s.start]
         if after and subjects[after[0]].start - con.end <= 40:
             chosen.append(after[0])
             used.add(after[0])
-    with_subject = [g for g in groups if g[0]]
+    # "(e.g., age over 60 years, BMI ≥ 30 kg/m²)": examples of the statement, not statements of their own
+    examples = [g for g in groups if g[0] and _in_examples(text, cs, g[1].start)]
+    with_subject = [g for g in groups if g[0] and g not in examples]
     if len(with_subject) <= 1:
         # one statement: the subject-bearing constraint (or the first), distributed over its subjects
-        chosen, con = with_subject[0] if with_subject else groups[0]
+        chosen, con = with_subject[0] if with_subject else next(g for g in groups if g not in examples) \
+            if len(examples) < len(groups) else groups[0]
         op = _coord_op(text, subjects, chosen)
         atoms = [Atom(cs, ce, subjects[i], con, op) for i in chosen] or [Atom(cs, ce, None, con)]
         for extra, extra_op in _chained(text, groups, con):
@@ -248,11 +254,17 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
                 for a in atoms:
                     a.op = LogicOp.OR
             atoms += [Atom(cs, ce, subjects[i], extra, extra_op) for i in chosen] or [Atom(cs, ce, None, extra, extra_op)]
+        taken = {id(a.constraint) for a in atoms}
+        atoms += [Atom(cs, ce, subjects[i], ex, LogicOp.AND, example=True)
+                  for ch, ex in examples if id(ex) not in taken for i in ch]
         return atoms
     # several subject-bearing constraints: one statement each; subjectless constraints stay inside
     starts = []
     for chosen, con in with_subject:
         first = min(subjects[chosen[0]].start, con.start)
+        spec = _SPECIMEN_BEFORE.search(text, max(cs, first - 24), first)
+        if spec:  # "... positive and peripheral blood HBV DNA above ULN": the specimen goes with its analyte
+            first = spec.start()
         if not _depth_zero(text, cs, first):
             # "hepatitis B (HBV DNA ≥ 1000) or hepatitis C (HCV RNA positive)": start at "hepatitis C"
             opening = text.rfind("(", cs, first)
@@ -282,6 +294,17 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
             group_atoms += [Atom(g_s, g_e, subjects[i], extra, extra_op) for i in chosen]
         atoms.extend(group_atoms)
     return atoms
+
+
+_EQUIV_GAP = re.compile(r"\s*[(\[]\s*(?:=|≈|~|approximately|approx\.?|equivalent\s+to|or)?\s*", re.I)
+_SPECIMEN_BEFORE = re.compile(r"(?<![\w-])(?:peripheral\s+blood|whole\s+blood|serum|plasma|urine|urinary)\s+$", re.I)
+_EXAMPLES_OPEN = re.compile(r"\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example|for\s+instance)", re.I)
+
+
+def _in_examples(text: str, s: int, pos: int) -> bool:
+    """pos lies in an open parenthesis that lists examples ("(e.g., ...", "(such as ...")."""
+    opening = text.rfind("(", s, pos)
+    return (opening >= 0 and ")" not in text[opening:pos] and _EXAMPLES_OPEN.match(text, opening) is not None)
 
 
 _AGE_CODE = "LOINC:30525-0"
@@ -416,7 +439,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             if p and _words(text, p.end(), e) >= 2:  # "aged 18 years or older receiving dialysis"
                 cuts.append((p.start(), p.start("verb"), LogicOp.AND))
             a = _AGED_BEFORE.search(text, s, con.start)
-            if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")):
+            if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")) and _depth_zero(text, s, a.start()):
                 before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
                 if len(re.findall(r"[A-Za-z]{2,}", before)) >= 1:
                     cuts.append((a.start("aged"), a.start("aged"), LogicOp.AND))
@@ -1186,7 +1209,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         condition=condition,
         computable=computable,
         reason=reason,
-        flags=list(seg.flags) + hypothetical,
+        flags=list(seg.flags) + hypothetical + (["example"] if atom.example else []),
     )
     crit.expression = to_expression(crit)
     return crit

@@ -820,3 +820,19 @@ def test_check_cli_default_screening_date_is_today(seed_jsonl):
                                          str(EXAMPLES / "patient_eligible.json")])
     assert result.exit_code == 0
     assert f"screening date {date.today()}" in result.output
+
+
+def test_check_example_limits_do_not_decide_eligibility():
+    """"At least one risk factor (e.g., age over 65 years, BMI ≥ 35 kg/m²)": the limits in the example
+    list illustrate the statement; a 40-year-old with BMI 22 is not excluded by them."""
+    from pipeline.extract import extract_trial
+    from pipeline.schema import Trial
+
+    text = "Inclusion Criteria:\n- At least one risk factor for severe disease (e.g., age over 65 years, BMI ≥ 35 kg/m²)\n"
+    crits = extract_trial(Trial("EX", "t", text))
+    examples = [c for c in crits if "example" in c.flags]
+    assert sorted(c.subject.name for c in examples) == ["age", "bmi"]
+    patient = {"birth_date": "1985-01-01", "sex": "female", "vitals": [{"name": "bmi", "value": 22, "unit": "kg/m2"}]}
+    results = check(examples, patient, AT).criteria
+    assert {r.status for r in results} == {Status.MET}
+    assert all("example" in r.explanation for r in results)

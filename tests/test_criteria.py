@@ -236,3 +236,21 @@ def test_criteria_look_back_window_wins_over_an_exposure_duration():
     _, crits = _stmts("Systemic corticosteroids for more than 7 days within the previous 3 months")
     t = crits[0].temporal
     assert (t.relation, t.amount, t.unit) == ("within", 3.0, "month")
+
+
+def test_criteria_unit_equivalent_in_parentheses_keeps_the_subject():
+    _, crits = _stmts("Serum calcium between 8.5 and 10.5 mg/dL (2.1 to 2.6 mmol/L) after a calcium supplement washout")
+    assert {(c.subject.name, c.constraint.unit_normalized) for c in crits} == {("calcium", "mg/dL"), ("calcium", "mmol/L")}
+    assert len({(c.start, c.end) for c in crits}) == 1
+
+
+def test_criteria_specimen_goes_with_the_next_analyte():
+    _, crits = _stmts("HBsAg positive and peripheral blood HBV DNA > 2000 IU/mL")
+    assert [c.text for c in crits] == ["HBsAg positive", "peripheral blood HBV DNA > 2000 IU/mL"]
+
+
+def test_criteria_limits_in_an_example_list_are_flagged_not_split():
+    line = "At least one risk factor for severe disease (e.g., age over 65 years, BMI ≥ 35 kg/m², diabetes)"
+    _, crits = _stmts(line)
+    assert {c.text for c in crits} == {line}
+    assert [("example" in c.flags) for c in crits] == [False, True, True]
