@@ -1131,6 +1131,9 @@ def check_criterion(criterion: Criterion, patient: Patient, at: date) -> Criteri
     if "example" in criterion.flags:  # "(e.g., age over 60 years)" illustrates its statement; it requires nothing
         return CriterionResult(**base, expression=criterion.expression, status=Status.MET,
                                explanation="an example in the statement, not a requirement of its own")
+    if "exception" in criterion.flags:  # "except lesions ≤ 1 cm": narrows its statement; it requires nothing
+        return CriterionResult(**base, expression=criterion.expression, status=Status.MET,
+                               explanation="a limit inside the statement's exception, not a requirement of its own")
     if not criterion.computable:
         reason = criterion.reason
         kind = Unknown.REVIEW if reason in REVIEW_REASONS else Unknown.UNPARSED

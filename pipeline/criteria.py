@@ -202,6 +202,7 @@ class Atom:
     op: LogicOp = LogicOp.AND
     condition: Optional[tuple[int, int]] = None  # a subgroup the limit applies to ("in women")
     example: bool = False  # a limit inside "(e.g. ...)": an illustration of the statement, not a requirement
+    excepted: bool = False  # a limit inside an exception ("except lesions ≤ 1 cm"): what is excepted
 
 
 def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[Atom]:
@@ -414,7 +415,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
     m = _PAREN_DEF.fullmatch(text, s, e)
     body = cons(m.start("body"), m.end("body")) if m else []
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
-    if m and not cons(s, m.start("body")) and body and _words(text, m.start("body"), body[0].start) >= 1:
+    if (m and not cons(s, m.start("body")) and body and _words(text, m.start("body"), body[0].start) >= 1
+            and not _EXCEPT.match(text, m.start("body")) and not _EXAMPLES_OPEN.match(text, m.start("body") - 1)):
         label = label or text[s:m.start("body") - 1].strip()
         s, e = m.start("body"), m.end("body")
     pieces: list[tuple[int, int, LogicOp]] = []
@@ -459,7 +461,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
         windows = find_temporal(text, inc.end(), stop)
         # "Anticancer therapy, including chemotherapy or biologics, within 3 weeks before ...": a window
         # after a comma scopes the whole statement, the list stays inside it
+        # (so do the windows chained to it: "..., within 14 days or 5 half-lives (...) before dosing")
         own_windows = [t for t in windows if not text[max(inc.end(), t.start - 2):t.start].strip().endswith(",")]
+        if windows and windows[0] not in own_windows:
+            own_windows = []
         if cons(inc.end(), stop) or own_windows:
             cuts.append((inc.start(), inc.end(), LogicOp.AND))
     # "Chronic heart failure diagnosed ≥ 3 months ago, with NYHA class II-IV symptoms": a second requirement
@@ -528,6 +533,17 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
 
 
 _ANY_DIGIT = re.compile(r"\d")
+
+
+def _excepted_constraints(text: str, cs: int, ce: int, constraints: list[Found], subjects: list[FoundSubject]) -> list[Found]:
+    """Constraints inside an exception of the clause with no subject of their own there ("except
+    paracetamol up to 2 g/day", "excluding a single blip of 50-199 copies/mL")."""
+    if not constraints or not _EXCEPT.search(text, cs, ce):
+        return []
+    ranges = find_exceptions(text, cs, ce)
+    return [c for c in constraints
+            if any(a <= c.start and c.end <= b and not any(a <= sj.start < c.start for sj in subjects)
+                   for a, b in ranges)]
 
 
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
@@ -1057,6 +1073,9 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
             subjects = _outside(text, subjects, constraints)
+            excepted = _excepted_constraints(text, cs, ce, constraints, subjects)
+            if excepted:
+                constraints = [c for c in constraints if c not in excepted]
             if not constraints and any(s.category in MEASURABLE for s in subjects):
                 constraints = bare_values(text, cs, ce, claimed)
                 constraints = [c for c in constraints if not any(s.start <= c.start < s.end for s in subjects)
@@ -1070,6 +1089,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             if constraints:
                 atoms += _unpaired(text, atoms, constraints, cs, ce)
                 _blood_pressure_parts(atoms)
+            # "except asymptomatic lesions ≤ 1 cm": kept over the statement's span, flagged, not its constraint
+            atoms += [Atom(cs, ce, None, c, excepted=True) for c in excepted]
             for atom in atoms:
                 if atom.subject is not None and atom.subject.category == _IMPLICIT_AGE:
                     atom.subject = None
@@ -1143,6 +1164,12 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         if hs and not (con and hs[0] >= con.start and hs[1] <= con.end):
             subject = Subject(text[hs[0]:hs[1]], hs[0], hs[1])
     exc_spans = find_exceptions(text, s, e, temp)
+    if temp is not None and not atom.excepted and any(a <= temp.start and temp.end <= b for a, b in exc_spans):
+        # "Vigabatrin use, with the exception of ... visual field testing in the last 6 months": the
+        # excepted thing's window is not the statement's (§11.55)
+        rest = [t for t in inside if not any(a <= t.start and t.end <= b for a, b in exc_spans)]
+        temp = next((t for t in rest if t.amount is not None), rest[0] if rest else None)
+        exc_spans = find_exceptions(text, s, e, temp)
     # the excepted things do not decide the category ("any medication other than hormonal contraceptives")
     ctext = stext
     for a, b in exc_spans:
@@ -1209,7 +1236,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         condition=condition,
         computable=computable,
         reason=reason,
-        flags=list(seg.flags) + hypothetical + (["example"] if atom.example else []),
+        flags=list(seg.flags) + hypothetical + (["example"] if atom.example else [])
+        + (["exception"] if atom.excepted else []),
     )
     crit.expression = to_expression(crit)
     return crit

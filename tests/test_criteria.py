@@ -198,7 +198,7 @@ def test_criteria_combined_blood_pressure_is_two_limits():
 )
 def test_criteria_second_requirements_and_example_lists(line, parts):
     _, crits = _stmts(line)
-    assert [c.text for c in crits] == parts
+    assert [c.text for c in crits if "exception" not in c.flags] == parts
 
 
 @pytest.mark.parametrize(
@@ -254,3 +254,22 @@ def test_criteria_limits_in_an_example_list_are_flagged_not_split():
     _, crits = _stmts(line)
     assert {c.text for c in crits} == {line}
     assert [("example" in c.flags) for c in crits] == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    "line,main_constraint,excepted",
+    [("Use of any prescription medication within 14 days before dosing, except paracetamol up to 2 g/day", None, 2.0),
+     ("Active CNS metastases (except asymptomatic lesions ≤ 1 cm that have not required steroids)", None, 1.0)],
+)
+def test_criteria_limit_inside_an_exception_is_not_the_statements(line, main_constraint, excepted):
+    _, crits = _stmts(line)
+    main = [c for c in crits if "exception" not in c.flags]
+    flagged = [c for c in crits if "exception" in c.flags]
+    assert [c.text for c in main] == [line] and main[0].constraint is None
+    assert [c.constraint.value for c in flagged] == [excepted]
+    assert flagged[0].start == main[0].start and flagged[0].end == main[0].end
+
+
+def test_criteria_named_subject_after_an_exception_keeps_its_statement():
+    _, crits = _stmts("ALT ≤ 3 × ULN except in patients with liver metastases, and creatinine ≤ 1.5 mg/dL")
+    assert [(c.subject.name, "exception" in c.flags) for c in crits] == [("alt", False), ("creatinine", False)]
