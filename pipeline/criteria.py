@@ -217,6 +217,8 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
     for ci, con in enumerate(constraints):
         before = [i for i, s in enumerate(subjects) if i not in used and s.end <= con.start and s.start >= prev_end]
         chosen: list[int] = []
+        if before and con.qualitative and _qualifies_next(text, subjects, before[-1], con):
+            before = []  # "negative HBsAg and negative HCV antibody": the second "negative" is HCV's
         if before:
             # the nearest subject, plus those coordinated with it ("ALT and AST", "ALT, AST or ALP")
             chosen = [before[-1]]
@@ -241,6 +243,13 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         if after and subjects[after[0]].start - con.end <= 40:
             chosen.append(after[0])
             used.add(after[0])
+            # "positive HBsAg or HCV antibody", "Positive test for HIV antibody, HBsAg or HCV antibody" (§11.12)
+            for i in after[1:]:
+                if _COORD_GAP.fullmatch(_PAREN.sub("", text[subjects[chosen[-1]].end:subjects[i].start])):
+                    chosen.append(i)
+                    used.add(i)
+                else:
+                    break
     # "(e.g., age over 60 years, BMI ≥ 30 kg/m²)": examples of the statement, not statements of their own
     examples = [g for g in groups if g[0] and _in_examples(text, cs, g[1].start)]
     with_subject = [g for g in groups if g[0] and g not in examples]
@@ -306,6 +315,17 @@ def _in_examples(text: str, s: int, pos: int) -> bool:
     """pos lies in an open parenthesis that lists examples ("(e.g., ...", "(such as ...")."""
     opening = text.rfind("(", s, pos)
     return (opening >= 0 and ")" not in text[opening:pos] and _EXAMPLES_OPEN.match(text, opening) is not None)
+
+
+_JOINED_BEFORE = re.compile(r"\s*(?:,|;|\band\b|\bor\b|\band/or\b)\s*", re.I)
+
+
+def _qualifies_next(text: str, subjects: list[FoundSubject], prev: int, con: Found) -> bool:
+    """A qualitative word written before its subject ("... and negative HCV antibody"): a connector
+    before it and a subject right after it."""
+    nxt = next((sj for sj in subjects if sj.start >= con.end), None)
+    return (nxt is not None and not text[con.end:nxt.start].strip()
+            and _JOINED_BEFORE.fullmatch(text, subjects[prev].end, con.start) is not None)
 
 
 _AGE_CODE = "LOINC:30525-0"

@@ -132,6 +132,37 @@ def _syn_lowered() -> Optional[tuple[re.Pattern, int]]:
     return lowered(_syn_pattern(), re.I)
 
 
+@lru_cache(maxsize=None)
+def _context_rules() -> tuple[Optional[re.Pattern], Optional[re.Pattern]]:
+    """(after, before): words next to a lexicon mention that make it a modifier or a therapy, not the
+    measured subject ("glucose-lowering drug", "use of insulin"); models/rules/subject_context.jsonl."""
+    path = model_file("rules", "subject_context.jsonl")
+    sides: dict[str, list[str]] = {"after": [], "before": []}
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"side", "pattern"}, {"why"})
+        if rec["side"] not in sides:
+            raise RuleFileError(path, n, f"side must be 'after' or 'before', not {rec['side']!r}")
+        try:
+            re.compile(rec["pattern"])
+        except re.error as exc:
+            raise RuleFileError(path, n, f"bad pattern: {exc}") from None
+        sides[rec["side"]].append(rec["pattern"])
+    after = re.compile("|".join(f"(?:{p})" for p in sides["after"]), re.I) if sides["after"] else None
+    before = re.compile("(?:" + "|".join(f"(?:{p})" for p in sides["before"]) + ")", re.I) if sides["before"] else None
+    return after, before
+
+
+_LIMIT_FOLLOWS = re.compile(r"[^.;,()]{0,25}?(?:[<>≤≥=]|\d|\b(?:positive|negative|detectable|undetectable|normal)\b)", re.I)
+
+
+def _in_context(text: str, s: int, e: int) -> bool:
+    after, before = _context_rules()
+    if after is not None and after.match(text, e):
+        return True
+    return (before is not None and before.search(text, max(0, s - 40), s) is not None
+            and not _LIMIT_FOLLOWS.match(text, e))
+
+
 def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     """Lexicon subjects in text[start:end]: longest match first, no overlaps."""
     entries, syn, abbr = lexicon()
@@ -172,6 +203,8 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
             continue
         ent = entries[name]
         if ent.not_after is not None and ent.not_after.search(text, max(0, s - 30), s):
+            continue
+        if _in_context(text, s, e):
             continue
         out.append(FoundSubject(s, e, name, ent.category, f"LOINC:{ent.loinc}" if ent.loinc else None))
     return out

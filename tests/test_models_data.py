@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from pipeline import criteria, negation, paths, segment, thresholds
+from pipeline import criteria, negation, paths, segment, subjects, thresholds
 from pipeline.errors import RuleFileError
 
 
@@ -16,6 +16,7 @@ def test_models_data_all_rule_files_load():
     from pipeline import temporal
 
     assert temporal._period_rules()[1]["history"] == "past"
+    assert all(subjects._context_rules())
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,8 @@ def test_models_data_all_rule_files_load():
         ("rules/sections.jsonl", lambda: segment.header_rules(), '{"id": "x", "section": "both", "pattern": "x"}'),
         ("rules/comparators.jsonl", lambda: thresholds.comparator_table(), '{"literal": "gt", "operator": "=>>", "kind": "word"}'),
         ("rules/categories.jsonl", lambda: criteria.category_rules(), '{"category": "nope", "priority": 1, "pattern": "x"}'),
+        ("rules/subject_context.jsonl", lambda: subjects._context_rules(), '{"side": "above", "pattern": "x"}'),
+        ("rules/subject_context.jsonl", lambda: subjects._context_rules(), '{"side": "after", "pattern": "(x"}'),
     ],
 )
 def test_models_data_invalid_rule_names_file_and_line(tmp_path, monkeypatch, rel, loader, bad_line):
@@ -39,7 +42,8 @@ def test_models_data_invalid_rule_names_file_and_line(tmp_path, monkeypatch, rel
         fh.write(bad_line + "\n")
     n_lines = len((target / rel).read_text(encoding="utf-8").splitlines())
     monkeypatch.setenv(paths.ENV_VAR, str(target))
-    for fn in (paths.models_dir, segment.header_rules, thresholds.comparator_table, criteria.category_rules):
+    for fn in (paths.models_dir, segment.header_rules, thresholds.comparator_table, criteria.category_rules,
+               subjects._context_rules):
         fn.cache_clear()
     try:
         with pytest.raises(RuleFileError) as info:
@@ -47,7 +51,8 @@ def test_models_data_invalid_rule_names_file_and_line(tmp_path, monkeypatch, rel
         assert info.value.line == n_lines and rel.split("/")[-1] in str(info.value)
     finally:
         monkeypatch.delenv(paths.ENV_VAR)
-        for fn in (paths.models_dir, segment.header_rules, thresholds.comparator_table, criteria.category_rules):
+        for fn in (paths.models_dir, segment.header_rules, thresholds.comparator_table, criteria.category_rules,
+                   subjects._context_rules):
             fn.cache_clear()
 
 

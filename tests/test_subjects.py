@@ -1,0 +1,32 @@
+"""Lexicon subjects: which mentions are the measured subject and which only modify a therapy or device."""
+import pytest
+
+from pipeline.subjects import find_subjects
+
+
+def _names(text):
+    return [s.name for s in find_subjects(text, 0, len(text))]
+
+
+@pytest.mark.parametrize(
+    "text,names",
+    [
+        # the name modifies a therapy, a diet or a device
+        ("Use of any glucose-lowering drug within 3 months", []),
+        ("Concomitant potassium-sparing diuretic", []),
+        ("Willing to follow a sodium-restricted diet", []),
+        ("Able to use the home blood pressure monitor", []),
+        ("Able to perform self-monitoring of blood glucose", []),
+        ("Stable dose of a phosphate binder", []),
+        # a therapy, unless a limit follows
+        ("Diabetes mellitus requiring insulin", []),
+        ("Requiring SpO2 ≥ 92% on room air", ["spo2"]),
+        # a reference, not the person's age
+        ("ALT ≤ 3 × ULN for age", ["alt"]),
+        # measured subjects stay
+        ("Fasting glucose ≥ 7.0 mmol/L", ["glucose.fasting"]),
+        ("Serum potassium < 3.5 mmol/L", ["potassium"]),
+    ],
+)
+def test_subjects_context_decides_whether_a_mention_is_the_subject(text, names):
+    assert _names(text) == names
