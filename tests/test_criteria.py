@@ -205,7 +205,13 @@ def test_criteria_second_requirements_and_example_lists(line, parts):
     "line,category",
     [("Use of insulin within the past 3 months", "therapy"),
      ("Use of any prescription medication within 14 days other than hormonal contraceptives", "therapy"),
-     ("Fasting glucose ≥ 7 mmol/L", "lab")],
+     ("Fasting glucose ≥ 7 mmol/L", "lab"),
+     # disease morphology and therapy words that registries use without a generic head word
+     ("Hepatic encephalopathy", "condition"),
+     ("Activating KRAS mutation", "condition"),
+     ("Chronic pancreatitis", "condition"),
+     ("Red blood cell transfusion within 14 days", "therapy"),
+     ("Receipt of immunoglobulins or blood products", "therapy")],
 )
 def test_criteria_category_of_taken_analytes_and_exceptions(line, category):
     _, crits = _stmts(line)
