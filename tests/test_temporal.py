@@ -28,7 +28,10 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
 
 
 @pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Age 3-18 years", "life expectancy of at least 3 months",
-                                  "QTcF > 470 ms at screening"])
+                                  "QTcF > 470 ms at screening",
+                                  # a phase of the disease, and "ever": not windows
+                                  "Bipolar I disorder, current episode manic or mixed",
+                                  "Hospitalised for the current manic episode", "Current or past diagnosis of psoriasis"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
 
