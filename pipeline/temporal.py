@@ -78,9 +78,7 @@ _RELATIONS = [
     ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+)?(?:study|trial|treatment|"
      r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)(?:\s+period)?\b"),
-    # not "current or past" (ever) and not "the current (manic) episode" (a phase of the disease, §11.70)
-    ("during", r"\b(?:currently|current|concurrent|concurrently|concomitant|concomitantly)\b(?=\s)"
-     r"(?!\s+(?:or\s+(?:past|previous|prior|former)\b|(?:[a-z-]+\s+)?episodes?\b))"),
+    ("during", r"\b(?:currently|current|concurrent|concurrently|concomitant|concomitantly)\b(?=\s)"),
     # "during the 8-week baseline period": a window of the study itself, with its length
     ("during", r"\b(?:during|throughout|over)\s+(?:the|a|an)\s+" + _AMOUNT + r"(?=[\w\s-]{0,40}?\bperiod\b)"),
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
