@@ -61,6 +61,9 @@ def compile_termset(ts: dict[str, list[str]]):
                  for k in ("preceding_negations", "following_negations", "pseudo_negations", "termination"))
 
 
+_RELATIVE_TERMS = {"who", "that"}
+
+
 def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = None,
              protected: list[tuple[int, int]] = (), regexes=None) -> Optional[tuple[int, int]]:
     """(start, end) of the cue that negates text[start:end], or None.
@@ -76,10 +79,12 @@ def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = Non
 
     target = subject_start if subject_start is not None else end
     if subject_start is None:
-        # no known subject: the scope is the statement up to its first termination term
-        t = term.search(text, start, end)
-        if t is not None:
-            target = t.start()
+        # no known subject: the scope is the statement up to its first termination term; a relative
+        # pronoun does not end it ("Women of childbearing potential who are not using contraception")
+        for t in term.finditer(text, start, end):
+            if text[t.start():t.end()].lower() not in _RELATIVE_TERMS:
+                target = t.start()
+                break
     for m in pre.finditer(text, start, end):
         if not free(m.start(), m.end()):
             continue

@@ -155,3 +155,20 @@ def test_negation_find_exceptions(text, excepted):
     windows = find_temporal(text, 0, len(text))
     temp = windows[0] if windows else None
     assert [text[a:b] for a, b in find_exceptions(text, 0, len(text), temp)] == excepted
+
+
+@pytest.mark.parametrize(
+    "text,negated",
+    [
+        # a relative clause does not end the scope when the statement has no subject
+        ("Women of childbearing potential who are not using a reliable method of contraception", True),
+        ("Girls who have reached menarche must not be pregnant", True),
+        # "no longer than" bounds a duration; it negates nothing
+        ("Depressive episode of at least 8 weeks and no longer than 12 months", False),
+        ("Screening visit no later than 14 days before dosing", False),
+    ],
+)
+def test_negation_statement_scope_without_subject(text, negated):
+    from pipeline.negation import find_cue
+
+    assert (find_cue(text, 0, len(text)) is not None) == negated
