@@ -260,6 +260,19 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         op = _coord_op(text, subjects, chosen)
         atoms = [Atom(cs, ce, subjects[i], con, op) for i in chosen] or [Atom(cs, ce, None, con)]
         for extra, extra_op in _chained(text, groups, con):
+            g1 = _PAREN_GROUP.search(text, con.start, con.end)
+            g2 = _PAREN_GROUP.search(text, extra.start, extra.end)
+            if g1 and g2:
+                # "QTcF > 450 ms (men) or > 470 ms (women)": a limit per subgroup, not alternatives (§11.40)
+                for a in atoms:
+                    if a.constraint is con:
+                        a.condition = a.condition or (g1.start("group"), g1.end("group"))
+                        if (a.start, a.end) == (cs, ce):
+                            a.end = g1.end()
+                cond = (g2.start("group"), g2.end("group"))
+                atoms += [Atom(cs, ce, subjects[i], extra, LogicOp.AND, cond) for i in chosen] \
+                    or [Atom(cs, ce, None, extra, LogicOp.AND, cond)]
+                continue
             if extra_op == LogicOp.OR:
                 for a in atoms:
                     a.op = LogicOp.OR
@@ -555,15 +568,34 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
 _ANY_DIGIT = re.compile(r"\d")
 
 
-def _excepted_constraints(text: str, cs: int, ce: int, constraints: list[Found], subjects: list[FoundSubject]) -> list[Found]:
-    """Constraints inside an exception of the clause with no subject of their own there ("except
-    paracetamol up to 2 g/day", "excluding a single blip of 50-199 copies/mL")."""
+_ITEM_GAP = re.compile(r"[\s,;]*(?:(?:and|or|and/or)\b[\s,;]*)?", re.I)
+_COORDINATED = re.compile(r"[,;]")  # "except Gilbert syndrome, total bilirubin ≤ 1.5 × ULN": a new statement
+
+
+def _excepted_constraints(text: str, cs: int, ce: int, constraints: list[Found],
+                          subjects: list[FoundSubject]) -> list[tuple[Found, tuple[int, int]]]:
+    """Constraints inside an exception of the clause, with the exception's range ("except
+    paracetamol up to 2 g/day", "unless HCV RNA has been undetectable for 2 years")."""
     if not constraints or not _EXCEPT.search(text, cs, ce):
         return []
-    ranges = find_exceptions(text, cs, ce)
-    return [c for c in constraints
-            if any(a <= c.start and c.end <= b and not any(a <= sj.start < c.start for sj in subjects)
-                   for a, b in ranges)]
+    ranges: list[tuple[int, int]] = []
+    for a, b in sorted(find_exceptions(text, cs, ce)):  # items of one list make one region
+        if ranges and _ITEM_GAP.fullmatch(text, ranges[-1][1], a):
+            ranges[-1] = (ranges[-1][0], b)
+        else:
+            ranges.append((a, b))
+    out = []
+    for c in constraints:
+        for a, b in ranges:
+            if not (a <= c.start and c.end <= b):
+                continue
+            named = [sj for sj in subjects if a <= sj.start < c.start]
+            # "unless HCV RNA has been undetectable": the exception's own measurement; but not a subject
+            # coordinated after it ("except in patients with liver metastases, and creatinine ≤ 1.5 mg/dL")
+            if not named or not _COORDINATED.search(text, a, named[0].start):
+                out.append((c, (a, b)))
+                break
+    return out
 
 
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
@@ -621,11 +653,13 @@ _EXC_EMPTY = re.compile(r"(?:otherwise|as\s+(?:noted|specified|stated|described|
 _STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|before|prior\s+to)\b", re.I)
 _ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
 _CONDITIONAL = ("unless", "except if", "except when", "except where")
-_SHARED_MODIFIER = re.compile(r"[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile)", re.I)
+# one or more adjective-shaped words: "topical", "excised basal" (… "or squamous cell skin carcinoma")
+_SHARED_MODIFIER = re.compile(r"[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile)(?:\s+[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile))*", re.I)
 _CLASS_HEAD = re.compile(
     r"\S\s+(?:vaccines?|vaccinations?|inhibitors?|blockers?|antagonists?|agonists?|antibod(?:y|ies)|steroids|"
-    r"corticosteroids|contraceptives|supplements|inhalers|drops)\s*$", re.I)
+    r"corticosteroids|contraceptives|supplements|inhalers|drops|use\s+disorders?|dependence)\s*$", re.I)
 _OTHER = re.compile(r"\s*other\b", re.I)
+_SUBSTANCE_HEAD = re.compile(r"(?:use\s+disorders?|dependence)\s*$", re.I)  # "nicotine or caffeine use disorder"
 # "aspirin and proton pump inhibitors": a drug name is an item of its own, not a modifier of the class noun
 _DRUG_NAME = re.compile(
     r"(?:in|ine|ol|ide|one|am|mab|nib|pril|sartan|statin|azole|cillin|mycin|pam|lam|fen|cin|vir|parin)\s*$", re.I)
@@ -679,7 +713,7 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
     # "BCG, influenza or COVID-19 vaccines": short names before a class noun that is only written once
     if len(pieces) > 1 and _CLASS_HEAD.search(text, pieces[-1][0], pieces[-1][1]) and all(
             _words(text, pa, pb) <= 2 and not _CLASS_HEAD.search(text, pa, pb) and not _OTHER.match(text, pa, pb)
-            and not _DRUG_NAME.search(text, pa, pb)
+            and (not _DRUG_NAME.search(text, pa, pb) or _SUBSTANCE_HEAD.search(text, *pieces[-1]))
             for pa, pb in pieces[:-1]) and not _OTHER.match(text, *pieces[-1]):
         return [(a, b)]
     return pieces
@@ -892,8 +926,10 @@ def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, c
 _GROUP_WORD = r"(?:men|women|males|females|boys|girls|children|adults)"
 _GROUP_LEAD = r"(?:for|in)\s+(?:\w+\s+){0,2}?"
 _SUBGROUP = re.compile(r"\s*\(?(?P<group>(?:" + _GROUP_LEAD + r")?" + _GROUP_WORD + r")\b", re.I)
+_PAREN_GROUP = re.compile(r"\(\s*(?P<group>" + _GROUP_WORD + r")\s*\)\s*$", re.I)
 _INHERIT_GAP = re.compile(
-    r"\s*(?P<group>" + _GROUP_LEAD + _GROUP_WORD + r")?\s*[,;]?\s*(?:\(|(?P<op>or|and|and/or)\b)?\s*", re.I)
+    r"\s*(?P<group>" + _GROUP_LEAD + _GROUP_WORD + r"|\(\s*(?:" + _GROUP_LEAD + r")?" + _GROUP_WORD + r"\s*\))?"
+    r"\s*[,;]?\s*(?:\(|(?P<op>or|and|and/or)\b)?\s*", re.I)
 
 
 def _measured(con: Found) -> bool:
@@ -1093,9 +1129,14 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
             subjects = _outside(text, subjects, constraints)
-            excepted = _excepted_constraints(text, cs, ce, constraints, subjects)
+            excepted_in = _excepted_constraints(text, cs, ce, constraints, subjects)
+            excepted = [c for c, _ in excepted_in]
             if excepted:
                 constraints = [c for c in constraints if c not in excepted]
+                # and the subjects measured inside those exceptions are not the statement's
+                inner = {id(c): next((sj for sj in reversed(subjects) if a <= sj.start and sj.end <= c.start), None)
+                         for c, (a, b) in excepted_in}
+                subjects = [sj for sj in subjects if not any(a <= sj.start < b for _, (a, b) in excepted_in)]
             if not constraints and any(s.category in MEASURABLE for s in subjects):
                 constraints = bare_values(text, cs, ce, claimed)
                 constraints = [c for c in constraints if not any(s.start <= c.start < s.end for s in subjects)
@@ -1110,7 +1151,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 atoms += _unpaired(text, atoms, constraints, cs, ce)
                 _blood_pressure_parts(atoms)
             # "except asymptomatic lesions ≤ 1 cm": kept over the statement's span, flagged, not its constraint
-            atoms += [Atom(cs, ce, None, c, excepted=True) for c in excepted]
+            atoms += [Atom(cs, ce, inner[id(c)], c, excepted=True) for c in excepted]
             for atom in atoms:
                 if atom.subject is not None and atom.subject.category == _IMPLICIT_AGE:
                     atom.subject = None
@@ -1218,7 +1259,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
             period = Period(pv, text[ps:pe], ps, pe)
             break
     negated = cue is not None
-    exceptions = [_span(text, a, b) for a, b in exc_spans]
+    # the record of an excepted limit describes the exception; it has none of its own
+    exceptions = [] if atom.excepted else [_span(text, a, b) for a, b in exc_spans]
     condition = None
     cm = _CONDITION.match(text, s, e)
     if atom.condition is not None:

@@ -279,3 +279,20 @@ def test_criteria_limit_inside_an_exception_is_not_the_statements(line, main_con
 def test_criteria_named_subject_after_an_exception_keeps_its_statement():
     _, crits = _stmts("ALT ≤ 3 × ULN except in patients with liver metastases, and creatinine ≤ 1.5 mg/dL")
     assert [(c.subject.name, "exception" in c.flags) for c in crits] == [("alt", False), ("creatinine", False)]
+
+
+def test_criteria_parenthesised_sex_limits_are_subgroups_not_alternatives():
+    _, crits = _stmts("QTcF > 450 ms (men) or > 470 ms (women)")
+    got = [(c.text, c.constraint.value, c.condition.text, c.logic.op.value) for c in crits]
+    assert got == [("QTcF > 450 ms (men)", 450.0, "men", "AND"),
+                   ("QTcF > 450 ms (men) or > 470 ms (women)", 470.0, "women", "AND")]
+
+
+def test_criteria_measurement_inside_unless_belongs_to_the_exception():
+    line = "Positive HCV antibody unless HCV RNA has been undetectable for at least 2 years"
+    _, crits = _stmts(line)
+    main = [c for c in crits if "exception" not in c.flags]
+    flagged = [c for c in crits if "exception" in c.flags]
+    assert [(c.text, c.subject.name, c.temporal) for c in main] == [(line, "hcv.antibody", None)]
+    assert [e.text for e in main[0].exceptions] == ["HCV RNA has been undetectable for at least 2 years"]
+    assert [(c.subject.name, c.constraint.qualitative, c.exceptions) for c in flagged] == [("hcv.rna", "undetectable", [])]

@@ -426,8 +426,13 @@ MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
 KNOWN_NAME_CONFLICTS = {"hbsag": "hbv.surface_antigen", "ktv": "kt_v"}
 
 
+# gold written blind (set E): its annotator named subjects the lexicon lacks; those are misses the
+# evaluation counts, not inconsistencies
+BLIND_GOLD = {"gold_e.jsonl"}
+
+
 def test_lexicons_gold_subject_names_exist(subjects):
-    files = sorted(GOLD.glob("*.jsonl"))
+    files = sorted(p for p in GOLD.glob("*.jsonl") if p.name not in BLIND_GOLD)
     if not files:
         pytest.skip("annotations/gold has no files yet")
     names = {r["name"] for r in subjects}

@@ -132,6 +132,9 @@ def test_negation_lct_cues(text, cues):
         ("Any live vaccine within 4 weeks, except BCG and rotavirus vaccines", ["BCG and rotavirus vaccines"]),
         ("Any antiplatelet drug except aspirin and proton pump inhibitors", ["aspirin", "proton pump inhibitors"]),
         ("Any hypnotic except zolpidem or other sleep aids", ["zolpidem", "other sleep aids"]),
+        ("Substance use disorder, other than cannabis or caffeine use disorder", ["cannabis or caffeine use disorder"]),
+        ("Prior malignancy other than resected basal or squamous cell skin cancer",
+         ["resected basal or squamous cell skin cancer"]),
         # "but not" before a comparator bounds a range
         ("Symptoms lasting at least 2 weeks but not exceeding 6 months", []),
         ("Failure of at least one but not more than three prior regimens", []),
