@@ -283,11 +283,13 @@ _NORMAL = re.compile(
     re.I,
 )
 
+# "18 years or older", "18 years of age or older", "16 years old and older": the operator is "or older"
+_AGE_WORDS = r"(?:years?\s+)?(?:(?:of\s+age|old)\s+)?"
 _OLDER = re.compile(
-    r"\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:older|over|above|more|greater|higher|up(?:wards)?)\b|(?:years?\s+)?(?:or|and)\s+older\b)",
+    rf"\s*(?:\+|{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:older|over|above|more|greater|higher|up(?:wards)?))\b)",
     re.I,
 )
-_YOUNGER = re.compile(r"\s*(?:(?:years?\s+)?(?:or|and)\s+(?:younger|under|below|less|lower|fewer)\b)", re.I)
+_YOUNGER = re.compile(rf"\s*(?:{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:younger|under|below|less|lower|fewer))\b)", re.I)
 _RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|to|through|until)\s*", re.I)
 _SET_SEP = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|/)\s*", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+ages?\s+of\s+)?", re.I)
@@ -461,7 +463,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             mm = older or younger
             f = Found(">=" if older else "<=", m.start(), mm.end(), v, op_spans=[(mm.start(), mm.end())],
                       value_spans=[(m.start(), m.end())])
-            f.op_spans = [_strip_span(text, mm.start(), mm.end())]
+            f.op_spans = [_strip_span(text, mm.start("op") if mm.group("op") else mm.start(), mm.end())]
             if u1 is None and mm.group(0).strip() == "+":
                 u1 = unit_at(text, mm.end(), end)  # "60+ years"
                 if u1:

@@ -54,6 +54,9 @@ def _one(text):
         ("age 60+ years", ">=", 60, None, "a"),
         ("men >50-year-old", ">", 50, None, "a"),
         ("18-35-year-old women", "between", 18, 35, "a"),
+        ("participants 21 years of age or older", ">=", 21, None, "a"),
+        ("girls 16 years old and older", ">=", 16, None, "a"),
+        ("children 12 years of age or younger", "<=", 12, None, "a"),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
@@ -62,6 +65,20 @@ def test_thresholds_comparators_values_units(text, op, value, upper, unit):
     assert got[1] == pytest.approx(value)
     assert (got[2] == pytest.approx(upper)) if upper is not None else got[2] is None
     assert got[5] == unit
+
+
+@pytest.mark.parametrize(
+    "text,span,op_span",
+    [
+        ("21 years of age or older", "21 years of age or older", "or older"),
+        ("16 years old and older", "16 years old and older", "and older"),
+        ("18 years or older", "18 years or older", "or older"),
+    ],
+)
+def test_thresholds_age_word_before_trailing_operator(text, span, op_span):
+    f = find_constraints(text, 0, len(text))[0]
+    assert text[f.start : f.end] == span
+    assert [text[a:b] for a, b in f.op_spans] == [op_span]
 
 
 @pytest.mark.parametrize(
