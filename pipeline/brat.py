@@ -60,7 +60,7 @@ from typing import Iterable, Optional, Union
 
 from .negation import find_cues
 from .schema import Category, Criterion, Operator
-from .temporal import find_periods, find_temporal
+from .temporal import FoundTemporal, find_periods, find_temporal
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +278,7 @@ _T_OP_CLASS = {
     "minimum of": "GTEQ", "a maximum of": "LTEQ", "maximum of": "LTEQ",
     "≥": "GTEQ", ">=": "GTEQ", ">": "GT", "≤": "LTEQ", "<=": "LTEQ", "<": "LT",
 }
+_BARE_LEAD = re.compile(r"[^\n]{0,40}$")  # the words before an amount of time, on its line
 _PERIOD_VALUE = {"past": "past", "last": "past", "previous": "past", "preceding": "past",
                  "prior": "past",
                  "next": "future", "coming": "future", "following": "future"}
@@ -583,8 +584,11 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
     return [eid] if eid else []
 
 
-def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
-    """Eq-Comparison event for a temporal window with an amount ("within the past 6 months")."""
+def _comparison_from_temporal(b: _Builder, t, tail: Optional[re.Match] = None) -> Optional[str]:
+    """Eq-Comparison event for a temporal window with an amount ("within the past 6 months").
+
+    `tail`: a trailing comparator after the unit ("2 hours or longer"), group "op", word "w".
+    """
     if t is None or t.amount is None:
         return None
     text = b.text
@@ -593,26 +597,29 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
         return _unit_only_comparison(b, t)
     args: list[tuple[str, str]] = []
     start = m.start("amount")
-    prefix = text[t.start : m.start()]
+    # the operator may stand before the window our record found ("< 12 months prior to")
+    lead = _BARE_LEAD.search(text, 0, m.start())
+    p0 = min(t.start, lead.start()) if lead else t.start
+    prefix = text[p0 : m.start()]
     period = _T_PERIOD.search(prefix)
     op = _T_OPERATOR.search(prefix)
     if op:
         word = re.sub(r"\s+", " ", op.group("op").lower())
-        tid = b.entity("Eq-Operator", t.start + op.start("op"), t.start + op.end("op"))
+        tid = b.entity("Eq-Operator", p0 + op.start("op"), p0 + op.end("op"))
         if tid:
             b.attribute("Eq-Operator-Value", tid, _T_OP_CLASS.get(word, "LTEQ"))
             args.append(("Operator", tid))
-            start = t.start + op.start("op")
+            start = p0 + op.start("op")
     if period:
         pw = period.group("period").lower()
         tid = b.entity(
-            "Eq-Temporal-Period", t.start + period.start("period"), t.start + period.end("period")
+            "Eq-Temporal-Period", p0 + period.start("period"), p0 + period.end("period")
         )
         if tid:
             b.attribute("Eq-Temporal-Period-Value", tid, _PERIOD_VALUE.get(pw, "past"))
             args.append(("Temporal-Period", tid))
             if not op:
-                start = t.start + period.start("period")
+                start = p0 + period.start("period")
     for g in ("amount", "upper"):
         if m.group(g):
             tid = b.entity("Eq-Value", m.start(g), m.end(g))
@@ -629,7 +636,15 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
         if tv:
             b.attribute("Eq-Temporal-Unit-Value", tid, tv)
         args.append(("Temporal-Unit", tid))
-    trig = b.entity("Eq-Comparison", start, m.end("unit"))
+    end = m.end("unit")
+    if tail is not None and not op:
+        tid = b.entity("Eq-Operator", tail.start("op"), tail.end("op"))
+        if tid:
+            up = tail.group("w").lower() in ("more", "longer", "greater", "older", "over")
+            b.attribute("Eq-Operator-Value", tid, "GTEQ" if up else "LTEQ")
+            args.insert(0, ("Operator", tid))
+            end = tail.end("op")
+    trig = b.entity("Eq-Comparison", start, end)
     if trig is None:
         return None
     return b.event("Eq-Comparison", trig, args)
@@ -648,6 +663,10 @@ def _unit_only_comparison(b: _Builder, t) -> Optional[str]:
     m = _T_UNIT_ONLY.search(b.text, t.start, t.end)
     if not m:
         return None
+    return _unit_only_window(b, m)
+
+
+def _unit_only_window(b: _Builder, m: re.Match) -> Optional[str]:
     args: list[tuple[str, str]] = []
     if m.group("op"):
         tid = b.entity("Eq-Operator", m.start("op"), m.end("op"))
@@ -667,6 +686,71 @@ def _unit_only_comparison(b: _Builder, t) -> Optional[str]:
     start = m.start("op") if m.group("op") else m.start("period")
     trig = b.entity("Eq-Comparison", start, m.end("unit"))
     return b.event("Eq-Comparison", trig, args) if trig else None
+
+
+# "patients on dialysis", "- On insulin": "on" is LCT's present period (32 of 39 in the dev part)
+_ON_PRESENT = re.compile(
+    r"(?:(?:^|\n)[ \t]*(?:[-*•]|\d+[.)])?[ \t]*|\b(?:patients?|subjects?|those|participants?|women|men|"
+    r"individuals|females|males|people|persons?|children|is|are|be|being|if|or)\s+)"
+    r"(?P<c>on)\s+(?!the\b|a\s+(?:day|regular\s+basis)\b|average\b|MRI\b|\d)", re.I)
+# "moderate to severe", "mild-to-moderate": a range of severities is an Eq-Comparison (operator "to")
+_SEVERITY_RANGE = re.compile(
+    r"\b(?P<a>mild|moderate|severe)(?P<op>\s*-?\s*to\s*-?\s*|\s*-\s*)(?P<b>moderate|severe|high)\b", re.I)
+
+
+def _lines_of(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The whole lines (sorted, distinct) that the spans touch."""
+    out = set()
+    for s, e in spans:
+        a = text.rfind("\n", 0, s) + 1
+        z = text.find("\n", e)
+        out.add((a, len(text) if z < 0 else z))
+    return sorted(out)
+
+
+def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
+            if start <= m.start("c") < end]
+
+
+def _severity_range(b: _Builder, m: re.Match) -> None:
+    """"moderate to severe": Eq-Comparison with the two severities as values, operator "to" BETWEEN."""
+    args: list[tuple[str, str]] = []
+    op = m.group("op").strip(" -") if m.group("op").strip(" -") else m.group("op").strip()
+    op_s = m.start("op") + m.group("op").find(op)
+    for g in ("a", "b"):
+        if g == "b" and op.lower() == "to":
+            tid = b.entity("Eq-Operator", op_s, op_s + len(op))
+            if tid:
+                b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+                args.append(("Operator", tid))
+        tid = b.entity("Severity", m.start(g), m.end(g))
+        if tid:
+            b.attribute("Severity-Value", tid, m.group(g).lower() if m.group(g).lower() != "high" else "severe")
+            args.append(("Value", tid))
+    trig = b.entity("Eq-Comparison", m.start(), m.end())
+    if trig:
+        b.event("Eq-Comparison", trig, args)
+
+
+# "for 6 weeks", "(42 months)", "2 hours or longer": an amount of time that no record kept
+_BARE_NOT_TIME = re.compile(r"\d\s*D\b|one\s+second", re.I)  # "3D scan", "volume in one second"
+_BARE_TAIL = re.compile(
+    r"\s+(?P<op>(?:or|and)\s+(?P<w>more|longer|greater|older|over|less|shorter|younger|fewer))\b", re.I)
+
+
+def _bare_duration(b: _Builder, m: re.Match) -> Optional[str]:
+    """Eq-Comparison for an amount of time outside any window or constraint of our records.
+
+    LCT marks every duration ("for 24 weeks", "30-day readmission"); an operator or period word
+    right before it ("less than 36 months", "the next 6 months") or a trailing "or longer" is part
+    of it, as in a window.
+    """
+    text = b.text
+    lead = _BARE_LEAD.search(text, 0, m.start())
+    t = FoundTemporal("bare", lead.start() if lead else m.start(), m.end(), 1.0)
+    tail = None if _T_OPERATOR.search(text, t.start, m.start()) else _BARE_TAIL.match(text, m.end())
+    return _comparison_from_temporal(b, t, tail)
 
 
 def _subject_kind(c: Criterion) -> Optional[str]:
@@ -860,6 +944,8 @@ def criteria_to_brat(
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
     frequencies: set[tuple[int, int]] = set()  # "daily", "weekly"
     windows_done: set[tuple[int, int]] = set()
+    severities: set[tuple[int, int]] = set()  # "moderate to severe"
+    statement_spans: list[tuple[int, int]] = []
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -894,6 +980,7 @@ def criteria_to_brat(
         # every window of the statement ("X within 1 year or Y within the past 3 months"); records keep one
         if (c.start, c.end) not in windows_done:
             windows_done.add((c.start, c.end))
+            statement_spans.append((c.start, c.end))
             for t in find_temporal(text, c.start, c.end):
                 key = (t.start, t.end)
                 if key not in temporals and not any(a < t.end and t.start < z for a, z in temporals):
@@ -906,6 +993,32 @@ def criteria_to_brat(
             t = c.temporal
             if t is None or t.amount is None or not (t.start <= ps < t.end):
                 periods.setdefault((ps, pe), pv)
+    # LCT conventions read from the text of every line with a statement, also where no record
+    # covers it (a record keeps one statement of "Fever in the past week (temperature > 38)")
+    lines = _lines_of(text, statement_spans)
+    for ls, le in lines:
+        for ps, pe in _on_present(text, ls, le):
+            periods.setdefault((ps, pe), "present")
+        # "in the past week", "(past year)": a one-unit window our records did not keep
+        for um in _T_UNIT_ONLY.finditer(text, ls, le):
+            if not any(a < um.end() and um.start() < z for a, z in temporals):
+                temporals[(um.start(), um.end())] = _unit_only_window(b, um)
+        for sm in _SEVERITY_RANGE.finditer(text, ls, le):
+            severities.add((sm.start(), sm.end()))
+    # durations no record kept ("for 24 weeks", "(42 months)")
+    cmp_spans = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for cs, ce in lines:
+        for dm in _T_AMOUNT.finditer(text, cs, ce):
+            if _overlapping((dm.start(), dm.end()), cmp_spans) or _BARE_NOT_TIME.match(text, dm.start()):
+                continue
+            eid = _bare_duration(b, dm)
+            if eid:
+                trig = b.doc.entities[b.doc.events[eid].trigger]
+                cmp_spans.append((trig.start, trig.end))
+                for key in [k for k in periods if trig.start <= k[0] < trig.end]:
+                    del periods[key]
+    for ss, se in sorted(severities):
+        _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))
     for fs, fe in sorted(frequencies):
         cid = b.entity("Eq-Comparison", fs, fe)
         uid = b.entity("Eq-Temporal-Unit", fs, fe)

@@ -707,6 +707,44 @@ def test_brat_every_window_of_a_statement():
     assert {"within the last year", "within the past 3 months"} <= comparisons
 
 
+# (line, [(type, text)] that must be among the predicted spans): LCT conventions that the mapping
+# adds from the text itself (docs/lct-mapping.md, "What is emitted")
+LCT_TEXT_CASES = [
+    ("on_is_present_period", "Patients on hemodialysis",
+     [("Eq-Comparison", "on"), ("Eq-Temporal-Period", "on")]),
+    ("on_at_item_start", "On oral anticoagulation",
+     [("Eq-Comparison", "On"), ("Eq-Temporal-Period", "On")]),
+    ("severity_range", "Moderate to severe plaque psoriasis",
+     [("Eq-Comparison", "Moderate to severe"), ("Eq-Operator", "to")]),
+    ("one_unit_window_no_record_kept", "Fever in the past week (temperature above 38)",
+     [("Eq-Comparison", "past week"), ("Eq-Temporal-Period", "past"), ("Eq-Temporal-Unit", "week")]),
+    ("bare_duration", "Willing to wear the device for 12 weeks",
+     [("Eq-Comparison", "12 weeks"), ("Eq-Value", "12"), ("Eq-Temporal-Unit", "weeks")]),
+    ("bare_duration_with_operator", "Knee pain lasting less than 36 months",
+     [("Eq-Comparison", "less than 36 months"), ("Eq-Operator", "less than")]),
+    ("operator_before_the_window", "Cardiac surgery performed < 6 months prior to enrolment",
+     [("Eq-Comparison", "< 6 months"), ("Eq-Operator", "<")]),
+]
+
+
+@pytest.mark.parametrize("name,line,spans", LCT_TEXT_CASES, ids=[c[0] for c in LCT_TEXT_CASES])
+def test_brat_lct_conventions_from_the_text(name, line, spans):
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    got = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert set(spans) <= got, sorted(got)
+
+
+def test_brat_on_is_not_a_period_in_other_uses():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Lesion visible on MRI\n- Impact on daily life\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Period"]
+
+
 # exact F1 on the LCT held-out fifth (never used to write rules or train the NER), measured
 # 2026-11-29 session 2 minus ~2 points: 79.8 / 91.0 / 92.1 / 82.5 / 92.2 / 82.9 / 76.8 / 94.5; tuples 83.8
 LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.77, "Eq-Operator": 0.89, "Eq-Value": 0.90, "Eq-Unit": 0.80,
