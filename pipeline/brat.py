@@ -304,6 +304,7 @@ class _Builder:
         self.doc = BratDoc()
         self._ent: dict[tuple[str, Frags], str] = {}
         self._attr: dict[tuple[str, str], str] = {}
+        self._n = collections.Counter()  # ids stay unique when an entity is dropped
 
     def entity(self, typ: str, start: int, end: int) -> Optional[str]:
         frags = self._frags(start, end)
@@ -311,7 +312,8 @@ class _Builder:
             return None
         key = (typ, frags)
         if key not in self._ent:
-            ident = f"T{len(self.doc.entities) + 1}"
+            self._n["T"] += 1
+            ident = f"T{self._n['T']}"
             shown = " ".join(self.text[s:e] for s, e in frags).replace("\t", " ")
             self.doc.entities[ident] = Entity(ident, typ, frags, shown)
             self._ent[key] = ident
@@ -331,14 +333,29 @@ class _Builder:
         return tuple(out)
 
     def event(self, typ: str, trigger: str, args: list[tuple[str, str]]) -> str:
-        ident = f"E{len(self.doc.events) + 1}"
+        self._n["E"] += 1
+        ident = f"E{self._n['E']}"
         self.doc.events[ident] = Event(ident, typ, trigger, _number_roles(args))
         return ident
+
+    def retrigger(self, event: str, start: int, end: int) -> None:
+        """Give an event a trigger with new boundaries; the old one goes if nothing else uses it."""
+        ev = self.doc.events[event]
+        old = self.doc.entities[ev.trigger]
+        new = self.entity(old.type, start, end)
+        if new is None or new == old.id:
+            return
+        ev.trigger = new
+        if not any(e.trigger == old.id or any(a == old.id for _, a in e.args)
+                   for e in self.doc.events.values()):
+            del self.doc.entities[old.id]
+            del self._ent[(old.type, old.fragments)]
 
     def attribute(self, name: str, target: str, value: Optional[str]) -> None:
         if (name, target) in self._attr:
             return
-        ident = f"A{len(self.doc.attributes) + 1}"
+        self._n["A"] += 1
+        ident = f"A{self._n['A']}"
         self.doc.attributes[ident] = Attribute(ident, name, target, value)
         self._attr[(name, target)] = ident
 
@@ -753,6 +770,80 @@ def _bare_duration(b: _Builder, m: re.Match) -> Optional[str]:
     return _comparison_from_temporal(b, t, tail)
 
 
+# "NYHA class III or IV", "stage 1-3", "greater than grade I": the class word is an Eq-Unit of
+# the comparison, which starts at it (53 of 74 such words in the dev part)
+_CLASS_WORD = re.compile(r"\b(?P<w>class|stages?|grades?|grading|axis|classification)\b[ \t-]*", re.I)
+_CLASS_VALUE = re.compile(r"(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)[a-cA-C]?|[0-9][a-c]?|[Ⅰ-Ⅻ])(?!\w)")
+_CLASS_SEP = re.compile(r"[ \t]*(?P<s>-|–|to|or|and|,(?:[ \t]*(?:or|and))?|&)[ \t]*", re.I)
+_BOUND_BEFORE = re.compile(rf"(?:{_BOUND_OP.pattern})(?=[ \t]*$)", re.I)
+_CLASS_OP = re.compile(r"(?:[<>≤≥]=?|=)[ \t]*")
+
+
+def _class_values(text: str, pos: int) -> tuple[Optional[tuple[int, int]], list[tuple[int, int]], Optional[tuple[int, int]]]:
+    """(operator, values, range separator) of "III or IV", "1-3", "> 2" at pos; no values: ([])."""
+    op = _CLASS_OP.match(text, pos)
+    if op:
+        pos = op.end()
+    vals: list[tuple[int, int]] = []
+    sep_span = None
+    v = _CLASS_VALUE.match(text, pos)
+    while v:
+        vals.append((v.start(), v.end()))
+        sep = _CLASS_SEP.match(text, v.end())
+        nxt = _CLASS_VALUE.match(text, sep.end()) if sep else None
+        if not nxt:
+            break
+        if sep.group("s") in ("-", "–", "to", "TO", "To") and len(vals) == 1:
+            sep_span = (sep.start("s"), sep.end("s"))
+        v = nxt
+    if len(vals) != 2:
+        sep_span = None
+    return ((op.start(), op.end() - len(op.group(0)) + len(op.group(0).rstrip())) if op else None), vals, sep_span
+
+
+def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    text = b.text
+    comparisons = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _CLASS_WORD.finditer(text, ls, le):
+            inside = [ev for ev in comparisons
+                      if b.doc.entities[ev.trigger].start <= m.start("w") < b.doc.entities[ev.trigger].end]
+            if inside:
+                continue
+            after = [ev for ev in comparisons if b.doc.entities[ev.trigger].start == m.end()]
+            if after:
+                ev = after[0]
+                uid = b.entity("Eq-Unit", m.start("w"), m.end("w"))
+                if uid and not any(_base_role(r) == "Unit" for r, _ in ev.args):
+                    ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Unit", uid)])
+                b.retrigger(ev.id, m.start("w"), b.doc.entities[ev.trigger].end)
+                continue
+            op, vals, sep = _class_values(text, m.end())
+            if not vals:
+                continue
+            start = m.start("w")
+            before = _BOUND_BEFORE.search(text, ls, m.start("w"))
+            if op is None and before:  # "greater than grade I"
+                op, start = (before.start(), before.end()), before.start()
+            args: list[tuple[str, str]] = []
+            uid = b.entity("Eq-Unit", m.start("w"), m.end("w"))
+            if uid:
+                args.append(("Unit", uid))
+            for span, cls in ((op, _bound_class(text[op[0]:op[1]]) if op else None), (sep, "BETWEEN")):
+                if span and cls:
+                    tid = b.entity("Eq-Operator", *span)
+                    if tid:
+                        b.attribute("Eq-Operator-Value", tid, cls)
+                        args.append(("Operator", tid))
+            for a, z in vals:
+                tid = b.entity("Eq-Value", a, z)
+                if tid:
+                    args.append(("Value", tid))
+            trig = b.entity("Eq-Comparison", start, vals[-1][1])
+            if trig:
+                comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -1017,6 +1108,7 @@ def criteria_to_brat(
                 cmp_spans.append((trig.start, trig.end))
                 for key in [k for k in periods if trig.start <= k[0] < trig.end]:
                     del periods[key]
+    _class_comparisons(b, lines)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))
     for fs, fe in sorted(frequencies):

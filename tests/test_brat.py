@@ -724,6 +724,13 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "less than 36 months"), ("Eq-Operator", "less than")]),
     ("operator_before_the_window", "Cardiac surgery performed < 6 months prior to enrolment",
      [("Eq-Comparison", "< 6 months"), ("Eq-Operator", "<")]),
+    ("class_word_is_the_unit", "Chronic kidney disease stage 2-4",
+     [("Eq-Comparison", "stage 2-4"), ("Eq-Unit", "stage"), ("Eq-Operator", "-"), ("Eq-Value", "2"),
+      ("Eq-Value", "4")]),
+    ("class_word_roman", "Heart failure of NYHA class III or IV",
+     [("Eq-Comparison", "class III or IV"), ("Eq-Unit", "class")]),
+    ("class_word_after_operator", "Tooth mobility greater than grade II",
+     [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
 
 
