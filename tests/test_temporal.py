@@ -41,6 +41,10 @@ def test_temporal_durations_are_not_windows(text):
         ("planned surgery during the study", "planned", "future"),
         ("recent stroke", "recent", "recent"),
         ("prior chemotherapy", "prior", "past"),
+        # one cue where a period word follows "history of" (as LCT marks it)
+        ("History of previous knee surgery", "History of previous", "past"),
+        ("history of prior radiotherapy to the chest", "history of prior", "past"),
+        ("Already received two doses of the vaccine", "Already received", "past"),
     ],
 )
 def test_temporal_period_cues(text, cue, value):
