@@ -844,6 +844,33 @@ def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
 
 
+# "> 140/90", "> 4/10": the number after the slash is the comparison's second value
+_SLASH_VALUE = re.compile(r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*[ \t]*[%A-Za-zµμ/])|[ \t]*/[ \t]*(?P<u>\d+)(?=[ \t]*mm[ \t]*Hg)")
+
+
+def _slash_values(b: _Builder) -> None:
+    text = b.text
+    for ev in list(b.doc.events.values()):
+        if ev.type != "Eq-Comparison":
+            continue
+        values = [b.doc.entities[a] for r, a in ev.args if _base_role(r) == "Value"]
+        if len(values) != 1:
+            continue
+        m = _SLASH_VALUE.match(text, values[0].end)
+        if not m:
+            continue
+        g = "v" if m.group("v") else "u"
+        tid = b.entity("Eq-Value", m.start(g), m.end(g))
+        if tid is None:
+            continue
+        roles = [(_base_role(r), a) for r, a in ev.args]
+        k = max(i for i, (r, _) in enumerate(roles) if r == "Value")
+        ev.args = _number_roles(roles[: k + 1] + [("Value", tid)] + roles[k + 1 :])
+        trig = b.doc.entities[ev.trigger]
+        if m.end(g) > trig.end:
+            b.retrigger(ev.id, trig.start, m.end(g))
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -1109,6 +1136,7 @@ def criteria_to_brat(
                 for key in [k for k in periods if trig.start <= k[0] < trig.end]:
                     del periods[key]
     _class_comparisons(b, lines)
+    _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))
     for fs, fe in sorted(frequencies):

@@ -290,7 +290,7 @@ _OLDER = re.compile(
     re.I,
 )
 _YOUNGER = re.compile(rf"\s*(?:{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:younger|under|below|less|lower|fewer))\b)", re.I)
-_RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|to|through|until)\s*", re.I)
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|～|to|through|until)\s*", re.I)
 _SET_SEP = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|/)\s*", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+ages?\s+of\s+)?", re.I)
 _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
@@ -394,6 +394,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         op = lookup.get(_fold(m.group(0)))
         if op is None:
             continue
+        if op == "~" and m.group(0) in "~～" and text[max(start, m.start() - 3):m.start()].rstrip()[-1:].isdigit():
+            continue  # "0~2", "19~45 years": a range, not "about 2"
         a = _num_at(text, m.end(), end)
         if not a or a[1] - m.end() > 3:
             continue

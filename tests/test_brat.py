@@ -729,6 +729,8 @@ LCT_TEXT_CASES = [
       ("Eq-Value", "4")]),
     ("class_word_roman", "Heart failure of NYHA class III or IV",
      [("Eq-Comparison", "class III or IV"), ("Eq-Unit", "class")]),
+    ("slash_second_value", "Resting blood pressure above 150/95",
+     [("Eq-Comparison", "above 150/95"), ("Eq-Value", "150"), ("Eq-Value", "95")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]

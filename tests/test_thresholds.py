@@ -57,6 +57,10 @@ def _one(text):
         ("participants 21 years of age or older", ">=", 21, None, "a"),
         ("girls 16 years old and older", ">=", 16, None, "a"),
         ("children 12 years of age or younger", "<=", 12, None, "a"),
+        ("ECOG score of 0~1", "between", 0, 1, None),
+        ("aged 20~45 years", "between", 20, 45, "a"),
+        ("fasting glucose 70～100 mg/dL", "between", 70, 100, "mg/dL"),
+        ("body weight ~80 kg", "~", 80, None, "kg"),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
