@@ -896,6 +896,7 @@ _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]"
 
 _AGE_AFTER = re.compile(r"[\s-]*(?:of\s+)?(?P<w>age|old|olds)\b", re.I)
 _AGE_BEFORE = re.compile(r"\b(?P<w>ages?|aged)\b(?:\s*:|\s+of|\s+(?:over|under|above|below|between|from))?[^\n\w]*$", re.I)
+_AGE_BEFORE_LINE = re.compile(r"\b(?P<w>ages?|aged)\b[^\n\d]*$", re.I)
 _AGE_IN_COMPARISON = re.compile(r"\b(?:older|younger)\b", re.I)
 
 
@@ -909,6 +910,12 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
     """
     text = b.text
     m = _AGE_WORD.search(text, s, e)
+    first = b.doc.entities[b.doc.events[filters[0]].trigger] if filters else None
+    if m and first is not None and m.start() >= first.end:
+        # "Minimum age: 18 years old": an age word before the comparison is LCT's trigger (44 of 44)
+        before = _AGE_BEFORE_LINE.search(text, max(0, first.start - 25), first.start)
+        if before:
+            return before.start("w"), before.end("w")
     if m:
         return m.start(), m.end()
     for f in filters:
@@ -1161,6 +1168,13 @@ def criteria_to_brat(
                 continue
             trig = b.entity("Age", *_age_trigger(b, s, e, filters))
             if trig is None:
+                continue
+            same = next((ev for ev in b.doc.events.values() if ev.type == "Age" and ev.trigger == trig), None)
+            if same is not None:  # "Age: 18 years old": the age word and "years old" were two subjects
+                roles = [(_base_role(r), a) for r, a in same.args]
+                roles += [("Numeric-Filter", f) for f in filters if ("Numeric-Filter", f) not in roles]
+                same.args = _number_roles(roles)
+                subject_events[(s, e)] = same.id
                 continue
             args = [("Numeric-Filter", f) for f in filters]
             subject_events[(s, e)] = b.event("Age", trig, args)
