@@ -715,16 +715,6 @@ _SEVERITY_RANGE = re.compile(
     r"\b(?P<a>mild|moderate|severe)(?P<op>\s*-?\s*to\s*-?\s*|\s*-\s*)(?P<b>moderate|severe|high)\b", re.I)
 
 
-def _lines_of(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """The whole lines (sorted, distinct) that the spans touch."""
-    out = set()
-    for s, e in spans:
-        a = text.rfind("\n", 0, s) + 1
-        z = text.find("\n", e)
-        out.add((a, len(text) if z < 0 else z))
-    return sorted(out)
-
-
 def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
             if start <= m.start("c") < end]
@@ -869,6 +859,26 @@ def _slash_values(b: _Builder) -> None:
         trig = b.doc.entities[ev.trigger]
         if m.end(g) > trig.end:
             b.retrigger(ev.id, trig.start, m.end(g))
+
+
+# "at least one of the following", "at least twice": a count written as a word (29 of 30 marked)
+_AT_LEAST_COUNT = re.compile(
+    r"\b(?P<op>at\s+least)\s+(?P<v>one|two|three|four|five|six|seven|eight|nine|ten|once|twice)\b"
+    r"(?!\s+(?:years?|months?|weeks?|days?|hours?)\b)", re.I)
+
+
+def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _AT_LEAST_COUNT.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
+            val = b.entity("Eq-Value", m.start("v"), m.end("v"))
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if op and val and trig:
+                b.attribute("Eq-Operator-Value", op, "GTEQ")
+                b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
 
 
 def _subject_kind(c: Criterion) -> Optional[str]:
@@ -1068,9 +1078,7 @@ def criteria_to_brat(
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
     frequencies: set[tuple[int, int]] = set()  # "daily", "weekly"
-    windows_done: set[tuple[int, int]] = set()
     severities: set[tuple[int, int]] = set()  # "moderate to severe"
-    statement_spans: list[tuple[int, int]] = []
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -1102,26 +1110,23 @@ def criteria_to_brat(
                 entry[2].append(tmp_id)
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
-        # every window of the statement ("X within 1 year or Y within the past 3 months"); records keep one
-        if (c.start, c.end) not in windows_done:
-            windows_done.add((c.start, c.end))
-            statement_spans.append((c.start, c.end))
-            for t in find_temporal(text, c.start, c.end):
-                key = (t.start, t.end)
-                if key not in temporals and not any(a < t.end and t.start < z for a, z in temporals):
-                    temporals[key] = _comparison_from_temporal(b, t)
-        # "daily use", "weekly injections": a frequency word is LCT's comparison and its time unit
-        for fm in _FREQUENCY.finditer(text, c.start, c.end):
-            frequencies.add((fm.start(), fm.end()))
-        # LCT marks every period cue of a statement ("current or previous"), the record keeps one
-        for ps, pe, pv in find_periods(text, c.start, c.end):
-            t = c.temporal
-            if t is None or t.amount is None or not (t.start <= ps < t.end):
-                periods.setdefault((ps, pe), pv)
-    # LCT conventions read from the text of every line with a statement, also where no record
-    # covers it (a record keeps one statement of "Fever in the past week (temperature > 38)")
-    lines = _lines_of(text, statement_spans)
+    # LCT conventions read from every line of the text, also where no record covers it (a record
+    # keeps one window, one period, one statement of "Fever in the past week (temperature > 38)")
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
     for ls, le in lines:
+        # every window ("X within 1 year or Y within the past 3 months")
+        for t in find_temporal(text, ls, le):
+            key = (t.start, t.end)
+            if key not in temporals and not any(a < t.end and t.start < z for a, z in temporals):
+                temporals[key] = _comparison_from_temporal(b, t)
+        # "daily use", "weekly injections": a frequency word is LCT's comparison and its time unit
+        for fm in _FREQUENCY.finditer(text, ls, le):
+            frequencies.add((fm.start(), fm.end()))
+    windows = [k for k, v in temporals.items() if v is not None]
+    for ls, le in lines:
+        for ps, pe, pv in find_periods(text, ls, le):
+            if not _overlapping((ps, pe), windows):
+                periods.setdefault((ps, pe), pv)
         for ps, pe in _on_present(text, ls, le):
             periods.setdefault((ps, pe), "present")
         # "in the past week", "(past year)": a one-unit window our records did not keep
@@ -1143,6 +1148,7 @@ def criteria_to_brat(
                 for key in [k for k in periods if trig.start <= k[0] < trig.end]:
                     del periods[key]
     _class_comparisons(b, lines)
+    _count_comparisons(b, lines)
     _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))

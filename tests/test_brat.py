@@ -731,6 +731,10 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "class III or IV"), ("Eq-Unit", "class")]),
     ("slash_second_value", "Resting blood pressure above 150/95",
      [("Eq-Comparison", "above 150/95"), ("Eq-Value", "150"), ("Eq-Value", "95")]),
+    ("count_written_as_a_word", "At least two of the following findings:",
+     [("Eq-Comparison", "At least two"), ("Eq-Operator", "At least"), ("Eq-Value", "two")]),
+    ("period_cue_in_a_lead_in", "History of any of the following:",
+     [("Eq-Comparison", "History"), ("Eq-Temporal-Period", "History")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
