@@ -54,6 +54,13 @@ def test_temporal_period_cues(text, cue, value):
     assert (text[s:e], v) == (cue, value)
 
 
+@pytest.mark.parametrize("text", ["Family history of sudden cardiac death", "assessed by the Health History Questionnaire"])
+def test_temporal_history_that_is_not_the_patients_past(text):
+    from pipeline.temporal import find_periods
+
+    assert find_periods(text, 0, len(text)) == []
+
+
 def test_temporal_prior_to_is_not_a_period():
     from pipeline.temporal import find_periods
 
