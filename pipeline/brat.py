@@ -269,7 +269,7 @@ _T_PERIOD = re.compile(
 _T_OPERATOR = re.compile(
     r"(?:^|(?<=\s)|\b)(?P<op>within|at\s+least|(?:no\s+)?more\s+than|(?:no\s+)?less\s+than|greater\s+than|longer\s+than|"
     r"shorter\s+than|fewer\s+than|over|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
-    r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following)\s+)?$",
+    r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following|first)\s+)?$",
     re.I)
 _T_OP_CLASS = {
     "within": "LTEQ", "at least": "GTEQ", "more than": "GT", "no more than": "LTEQ",
@@ -881,6 +881,43 @@ def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
 
 
+# Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these
+# exclusions, the other words 27 of 41); not ordinals of other things ("first-degree relative",
+# "first molar", "first-line", "first language", "first trimester")
+_RECENCY = re.compile(
+    r"\b(?:first(?:[\s-]+(?:time|ever))?\b(?![\s-]*(?:degree|molars?|line|language|trimester|class|part|"
+    r"and\s+second|or\s+second|,))|onset|newly|initiation|initial|beginning)\b", re.I)
+
+
+def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    """The recency word is an Eq-Comparison with its Eq-Temporal-Recency (first-time); right before
+    a window ("within the first 24 hours") it joins that comparison."""
+    text = b.text
+    comparisons = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _RECENCY.finditer(text, ls, le):
+            trigs = [(ev, b.doc.entities[ev.trigger]) for ev in comparisons]
+            inside = [ev for ev, t in trigs if t.start <= m.start() < t.end]
+            if inside and not any(_base_role(r) == "Temporal-Unit" for r, _ in inside[0].args):
+                continue
+            rid = b.entity("Eq-Temporal-Recency", m.start(), m.end())
+            if rid is None:
+                continue
+            b.attribute("Eq-Temporal-Recency-Value", rid, "first-time")
+            if inside:  # "within the first 24 hours"
+                inside[0].args = _number_roles([(_base_role(r), a) for r, a in inside[0].args] + [("Temporal-Recency", rid)])
+                continue
+            after = next((ev for ev, t in trigs if t.start > m.end() and
+                          re.fullmatch(r"[ \t]+", text[m.end():t.start])), None)
+            if after is not None and any(_base_role(r) == "Temporal-Unit" for r, _ in after.args):
+                after.args = _number_roles([("Temporal-Recency", rid)] + [(_base_role(r), a) for r, a in after.args])
+                b.retrigger(after.id, m.start(), b.doc.entities[after.trigger].end)
+                continue
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if trig:
+                comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])])
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -1149,6 +1186,7 @@ def criteria_to_brat(
                     del periods[key]
     _class_comparisons(b, lines)
     _count_comparisons(b, lines)
+    _recency_comparisons(b, lines)
     _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))

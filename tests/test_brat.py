@@ -735,6 +735,11 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "At least two"), ("Eq-Operator", "At least"), ("Eq-Value", "two")]),
     ("period_cue_in_a_lead_in", "History of any of the following:",
      [("Eq-Comparison", "History"), ("Eq-Temporal-Period", "History")]),
+    ("recency_word", "Newly diagnosed type 2 diabetes before the first dose",
+     [("Eq-Comparison", "Newly"), ("Eq-Temporal-Recency", "Newly"), ("Eq-Comparison", "first"),
+      ("Eq-Temporal-Recency", "first")]),
+    ("recency_joins_its_window", "Fever within the first 48 hours of admission",
+     [("Eq-Comparison", "within the first 48 hours"), ("Eq-Temporal-Recency", "first")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
@@ -748,6 +753,14 @@ def test_brat_lct_conventions_from_the_text(name, line, spans):
     doc = predict_document("T", text)
     got = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
     assert set(spans) <= got, sorted(got)
+
+
+def test_brat_ordinals_that_are_not_recency():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Breast cancer in a first-degree relative\n- First-line chemotherapy\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Recency"]
 
 
 def test_brat_on_is_not_a_period_in_other_uses():
