@@ -403,9 +403,29 @@ def _operator_span(text: str, s: int, e: int) -> tuple[int, int]:
     return _trim(text, s, e)
 
 
-def _value_spans(text: str, s: int, e: int, n: int) -> list[tuple[int, int]]:
-    """The number tokens of a value span ("18-75" -> "18", "75"); the first n, else []."""
-    toks = [(s + m.start(), s + m.end()) for m in _NUMBER_TOKEN.finditer(text[s:e])]
+_DECIMAL_COMMA = re.compile(r",(\d{1,2})(?!\d)")
+
+
+def _value_spans(
+    text: str, s: int, e: int, n: int, values: tuple = ()
+) -> list[tuple[int, int]]:
+    """The number tokens of a value span ("18-75" -> "18", "75"); the first n, else [].
+
+    `values`: the record's numbers; a token followed by a decimal comma that makes one of them
+    ("BMI ≥18,5") keeps the comma part.
+    """
+    toks = []
+    for m in _NUMBER_TOKEN.finditer(text[s:e]):
+        a, z = s + m.start(), s + m.end()
+        dec = _DECIMAL_COMMA.match(text, z, e)
+        if dec and values and any(
+            v is not None and abs(v - float(f"{m.group(0).lstrip('+')}.{dec.group(1)}")) < 1e-9
+            for v in values
+        ) if re.fullmatch(r"[-+]?\d+", m.group(0)) else False:
+            z = dec.end()
+        if toks and a < toks[-1][1]:
+            continue
+        toks.append((a, z))
     # a range "18-75": the second token reads "-75"; drop the sign that is the separator
     fixed = []
     for a, b in toks:
@@ -511,9 +531,10 @@ def _emit_comparison(
 # fmt: off
 _BOUND_OP = re.compile(
     r"≥|≤|⩾|⩽|>=|<=|=>|=<|>|<"
-    r"|(?:equal\s+to\s+or\s+)?(?:greater|more|higher|larger|less|lower|fewer|smaller)\s+than"
+    r"|(?:equal\s+(?:to\s+)?or\s+)?(?:greater|more|higher|larger|less|lower|fewer|smaller|older|younger)\s+than"
     r"(?:\s+or\s+equal(?:\s+to)?)?"
-    r"|at\s+least|at\s+most|no\s+(?:more|less)\s+than|up\s+to", re.I)
+    r"|(?:more|less|greater)\s+or\s+equal(?:\s+to)?|equal\s+or\s+(?:above|below|over|under)"
+    r"|at\s+least|at\s+most|no\s+(?:more|less)\s+than|up\s+to|over|above|under|below", re.I)
 # fmt: on
 
 
@@ -525,7 +546,7 @@ def _bound_class(word: str) -> Optional[str]:
         return "LTEQ"
     if w in (">", "<"):
         return "GT" if w == ">" else "LT"
-    up = re.search(r"greater|more|higher|larger", w) is not None
+    up = re.search(r"greater|more|higher|larger|older|over|above", w) is not None
     eq = "equal" in w
     return ("GTEQ" if eq else "GT") if up else ("LTEQ" if eq else "LT")
 
@@ -538,6 +559,8 @@ def _two_bounds(text: str, c, spans: list[tuple[int, int]]):
     if c.operator != Operator.BETWEEN or c.operator_span is None or len(spans) != 2:
         return None
     os_, oe = _trim(text, c.operator_span.start, c.operator_span.end)
+    lead = re.match(r"of\s+", text[os_:oe], re.I)  # "of at least 4 and no more than 8"
+    os_ += lead.end() if lead else 0
     ops = list(_BOUND_OP.finditer(text, os_, oe))
     if len(ops) < 2 or ops[0].start() != os_ or ops[-1].end() != oe:
         return None
@@ -571,7 +594,7 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
         if c.operator == Operator.BETWEEN and c.upper is not None
         else (len(c.values) if c.values else 1)
     )
-    spans = _value_spans(text, vs, ve, n)
+    spans = _value_spans(text, vs, ve, n, (c.value, c.upper, *(c.values or ())))
     if not spans:
         return []
     bounds = _two_bounds(text, c, spans)

@@ -740,6 +740,12 @@ LCT_TEXT_CASES = [
       ("Eq-Temporal-Recency", "first")]),
     ("recency_joins_its_window", "Fever within the first 48 hours of admission",
      [("Eq-Comparison", "within the first 48 hours"), ("Eq-Temporal-Recency", "first")]),
+    ("two_bounds_in_words", "Participants older than 12 years and younger than 18 years",
+     [("Eq-Comparison", "older than 12 years"), ("Eq-Comparison", "younger than 18 years")]),
+    ("two_bounds_after_of", "Pain score of at least 3 and no more than 7",
+     [("Eq-Comparison", "at least 3"), ("Eq-Comparison", "no more than 7")]),
+    ("decimal_comma_value", "Body mass index ≥18,5 and ≤24,9",
+     [("Eq-Value", "18,5"), ("Eq-Value", "24,9")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]

@@ -61,6 +61,8 @@ def _one(text):
         ("aged 20~45 years", "between", 20, 45, "a"),
         ("fasting glucose 70～100 mg/dL", "between", 70, 100, "mg/dL"),
         ("body weight ~80 kg", "~", 80, None, "kg"),
+        ("Age equal or above 21 years", ">=", 21, None, "a"),
+        ("score less or equal 4", "<=", 4, None, None),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
