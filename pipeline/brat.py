@@ -966,6 +966,7 @@ _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]"
 
 _AGE_AFTER = re.compile(r"[\s-]*(?:of\s+)?(?P<w>age|old|olds)\b", re.I)
 _AGE_BEFORE = re.compile(r"\b(?P<w>ages?|aged)\b(?:\s*:|\s+of|\s+(?:over|under|above|below|between|from))?[^\n\w]*$", re.I)
+_AGE_COMPARISON = re.compile(r"\b(?:older|younger)\b|\b(?:years?|yrs?|months?)[\s-]*old\b", re.I)
 _AGE_BEFORE_LINE = re.compile(r"\b(?P<w>ages?|aged)\b[^\n\d]*$", re.I)
 _AGE_IN_COMPARISON = re.compile(r"\b(?:older|younger)\b", re.I)
 
@@ -1158,6 +1159,12 @@ def criteria_to_brat(
             if key not in temporals:
                 temporals[key] = _comparison_from_temporal(b, c.temporal)
             tmp_id = temporals[key]
+        if cmp_ids and (kind is None or (c.subject is not None and c.subject.kind == "measurement")):
+            # "They are 18 years or older", "55 and older": an age without an age subject (80 of 82
+            # such comparisons are an Age's filter in the dev part); keyed by the comparison
+            first = b.doc.entities[b.doc.events[cmp_ids[0]].trigger]
+            if _AGE_COMPARISON.search(first.text):
+                kind, subject_span = "age", (first.start, first.end)
         subj_key = None
         if kind is not None:
             subj_key = subject_span

@@ -746,6 +746,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "at least 3"), ("Eq-Comparison", "no more than 7")]),
     ("decimal_comma_value", "Body mass index ≥18,5 and ≤24,9",
      [("Eq-Value", "18,5"), ("Eq-Value", "24,9")]),
+    ("age_without_an_age_word", "Those who are 21 years or older",
+     [("Age", "older"), ("Eq-Comparison", "21 years or older")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
