@@ -941,6 +941,32 @@ def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])])
 
 
+# "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
+# after a comparison is its Per argument and inside it (67 of 70 such time words are marked)
+_RATE_UNIT = re.compile(
+    r"(?P<gap>(?:[ \t]*(?!(?:and|or|for|with|of|in|at|to|the|than|if)\b)[A-Za-zµμ]+\.?){0,2}?)"
+    r"[ \t]*(?:\bper|\ba|\ban|/)[ \t]*(?P<u>day|week|month|year|hour|minute|min)\b", re.I)
+
+
+def _rate_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        trig = b.doc.entities[ev.trigger]
+        m = _RATE_UNIT.match(text, trig.end)
+        if not m or any(_base_role(r) in ("Per", "Temporal-Unit") and b.doc.entities[a].start >= trig.end
+                        for r, a in ev.args):
+            continue
+        if any(e.type == "Eq-Comparison" and e.start < m.end() and trig.end < e.end and e.id != trig.id
+               for e in b.doc.entities.values()):
+            continue
+        tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
+        if tid is None:
+            continue
+        b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
+        ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Per", tid)])
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -1217,6 +1243,7 @@ def criteria_to_brat(
     _class_comparisons(b, lines)
     _count_comparisons(b, lines)
     _recency_comparisons(b, lines)
+    _rate_units(b)
     _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))

@@ -748,6 +748,10 @@ LCT_TEXT_CASES = [
      [("Eq-Value", "18,5"), ("Eq-Value", "24,9")]),
     ("age_without_an_age_word", "Those who are 21 years or older",
      [("Age", "older"), ("Eq-Comparison", "21 years or older")]),
+    ("rate_time_unit", "Alcohol intake ≥30 g alcohol/day",
+     [("Eq-Comparison", "≥30 g alcohol/day"), ("Eq-Temporal-Unit", "day")]),
+    ("rate_time_unit_words", "Urine output of at least 500 ml per day",
+     [("Eq-Comparison", "at least 500 ml per day"), ("Eq-Temporal-Unit", "day")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
