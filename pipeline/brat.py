@@ -381,7 +381,8 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 # fmt: off
 _OP_LEAD = re.compile(
     r"(?:years?|yrs?)\s+(?:of\s+age\s+)?|of\s+|a\s+(?=(?:minimum|maximum)\b)", re.I)
-_OP_TAIL = re.compile(r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$", re.I)
+_OP_TAIL = re.compile(
+    r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$|\s+the\s+ages?\s+of$", re.I)
 _RANGE_WORD = re.compile(r"\bto\b|\bthrough\b|\buntil\b|\band\b|[-–~]", re.I)
 # fmt: on
 
@@ -621,6 +622,19 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             op_span = (sep.start(), sep.end()) if sep else None
     unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
     eid = _emit_comparison(b, op_span, op_class, spans, unit)
+    if (
+        eid
+        and op_span is not None
+        and len(spans) == 2
+        and text[op_span[0] : op_span[1]].lower() == "between"
+    ):
+        # "between 18-65", "between 18 to 25 years": LCT marks the separator as an operator too
+        sep = re.fullmatch(r"[ \t]*(-|–|to)[ \t]*", text[spans[0][1] : spans[1][0]], re.I)
+        tid = b.entity("Eq-Operator", spans[0][1] + sep.start(1), spans[0][1] + sep.end(1)) if sep else None
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+            ev = b.doc.events[eid]
+            ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Operator", tid)])
     return [eid] if eid else []
 
 

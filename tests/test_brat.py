@@ -752,6 +752,10 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "≥30 g alcohol/day"), ("Eq-Temporal-Unit", "day")]),
     ("rate_time_unit_words", "Urine output of at least 500 ml per day",
      [("Eq-Comparison", "at least 500 ml per day"), ("Eq-Temporal-Unit", "day")]),
+    ("between_with_a_separator", "Age between 40-70 years",
+     [("Eq-Operator", "between"), ("Eq-Operator", "-")]),
+    ("operator_without_the_age_words", "Children under the age of 16",
+     [("Eq-Operator", "under"), ("Eq-Comparison", "under the age of 16")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
