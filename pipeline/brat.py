@@ -638,10 +638,10 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
     return [eid] if eid else []
 
 
-def _comparison_from_temporal(b: _Builder, t, tail: Optional[re.Match] = None) -> Optional[str]:
+def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
     """Eq-Comparison event for a temporal window with an amount ("within the past 6 months").
 
-    `tail`: a trailing comparator after the unit ("2 hours or longer"), group "op", word "w".
+    With no operator before the amount, a trailing one is the operator ("2 hours or longer").
     """
     if t is None or t.amount is None:
         return None
@@ -691,7 +691,8 @@ def _comparison_from_temporal(b: _Builder, t, tail: Optional[re.Match] = None) -
             b.attribute("Eq-Temporal-Unit-Value", tid, tv)
         args.append(("Temporal-Unit", tid))
     end = m.end("unit")
-    if tail is not None and not op:
+    tail = None if op else _BARE_TAIL.match(text, end)  # "2 weeks or more before the start"
+    if tail is not None:
         tid = b.entity("Eq-Operator", tail.start("op"), tail.end("op"))
         if tid:
             up = tail.group("w").lower() in ("more", "longer", "greater", "older", "over")
@@ -790,11 +791,7 @@ def _bare_duration(b: _Builder, m: re.Match) -> Optional[str]:
     right before it ("less than 36 months", "the next 6 months") or a trailing "or longer" is part
     of it, as in a window.
     """
-    text = b.text
-    lead = _BARE_LEAD.search(text, 0, m.start())
-    t = FoundTemporal("bare", lead.start() if lead else m.start(), m.end(), 1.0)
-    tail = None if _T_OPERATOR.search(text, t.start, m.start()) else _BARE_TAIL.match(text, m.end())
-    return _comparison_from_temporal(b, t, tail)
+    return _comparison_from_temporal(b, FoundTemporal("bare", m.start(), m.end(), 1.0))
 
 
 # "NYHA class III or IV", "stage 1-3", "greater than grade I": the class word is an Eq-Unit of

@@ -756,6 +756,8 @@ LCT_TEXT_CASES = [
      [("Eq-Operator", "between"), ("Eq-Operator", "-")]),
     ("operator_without_the_age_words", "Children under the age of 16",
      [("Eq-Operator", "under"), ("Eq-Comparison", "under the age of 16")]),
+    ("trailing_operator_of_a_window", "Stop the supplement 2 weeks or more before the first visit",
+     [("Eq-Comparison", "2 weeks or more"), ("Eq-Operator", "or more")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
