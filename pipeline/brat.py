@@ -351,6 +351,22 @@ class _Builder:
             del self.doc.entities[old.id]
             del self._ent[(old.type, old.fragments)]
 
+    def drop_event(self, event: str) -> None:
+        """Remove an event, references to it, and the entities only it used."""
+        ev = self.doc.events.pop(event)
+        for other in self.doc.events.values():
+            if any(a == event for _, a in other.args):
+                other.args = _number_roles([(_base_role(r), a) for r, a in other.args if a != event])
+        used = {e.trigger for e in self.doc.events.values()}
+        used |= {a for e in self.doc.events.values() for _, a in e.args}
+        for ident in [ev.trigger] + [a for _, a in ev.args]:
+            ent = self.doc.entities.get(ident)
+            if ent is not None and ident not in used:
+                del self.doc.entities[ident]
+                self._ent.pop((ent.type, ent.fragments), None)
+                for key in [k for k, v in self._attr.items() if k[1] == ident]:
+                    del self.doc.attributes[self._attr.pop(key)]
+
     def attribute(self, name: str, target: str, value: Optional[str]) -> None:
         if (name, target) in self._attr:
             return
@@ -748,9 +764,10 @@ _ON_PRESENT = re.compile(
     r"(?:(?:^|\n)[ \t]*(?:[-*•]|\d+[.)])?[ \t]*|\b(?:patients?|subjects?|those|participants?|women|men|"
     r"individuals|females|males|people|persons?|children|is|are|be|being|if|or)\s+)"
     r"(?P<c>on)\s+(?!the\b|a\s+(?:day|regular\s+basis)\b|average\b|MRI\b|\d)", re.I)
-# "moderate to severe", "mild-to-moderate": a range of severities is an Eq-Comparison (operator "to")
+# "moderate to severe", "moderate-severe": a range of severities is an Eq-Comparison (operator "to";
+# 14 of 15 in the dev part); the adjective "moderate-to-severe" is not (1 of 4)
 _SEVERITY_RANGE = re.compile(
-    r"\b(?P<a>mild|moderate|severe)(?P<op>\s*-?\s*to\s*-?\s*|\s*-\s*)(?P<b>moderate|severe|high)\b", re.I)
+    r"\b(?P<a>mild|moderate|severe)(?P<op>\s+to\s+|\s*-\s*)(?P<b>moderate|severe|high)\b(?!-)", re.I)
 
 
 def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
@@ -976,6 +993,53 @@ def _rate_units(b: _Builder) -> None:
         b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
         ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Per", tid)])
         b.retrigger(ev.id, trig.start, m.end("u"))
+
+
+# dates: "since 2010", "between January 2014 and May 2017", "1st of January 2011 to 31 December
+# 2016", "from 1960 to present": one Eq-Value per date
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_MONTHS}\.?\s*,?\s*|{_MONTHS}\s+\d{{1,2}},?\s+)?"
+         r"(?:19|20)\d\d\b")
+_DATE_RANGE = re.compile(
+    rf"(?:\b(?P<op1>between)\s+(?P<d1>{_DATE})\s+(?P<sep>and)\s+(?P<d2>{_DATE})"
+    rf"|\b(?P<d3>{_DATE})\s*(?P<sep2>-|–|\bto\b)\s*(?:(?P<d4>{_DATE})|(?P<now>present|now|today)\b)"
+    rf"|\b(?P<op2>since|after|before)\s+(?P<d5>{_DATE}))", re.I)
+
+
+def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    text = b.text
+    for ls, le in lines:
+        for m in _DATE_RANGE.finditer(text, ls, le):
+            span = (m.start(), m.end())
+            clash = [ev for ev in list(b.doc.events.values()) if ev.type == "Eq-Comparison"
+                     and _overlapping(span, [(b.doc.entities[ev.trigger].start, b.doc.entities[ev.trigger].end)])]
+            if any(not (span[0] <= b.doc.entities[ev.trigger].start and b.doc.entities[ev.trigger].end <= span[1])
+                   for ev in clash):
+                continue  # a comparison reaching outside the dates: leave it
+            for ev in clash:
+                b.drop_event(ev.id)
+            args: list[tuple[str, str]] = []
+            op = next((g for g in ("op1", "sep2", "op2") if m.group(g)), None)
+            if op:
+                cls = {"since": "GTEQ", "after": "GT", "before": "LT"}.get(m.group(op).lower(), "BETWEEN")
+                tid = b.entity("Eq-Operator", m.start(op), m.end(op))
+                if tid:
+                    b.attribute("Eq-Operator-Value", tid, cls)
+                    args.append(("Operator", tid))
+            for g in ("d1", "d2", "d3", "d4", "d5"):
+                if m.group(g):
+                    tid = b.entity("Eq-Value", m.start(g), m.end(g))
+                    if tid:
+                        args.append(("Value", tid))
+            if m.group("now"):
+                tid = b.entity("Eq-Temporal-Period", m.start("now"), m.end("now"))
+                if tid:
+                    b.attribute("Eq-Temporal-Period-Value", tid, "present")
+                    args.append(("Temporal-Period", tid))
+            trig = b.entity("Eq-Comparison", *span)
+            if trig:
+                b.event("Eq-Comparison", trig, args)
 
 
 def _subject_kind(c: Criterion) -> Optional[str]:
@@ -1252,6 +1316,7 @@ def criteria_to_brat(
                 for key in [k for k in periods if trig.start <= k[0] < trig.end]:
                     del periods[key]
     _class_comparisons(b, lines)
+    _date_comparisons(b, lines)
     _count_comparisons(b, lines)
     _recency_comparisons(b, lines)
     _rate_units(b)

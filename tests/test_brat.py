@@ -758,6 +758,13 @@ LCT_TEXT_CASES = [
      [("Eq-Operator", "under"), ("Eq-Comparison", "under the age of 16")]),
     ("trailing_operator_of_a_window", "Stop the supplement 2 weeks or more before the first visit",
      [("Eq-Comparison", "2 weeks or more"), ("Eq-Operator", "or more")]),
+    ("date_range", "Surgery performed between March 2015 and June 2019",
+     [("Eq-Comparison", "between March 2015 and June 2019"), ("Eq-Value", "March 2015"),
+      ("Eq-Value", "June 2019"), ("Eq-Operator", "between")]),
+    ("date_range_with_days", "Born from 2nd of march 2012 to 30 april 2018",
+     [("Eq-Comparison", "2nd of march 2012 to 30 april 2018"), ("Eq-Operator", "to")]),
+    ("date_since", "Registered in the cohort since 2012",
+     [("Eq-Comparison", "since 2012"), ("Eq-Operator", "since"), ("Eq-Value", "2012")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
