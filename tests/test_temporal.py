@@ -45,6 +45,7 @@ def test_temporal_durations_are_not_windows(text):
         ("History of previous knee surgery", "History of previous", "past"),
         ("history of prior radiotherapy to the chest", "history of prior", "past"),
         ("Already received two doses of the vaccine", "Already received", "past"),
+        ("Antibiotics administered in the emergency room", "administered", "past"),
     ],
 )
 def test_temporal_period_cues(text, cue, value):
