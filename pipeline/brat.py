@@ -1042,6 +1042,21 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 b.event("Eq-Comparison", trig, args)
 
 
+# "stable weight for at least 1 year", "pain lasting more than 3 months": an amount of time after
+# "for"/"lasting" is how long the observation holds (LCT Duration), not a threshold on its value
+_DURATION_LEAD = re.compile(r"\b(?:for|lasting|during|over)\s+(?:the\s+)?(?:a\s+)?(?:period\s+of\s+)?$", re.I)
+
+
+def _filter_role(b: _Builder, comparison: str) -> str:
+    ev = b.doc.events[comparison]
+    roles = {_base_role(r) for r, _ in ev.args}
+    if "Temporal-Unit" not in roles or "Unit" in roles:
+        return "Numeric-Filter"
+    trig = b.doc.entities[ev.trigger]
+    lead = _DURATION_LEAD.search(b.text, max(0, trig.start - 30), trig.start)
+    return "Duration" if lead else "Numeric-Filter"
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -1340,6 +1355,9 @@ def criteria_to_brat(
             b.event("Eq-Comparison", cid, [("Temporal-Period", pid)])
     subject_events: dict[tuple[int, int], str] = {}
     for (s, e), (kind, filters, temps) in subjects.items():
+        # comparisons replaced by a reading of the text (dates) are gone
+        filters = [f for f in filters if f in b.doc.events]
+        temps = [t for t in temps if t in b.doc.events]
         if kind == "age":
             if not filters:  # an age word without a number ("age-related", "no age limit")
                 continue
@@ -1371,7 +1389,7 @@ def criteria_to_brat(
             last = k == len(names) - 1
             args = [("Name", name)]
             if last:
-                args += [("Numeric-Filter", f) for f in filters]
+                args += [(_filter_role(b, f), f) for f in filters]
                 args += [("Temporality", t) for t in temps]
             eid = b.event("Observation", trig, args)
             if last:

@@ -780,6 +780,19 @@ def test_brat_lct_conventions_from_the_text(name, line, spans):
     assert set(spans) <= got, sorted(got)
 
 
+@pytest.mark.parametrize(
+    "line,role",
+    [("Chronic low back pain lasting more than 3 months", "Duration"),
+     ("Life expectancy of more than 6 months", "Numeric-Filter")],
+)
+def test_brat_an_amount_of_time_after_for_is_a_duration(line, role):
+    from pipeline.brat import predict_document
+
+    doc = predict_document("T", "Inclusion Criteria:\n- " + line + "\n")
+    obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
+    assert [r for r, _ in obs[0].args if r != "Name"] == [role]
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
