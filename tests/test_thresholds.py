@@ -63,6 +63,7 @@ def _one(text):
         ("body weight ~80 kg", "~", 80, None, "kg"),
         ("Age equal or above 21 years", ">=", 21, None, "a"),
         ("score less or equal 4", "<=", 4, None, None),
+        ("Age ˂ 16 years", "<", 16, None, "a"),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
