@@ -172,8 +172,14 @@ def _period_rules() -> tuple[Gated, dict[str, str]]:
             raise RuleFileError(path, n, f"value must be one of {PERIODS}")
         values[rec["literal"].lower()] = rec["value"]
         body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
-        guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
-        lead = rf"(?<!\b{re.escape(rec['not_after'])}\s)" if rec.get("not_after") else ""  # "family history"
+        # "not_before"/"not_after": a word or a list of words that rule the cue out ("prior to",
+        # "family history", "physically active")
+        after = rec.get("not_before") or []
+        after = [after] if isinstance(after, str) else after
+        guard = "".join(rf"(?!\s+{re.escape(w)}\b)" for w in after)
+        before = rec.get("not_after") or []
+        before = [before] if isinstance(before, str) else before
+        lead = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in before)
         parts.append((len(rec["literal"]), rf"{lead}\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
     # Gated: the scan runs only where one of the cue words occurs (same matches)

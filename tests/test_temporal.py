@@ -55,7 +55,8 @@ def test_temporal_period_cues(text, cue, value):
     assert (text[s:e], v) == (cue, value)
 
 
-@pytest.mark.parametrize("text", ["Family history of sudden cardiac death", "assessed by the Health History Questionnaire"])
+@pytest.mark.parametrize("text", ["Family history of sudden cardiac death", "assessed by the Health History Questionnaire",
+                                  "Physically active adults", "Allergy to the active substance"])
 def test_temporal_history_that_is_not_the_patients_past(text):
     from pipeline.temporal import find_periods
 
