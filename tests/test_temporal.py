@@ -57,7 +57,7 @@ def test_temporal_period_cues(text, cue, value):
 
 @pytest.mark.parametrize("text", ["Family history of sudden cardiac death", "assessed by the Health History Questionnaire",
                                   "Physically active adults", "Allergy to the active substance"])
-def test_temporal_history_that_is_not_the_patients_past(text):
+def test_temporal_words_that_are_not_a_period(text):
     from pipeline.temporal import find_periods
 
     assert find_periods(text, 0, len(text)) == []
