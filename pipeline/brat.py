@@ -638,6 +638,8 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             op_span = (sep.start(), sep.end()) if sep else None
     unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
     eid = _emit_comparison(b, op_span, op_class, spans, unit)
+    if eid and unit is not None and len(spans) == 2:
+        _first_bound_unit(b, eid, spans, unit)
     if (
         eid
         and op_span is not None
@@ -652,6 +654,26 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             ev = b.doc.events[eid]
             ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Operator", tid)])
     return [eid] if eid else []
+
+
+_FIRST_UNIT = re.compile(r"[ \t]*(?P<u>%|[A-Za-zµμ]+(?:/[A-Za-z0-9]+)*)")
+
+
+def _first_bound_unit(b: _Builder, eid: str, spans: list[tuple[int, int]], unit: tuple[int, int]) -> None:
+    """"between 7% and 11%", "between 25 years and 60 years": the unit written after the first
+    value too is a second unit argument of the comparison."""
+    text = b.text
+    m = _FIRST_UNIT.match(text, spans[0][1], spans[1][0])
+    if not m:
+        return
+    first, last = m.group("u").lower(), text[unit[0] : unit[1]].strip().lower()
+    if first != last and not (time_unit_value(first) and time_unit_value(first) == time_unit_value(last)):
+        return
+    ev = b.doc.events[eid]
+    new: list[tuple[str, str]] = []
+    _add_units(b, m.start("u"), m.end("u"), new)
+    if new:
+        ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [(r if r != "Per" else "Unit", a) for r, a in new[:1]])
 
 
 def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:

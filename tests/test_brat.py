@@ -786,11 +786,23 @@ def test_brat_lct_conventions_from_the_text(name, line, spans):
      ("Life expectancy of more than 6 months", "Numeric-Filter")],
 )
 def test_brat_an_amount_of_time_after_for_is_a_duration(line, role):
+    """"pain lasting more than 3 months": how long, not a threshold on the value."""
     from pipeline.brat import predict_document
 
     doc = predict_document("T", "Inclusion Criteria:\n- " + line + "\n")
     obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
     assert [r for r, _ in obs[0].args if r != "Name"] == [role]
+
+
+def test_brat_unit_written_after_both_bounds():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Glycated haemoglobin between 6% and 9%\n"
+    doc = predict_document("T", text)
+    units = sorted((e.start, text[e.start:e.end]) for e in doc.entities.values() if e.type == "Eq-Unit")
+    assert [u for _, u in units] == ["%", "%"]
+    cmp = next(ev for ev in doc.events.values() if ev.type == "Eq-Comparison")
+    assert sorted(r for r, _ in cmp.args if r.startswith("Unit")) == ["Unit", "Unit2"]
 
 
 def test_brat_ordinals_that_are_not_recency():
