@@ -940,6 +940,14 @@ _AT_LEAST_COUNT = re.compile(
     r"(?!\s+(?:years?|months?|weeks?|days?|hours?)\b)", re.I)
 
 
+# a count written as a word ("two parents in the home", "one of the following", "single living
+# fetus"): its own Eq-Comparison with the word as value (dev: 36 of 55 such words are a value);
+# not in compounds ("five-part", "one-lung"), "one of the (three) <places>", "type one", "one second"
+_WORD_COUNT = re.compile(
+    r"(?<![-‐])(?<!type )(?<!any )(?<!of the )\b(?P<v>one|two|three|four|five|six|seven|eight|nine|ten|single|double|"
+    r"twice|once)\b(?![-‐])(?!\s+(?:or\s+more\s+)?of\s+the\s+(?!following))(?!\s+second\b)", re.I)
+
+
 def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
     taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
     for ls, le in lines:
@@ -952,6 +960,15 @@ def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
             if op and val and trig:
                 b.attribute("Eq-Operator-Value", op, "GTEQ")
                 b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
+                taken.append((m.start(), m.end()))
+        for m in _WORD_COUNT.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            val = b.entity("Eq-Value", m.start("v"), m.end("v"))
+            trig = b.entity("Eq-Comparison", m.start("v"), m.end("v"))
+            if val and trig:
+                b.event("Eq-Comparison", trig, [("Value", val)])
+                taken.append((m.start(), m.end()))
 
 
 # Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these

@@ -765,6 +765,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "2nd of march 2012 to 30 april 2018"), ("Eq-Operator", "to")]),
     ("date_since", "Registered in the cohort since 2012",
      [("Eq-Comparison", "since 2012"), ("Eq-Operator", "since"), ("Eq-Value", "2012")]),
+    ("count_word_alone", "Two caregivers living in the household",
+     [("Eq-Comparison", "Two"), ("Eq-Value", "Two")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
@@ -803,6 +805,14 @@ def test_brat_unit_written_after_both_bounds():
     assert [u for _, u in units] == ["%", "%"]
     cmp = next(ev for ev in doc.events.values() if ev.type == "Eq-Comparison")
     assert sorted(r for r, _ in cmp.args if r.startswith("Unit")) == ["Unit", "Unit2"]
+
+
+def test_brat_number_words_that_are_not_counts():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Treated in one of the three partner clinics\n- One-lung ventilation\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Value"]
 
 
 def test_brat_ordinals_that_are_not_recency():
