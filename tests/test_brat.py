@@ -832,9 +832,11 @@ def test_brat_on_is_not_a_period_in_other_uses():
 
 
 # exact F1 on the LCT held-out fifth (never used to write rules or train the NER), measured
-# 2026-11-29 session 2 minus ~2 points: 79.8 / 91.0 / 92.1 / 82.5 / 92.2 / 82.9 / 76.8 / 94.5; tuples 83.8
-LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.77, "Eq-Operator": 0.89, "Eq-Value": 0.90, "Eq-Unit": 0.80,
-                      "Eq-Temporal-Unit": 0.90, "Eq-Temporal-Period": 0.80, "Negation": 0.74, "Age": 0.92}
+# 2026-11-29 session 3 (branch lct3) minus ~2 points: 84.4 / 93.3 / 95.0 / 86.5 / 96.4 / 85.2 / 77.6 /
+# 76.8 / 94.9; tuples 85.4 (session 2: 79.8 / 91.0 / 92.1 / 82.5 / 92.4 / 83.1 / - / 76.8 / 94.5; 83.8)
+LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.82, "Eq-Operator": 0.91, "Eq-Value": 0.93, "Eq-Unit": 0.84,
+                      "Eq-Temporal-Unit": 0.94, "Eq-Temporal-Period": 0.83, "Eq-Temporal-Recency": 0.70,
+                      "Negation": 0.74, "Age": 0.92}
 
 
 @pytest.mark.shared
@@ -845,4 +847,4 @@ def test_brat_lct_heldout_floors():
     report = evaluate_brat(LCT, split="heldout")
     for name, floor in LCT_HELDOUT_FLOORS.items():
         assert report.types[name]["exact"]["f1"] >= floor, (name, report.table())
-    assert report.tuples["name_op_value"]["f1"] >= 0.81, report.table()
+    assert report.tuples["name_op_value"]["f1"] >= 0.83, report.table()
