@@ -33,6 +33,10 @@ LCT conventions the mapping follows (learned from the corpus; details in docs/lc
   in: where one overlaps a lexicon name its boundaries win (LCT's convention more often), it owns a
   numeric constraint that has no measurable subject ("Oral temperature > 38"), and any other
   predicted span becomes a bare Observation (LCT annotates "pain", "smoking" without a value).
+* Read from every line of the text where the records keep nothing (docs/lct-mapping.md, session 3):
+  windows, periods, frequencies, durations, "on" (present), class words as units ("stage 2-4"),
+  severity ranges, counts ("at least one", "two parents"), dates, Eq-Temporal-Recency ("first dose",
+  "newly"), rates ("/day"), second values ("140/90"); an amount of time after "for" is a Duration.
 * Negation spans the cue word only: "no", "not", "non" (of "non-smoker"), "without", "unable",
   "inability", "excluded", "absence", "free of" ...; found over the whole text (also in headers and
   lead-ins), apart from the record-level `negated` flag; not where LCT leaves the cue unannotated:
@@ -386,6 +390,17 @@ def _number_roles(args: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _trigger_span(b: "_Builder", ev: Event) -> tuple[int, int]:
+    trig = b.doc.entities[ev.trigger]
+    return trig.start, trig.end
+
+
+def _add_arg(ev: Event, role: str, target: str, first: bool = False) -> None:
+    """Add an argument to an event, renumbering repeated roles (Value, Value2 ...)."""
+    args = [(_base_role(r), a) for r, a in ev.args]
+    ev.args = _number_roles([(role, target)] + args if first else args + [(role, target)])
+
+
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s].isspace():
         s += 1
@@ -648,18 +663,21 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
     ):
         # "between 18-65", "between 18 to 25 years": LCT marks the separator as an operator too
         sep = re.fullmatch(r"[ \t]*(-|–|to)[ \t]*", text[spans[0][1] : spans[1][0]], re.I)
-        tid = b.entity("Eq-Operator", spans[0][1] + sep.start(1), spans[0][1] + sep.end(1)) if sep else None
+        gap = spans[0][1]
+        tid = b.entity("Eq-Operator", gap + sep.start(1), gap + sep.end(1)) if sep else None
         if tid:
             b.attribute("Eq-Operator-Value", tid, "BETWEEN")
             ev = b.doc.events[eid]
-            ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Operator", tid)])
+            _add_arg(ev, "Operator", tid)
     return [eid] if eid else []
 
 
 _FIRST_UNIT = re.compile(r"[ \t]*(?P<u>%|[A-Za-zµμ]+(?:/[A-Za-z0-9]+)*)")
 
 
-def _first_bound_unit(b: _Builder, eid: str, spans: list[tuple[int, int]], unit: tuple[int, int]) -> None:
+def _first_bound_unit(
+    b: _Builder, eid: str, spans: list[tuple[int, int]], unit: tuple[int, int]
+) -> None:
     """"between 7% and 11%", "between 25 years and 60 years": the unit written after the first
     value too is a second unit argument of the comparison."""
     text = b.text
@@ -667,13 +685,15 @@ def _first_bound_unit(b: _Builder, eid: str, spans: list[tuple[int, int]], unit:
     if not m:
         return
     first, last = m.group("u").lower(), text[unit[0] : unit[1]].strip().lower()
-    if first != last and not (time_unit_value(first) and time_unit_value(first) == time_unit_value(last)):
+    same_time = time_unit_value(first) and time_unit_value(first) == time_unit_value(last)
+    if first != last and not same_time:
         return
     ev = b.doc.events[eid]
     new: list[tuple[str, str]] = []
     _add_units(b, m.start("u"), m.end("u"), new)
     if new:
-        ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [(r if r != "Per" else "Unit", a) for r, a in new[:1]])
+        role, tid = new[0]
+        _add_arg(ev, "Unit" if role == "Per" else role, tid)
 
 
 def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
@@ -810,7 +830,8 @@ def _severity_range(b: _Builder, m: re.Match) -> None:
                 args.append(("Operator", tid))
         tid = b.entity("Severity", m.start(g), m.end(g))
         if tid:
-            b.attribute("Severity-Value", tid, m.group(g).lower() if m.group(g).lower() != "high" else "severe")
+            word = m.group(g).lower()
+            b.attribute("Severity-Value", tid, "severe" if word == "high" else word)
             args.append(("Value", tid))
     trig = b.entity("Eq-Comparison", m.start(), m.end())
     if trig:
@@ -842,7 +863,10 @@ _BOUND_BEFORE = re.compile(rf"(?:{_BOUND_OP.pattern})(?=[ \t]*$)", re.I)
 _CLASS_OP = re.compile(r"(?:[<>≤≥]=?|=)[ \t]*")
 
 
-def _class_values(text: str, pos: int) -> tuple[Optional[tuple[int, int]], list[tuple[int, int]], Optional[tuple[int, int]]]:
+Span2 = tuple[int, int]
+
+
+def _class_values(text: str, pos: int) -> tuple[Optional[Span2], list[Span2], Optional[Span2]]:
     """(operator, values, range separator) of "III or IV", "1-3", "> 2" at pos; no values: ([])."""
     op = _CLASS_OP.match(text, pos)
     if op:
@@ -861,7 +885,8 @@ def _class_values(text: str, pos: int) -> tuple[Optional[tuple[int, int]], list[
         v = nxt
     if len(vals) != 2:
         sep_span = None
-    return ((op.start(), op.end() - len(op.group(0)) + len(op.group(0).rstrip())) if op else None), vals, sep_span
+    op_span = (op.start(), op.start() + len(op.group(0).rstrip())) if op else None
+    return op_span, vals, sep_span
 
 
 def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
@@ -869,16 +894,15 @@ def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
     comparisons = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"]
     for ls, le in lines:
         for m in _CLASS_WORD.finditer(text, ls, le):
-            inside = [ev for ev in comparisons
-                      if b.doc.entities[ev.trigger].start <= m.start("w") < b.doc.entities[ev.trigger].end]
-            if inside:
+            spans = [(ev, _trigger_span(b, ev)) for ev in comparisons]
+            if any(a <= m.start("w") < z for _, (a, z) in spans):
                 continue
-            after = [ev for ev in comparisons if b.doc.entities[ev.trigger].start == m.end()]
+            after = [ev for ev, (a, _) in spans if a == m.end()]
             if after:
                 ev = after[0]
                 uid = b.entity("Eq-Unit", m.start("w"), m.end("w"))
                 if uid and not any(_base_role(r) == "Unit" for r, _ in ev.args):
-                    ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Unit", uid)])
+                    _add_arg(ev, "Unit", uid)
                 b.retrigger(ev.id, m.start("w"), b.doc.entities[ev.trigger].end)
                 continue
             op, vals, sep = _class_values(text, m.end())
@@ -908,7 +932,9 @@ def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
 
 
 # "> 140/90", "> 4/10": the number after the slash is the comparison's second value
-_SLASH_VALUE = re.compile(r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*[ \t]*[%A-Za-zµμ/])|[ \t]*/[ \t]*(?P<u>\d+)(?=[ \t]*mm[ \t]*Hg)")
+_SLASH_VALUE = re.compile(
+    r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*[ \t]*[%A-Za-zµμ/])"
+    r"|[ \t]*/[ \t]*(?P<u>\d+)(?=[ \t]*mm[ \t]*Hg)")
 
 
 def _slash_values(b: _Builder) -> None:
@@ -995,17 +1021,18 @@ def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 continue
             b.attribute("Eq-Temporal-Recency-Value", rid, "first-time")
             if inside:  # "within the first 24 hours"
-                inside[0].args = _number_roles([(_base_role(r), a) for r, a in inside[0].args] + [("Temporal-Recency", rid)])
+                _add_arg(inside[0], "Temporal-Recency", rid)
                 continue
             after = next((ev for ev, t in trigs if t.start > m.end() and
                           re.fullmatch(r"[ \t]+", text[m.end():t.start])), None)
             if after is not None and any(_base_role(r) == "Temporal-Unit" for r, _ in after.args):
-                after.args = _number_roles([("Temporal-Recency", rid)] + [(_base_role(r), a) for r, a in after.args])
+                _add_arg(after, "Temporal-Recency", rid, first=True)
                 b.retrigger(after.id, m.start(), b.doc.entities[after.trigger].end)
                 continue
             trig = b.entity("Eq-Comparison", m.start(), m.end())
             if trig:
-                comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])])
+                eid = b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])
+                comparisons.append(b.doc.events[eid])
 
 
 # "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
@@ -1020,8 +1047,10 @@ def _rate_units(b: _Builder) -> None:
     for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
         trig = b.doc.entities[ev.trigger]
         m = _RATE_UNIT.match(text, trig.end)
-        if not m or any(_base_role(r) in ("Per", "Temporal-Unit") and b.doc.entities[a].start >= trig.end
-                        for r, a in ev.args):
+        if not m:
+            continue
+        if any(_base_role(r) in ("Per", "Temporal-Unit") and b.doc.entities[a].start >= trig.end
+               for r, a in ev.args):
             continue
         if any(e.type == "Eq-Comparison" and e.start < m.end() and trig.end < e.end and e.id != trig.id
                for e in b.doc.entities.values()):
@@ -1030,7 +1059,7 @@ def _rate_units(b: _Builder) -> None:
         if tid is None:
             continue
         b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
-        ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args] + [("Per", tid)])
+        _add_arg(ev, "Per", tid)
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
@@ -1046,14 +1075,17 @@ _DATE_RANGE = re.compile(
     rf"|\b(?P<op2>since|after|before)\s+(?P<d5>{_DATE}))", re.I)
 
 
+_DATE_OP = {"since": "GTEQ", "after": "GT", "before": "LT"}
+
+
 def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
     text = b.text
     for ls, le in lines:
         for m in _DATE_RANGE.finditer(text, ls, le):
             span = (m.start(), m.end())
-            clash = [ev for ev in list(b.doc.events.values()) if ev.type == "Eq-Comparison"
-                     and _overlapping(span, [(b.doc.entities[ev.trigger].start, b.doc.entities[ev.trigger].end)])]
-            if any(not (span[0] <= b.doc.entities[ev.trigger].start and b.doc.entities[ev.trigger].end <= span[1])
+            clash = [ev for ev in list(b.doc.events.values())
+                     if ev.type == "Eq-Comparison" and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
                    for ev in clash):
                 continue  # a comparison reaching outside the dates: leave it
             for ev in clash:
@@ -1061,7 +1093,7 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
             args: list[tuple[str, str]] = []
             op = next((g for g in ("op1", "sep2", "op2") if m.group(g)), None)
             if op:
-                cls = {"since": "GTEQ", "after": "GT", "before": "LT"}.get(m.group(op).lower(), "BETWEEN")
+                cls = _DATE_OP.get(m.group(op).lower(), "BETWEEN")
                 tid = b.entity("Eq-Operator", m.start(op), m.end(op))
                 if tid:
                     b.attribute("Eq-Operator-Value", tid, cls)
@@ -1083,7 +1115,8 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
 
 # "stable weight for at least 1 year", "pain lasting more than 3 months": an amount of time after
 # "for"/"lasting" is how long the observation holds (LCT Duration), not a threshold on its value
-_DURATION_LEAD = re.compile(r"\b(?:for|lasting|during|over)\s+(?:the\s+)?(?:a\s+)?(?:period\s+of\s+)?$", re.I)
+_DURATION_LEAD = re.compile(
+    r"\b(?:for|lasting|during|over)\s+(?:the\s+)?(?:a\s+)?(?:period\s+of\s+)?$", re.I)
 
 
 def _filter_role(b: _Builder, comparison: str) -> str:
@@ -1403,7 +1436,8 @@ def criteria_to_brat(
             trig = b.entity("Age", *_age_trigger(b, s, e, filters))
             if trig is None:
                 continue
-            same = next((ev for ev in b.doc.events.values() if ev.type == "Age" and ev.trigger == trig), None)
+            same = next(
+                (ev for ev in b.doc.events.values() if ev.type == "Age" and ev.trigger == trig), None)
             if same is not None:  # "Age: 18 years old": the age word and "years old" were two subjects
                 roles = [(_base_role(r), a) for r, a in same.args]
                 roles += [("Numeric-Filter", f) for f in filters if ("Numeric-Filter", f) not in roles]
