@@ -266,6 +266,7 @@ _T_NUM = (r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleve
           r"fourteen|fifteen|eighteen|twenty|thirty|forty|forty-eight|sixty|ninety")
 _T_AMOUNT = re.compile(
     rf"\b(?P<amount>{_T_NUM})(?:\s*(?P<sep>-|–|to|or)\s*(?P<upper>{_T_NUM}))?\s*-?\s*"
+    r"(?:(?:consecutive|successive|calendar|completed|gestational|full)\s+)*"  # "6 consecutive weeks"
     r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mos?|mths?|years?|yrs?|y)\b",
     re.I)
 _T_PERIOD = re.compile(

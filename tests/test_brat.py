@@ -765,6 +765,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "2nd of march 2012 to 30 april 2018"), ("Eq-Operator", "to")]),
     ("date_since", "Registered in the cohort since 2012",
      [("Eq-Comparison", "since 2012"), ("Eq-Operator", "since"), ("Eq-Value", "2012")]),
+    ("duration_with_an_adjective", "Urticaria for 8 consecutive weeks",
+     [("Eq-Comparison", "8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
     ("count_word_alone", "Two caregivers living in the household",
      [("Eq-Comparison", "Two"), ("Eq-Value", "Two")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
