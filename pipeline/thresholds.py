@@ -206,6 +206,9 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         glued = _HYPHEN_TIME.match(text, s + 1, end)
         if glued:  # "50-year-old", "10-week": the unit is glued to the number by a hyphen
             return s + 1, glued.end(), glued.group(0), _normalize(glued.group(0))
+    glued_old = _HYPHEN_TIME.match(text, s, end)
+    if glued_old and text.startswith("-old", glued_old.end()):  # "18 years-old": "-old" is no unit
+        return s, glued_old.end(), glued_old.group(0), _normalize(glued_old.group(0))
     window_end = min(end, s + 60)
     rate = _COUNT_RATE.match(text, s, window_end)
     if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
@@ -284,7 +287,7 @@ _NORMAL = re.compile(
 )
 
 # "18 years or older", "18 years of age or older", "16 years old and older": the operator is "or older"
-_AGE_WORDS = r"(?:years?\s+)?(?:(?:of\s+age|old)\s+)?"
+_AGE_WORDS = r"(?:years?\s+)?(?:(?:of\s+age|-?old)\s+)?"
 _OLDER = re.compile(
     rf"\s*(?:\+|{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:older|over|above|more|greater|higher|up(?:wards)?))\b)",
     re.I,

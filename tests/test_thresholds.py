@@ -64,6 +64,8 @@ def _one(text):
         ("Age equal or above 21 years", ">=", 21, None, "a"),
         ("score less or equal 4", "<=", 4, None, None),
         ("Age ˂ 16 years", "<", 16, None, "a"),
+        ("women ≥ 40 years-old", ">=", 40, None, "a"),
+        ("infants 6 months-old or older", ">=", 6, None, "mo"),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
