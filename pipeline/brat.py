@@ -1130,6 +1130,23 @@ def _filter_role(b: _Builder, comparison: str) -> str:
     return "Duration" if lead else "Numeric-Filter"
 
 
+# "> 3 on a 0-10 pain scale": the range of the scale, not a threshold
+_SCALE_RANGE = re.compile(r"\b(?:on|using)\s+(?:a|the)\s+$", re.I)
+_SCALE_AFTER = re.compile(r"[^\n.;]{0,40}?\bscale\b", re.I)
+
+
+def _drop_scale_ranges(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        s, e = _trigger_span(b, ev)
+        if (
+            re.fullmatch(r"0\s*(?:-|–|to)\s*\d+", text[s:e])
+            and _SCALE_RANGE.search(text, max(0, s - 12), s)
+            and _SCALE_AFTER.match(text, e)
+        ):
+            b.drop_event(ev.id)
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -1147,7 +1164,9 @@ def _subject_kind(c: Criterion) -> Optional[str]:
     return None
 
 
-_FREQUENCY = re.compile(r"\b(?:daily|weekly|monthly)\b", re.I)
+# not an adjective of something else: "activities of daily living", "daily life", "Daily eDiary"
+_FREQUENCY = re.compile(
+    r"\b(?:daily|weekly|monthly)\b(?!\s+(?:living|life|e?diary|activities|average)\b)", re.I)
 _AGE_WORD = re.compile(r"\b(?:ages?|aged|olds?)\b", re.I)
 _NAME_ABBR = re.compile(r"(?P<name>\S.*?)\s*[(\[]\s*(?P<abbr>[^()\[\]]{1,20}?)\s*[)\]]\s*$", re.S)
 _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]")
@@ -1408,6 +1427,7 @@ def criteria_to_brat(
     _count_comparisons(b, lines)
     _recency_comparisons(b, lines)
     _rate_units(b)
+    _drop_scale_ranges(b)
     _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))

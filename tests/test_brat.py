@@ -817,6 +817,17 @@ def test_brat_number_words_that_are_not_counts():
     assert not [e for e in doc.entities.values() if e.type == "Eq-Value"]
 
 
+def test_brat_scale_ranges_and_daily_living_are_not_comparisons():
+    from pipeline.brat import predict_document
+
+    text = ("Inclusion Criteria:\n- Pain above 4 on a 0-10 numeric rating scale\n"
+            "- Independent in activities of daily living\n")
+    doc = predict_document("T", text)
+    comparisons = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Comparison"}
+    assert "0-10" not in comparisons and "daily" not in comparisons
+    assert "above 4" in comparisons
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
