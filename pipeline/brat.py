@@ -860,6 +860,10 @@ def _bare_duration(b: _Builder, m: re.Match) -> Optional[str]:
 _CLASS_WORD = re.compile(r"\b(?P<w>class|stages?|grades?|grading|axis|classification)\b[ \t-]*", re.I)
 _CLASS_VALUE = re.compile(r"(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)[a-cA-C]?|[0-9][a-c]?|[Ⅰ-Ⅻ])(?!\w)")
 _CLASS_SEP = re.compile(r"[ \t]*(?P<s>-|–|to|or|and|,(?:[ \t]*(?:or|and))?|&)[ \t]*", re.I)
+# with a roman value only: "GMFCS levels I-III", "ASA category I or II", "group III"
+_ROMAN_AHEAD = r"(?=(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)[a-cA-C]?|[Ⅰ-Ⅻ])(?!\w))"
+_ROMAN_CLASS_WORD = re.compile(rf"\b(?P<w>levels?|category|group|condition)\b[ \t]*{_ROMAN_AHEAD}", re.I)
+_ROMAN_SCALE = re.compile(rf"\b(?P<w>ASA|NYHA)[ \t]*{_ROMAN_AHEAD}")
 _BOUND_BEFORE = re.compile(rf"(?:{_BOUND_OP.pattern})(?=[ \t]*$)", re.I)
 _CLASS_OP = re.compile(r"(?:[<>≤≥]=?|=)[ \t]*")
 
@@ -894,11 +898,25 @@ def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
     text = b.text
     comparisons = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"]
     for ls, le in lines:
-        for m in _CLASS_WORD.finditer(text, ls, le):
+        found = [(m, True) for rx in (_CLASS_WORD, _ROMAN_CLASS_WORD) for m in rx.finditer(text, ls, le)]
+        found += [(m, False) for m in _ROMAN_SCALE.finditer(text, ls, le)]
+        for m, is_unit in sorted(found, key=lambda f: f[0].start()):
             spans = [(ev, _trigger_span(b, ev)) for ev in comparisons]
             if any(a <= m.start("w") < z for _, (a, z) in spans):
                 continue
             after = [ev for ev, (a, _) in spans if a == m.end()]
+            if not is_unit:  # "ASA I or II": the scale's name is no unit, the values are the comparison
+                op, vals, sep = _class_values(text, m.end())
+                if after or not vals:
+                    continue
+                args = [("Value", tid) for tid in (b.entity("Eq-Value", a, z) for a, z in vals) if tid]
+                if sep and (tid := b.entity("Eq-Operator", *sep)):
+                    b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+                    args.insert(0, ("Operator", tid))
+                trig = b.entity("Eq-Comparison", vals[0][0], vals[-1][1])
+                if trig and op is None:
+                    comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
+                continue
             if after:
                 ev = after[0]
                 uid = b.entity("Eq-Unit", m.start("w"), m.end("w"))

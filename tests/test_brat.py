@@ -769,6 +769,10 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
     ("count_word_alone", "Two caregivers living in the household",
      [("Eq-Comparison", "Two"), ("Eq-Value", "Two")]),
+    ("roman_level", "Gross motor function levels II-IV",
+     [("Eq-Comparison", "levels II-IV"), ("Eq-Unit", "levels"), ("Eq-Operator", "-")]),
+    ("roman_after_scale_name", "Physical status ASA I or II",
+     [("Eq-Comparison", "I or II"), ("Eq-Value", "I"), ("Eq-Value", "II")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
 ]
