@@ -33,6 +33,10 @@ LCT conventions the mapping follows (learned from the corpus; details in docs/lc
   in: where one overlaps a lexicon name its boundaries win (LCT's convention more often), it owns a
   numeric constraint that has no measurable subject ("Oral temperature > 38"), and any other
   predicted span becomes a bare Observation (LCT annotates "pain", "smoking" without a value).
+* Read from every line of the text where the records keep nothing (docs/lct-mapping.md, session 3):
+  windows, periods, frequencies, durations, "on" (present), class words as units ("stage 2-4"),
+  severity ranges, counts ("at least one", "two parents"), dates, Eq-Temporal-Recency ("first dose",
+  "newly"), rates ("/day"), second values ("140/90"); an amount of time after "for" is a Duration.
 * Negation spans the cue word only: "no", "not", "non" (of "non-smoker"), "without", "unable",
   "inability", "excluded", "absence", "free of" ...; found over the whole text (also in headers and
   lead-ins), apart from the record-level `negated` flag; not where LCT leaves the cue unannotated:
@@ -60,7 +64,7 @@ from typing import Iterable, Optional, Union
 
 from .negation import find_cues
 from .schema import Category, Criterion, Operator
-from .temporal import find_periods, find_temporal
+from .temporal import FoundTemporal, find_periods, find_temporal
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +266,7 @@ _T_NUM = (r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleve
           r"fourteen|fifteen|eighteen|twenty|thirty|forty|forty-eight|sixty|ninety")
 _T_AMOUNT = re.compile(
     rf"\b(?P<amount>{_T_NUM})(?:\s*(?P<sep>-|–|to|or)\s*(?P<upper>{_T_NUM}))?\s*-?\s*"
+    r"(?:(?:consecutive|successive|calendar|completed|gestational|full)\s+)*"  # "6 consecutive weeks"
     r"(?P<unit>seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|w|months?|mos?|mths?|years?|yrs?|y)\b",
     re.I)
 _T_PERIOD = re.compile(
@@ -269,7 +274,7 @@ _T_PERIOD = re.compile(
 _T_OPERATOR = re.compile(
     r"(?:^|(?<=\s)|\b)(?P<op>within|at\s+least|(?:no\s+)?more\s+than|(?:no\s+)?less\s+than|greater\s+than|longer\s+than|"
     r"shorter\s+than|fewer\s+than|over|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
-    r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following)\s+)?$",
+    r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following|first)\s+)?$",
     re.I)
 _T_OP_CLASS = {
     "within": "LTEQ", "at least": "GTEQ", "more than": "GT", "no more than": "LTEQ",
@@ -278,6 +283,7 @@ _T_OP_CLASS = {
     "minimum of": "GTEQ", "a maximum of": "LTEQ", "maximum of": "LTEQ",
     "≥": "GTEQ", ">=": "GTEQ", ">": "GT", "≤": "LTEQ", "<=": "LTEQ", "<": "LT",
 }
+_BARE_LEAD = re.compile(r"[^\n]{0,40}$")  # the words before an amount of time, on its line
 _PERIOD_VALUE = {"past": "past", "last": "past", "previous": "past", "preceding": "past",
                  "prior": "past",
                  "next": "future", "coming": "future", "following": "future"}
@@ -303,6 +309,7 @@ class _Builder:
         self.doc = BratDoc()
         self._ent: dict[tuple[str, Frags], str] = {}
         self._attr: dict[tuple[str, str], str] = {}
+        self._n = collections.Counter()  # ids stay unique when an entity is dropped
 
     def entity(self, typ: str, start: int, end: int) -> Optional[str]:
         frags = self._frags(start, end)
@@ -310,7 +317,8 @@ class _Builder:
             return None
         key = (typ, frags)
         if key not in self._ent:
-            ident = f"T{len(self.doc.entities) + 1}"
+            self._n["T"] += 1
+            ident = f"T{self._n['T']}"
             shown = " ".join(self.text[s:e] for s, e in frags).replace("\t", " ")
             self.doc.entities[ident] = Entity(ident, typ, frags, shown)
             self._ent[key] = ident
@@ -330,14 +338,45 @@ class _Builder:
         return tuple(out)
 
     def event(self, typ: str, trigger: str, args: list[tuple[str, str]]) -> str:
-        ident = f"E{len(self.doc.events) + 1}"
+        self._n["E"] += 1
+        ident = f"E{self._n['E']}"
         self.doc.events[ident] = Event(ident, typ, trigger, _number_roles(args))
         return ident
+
+    def retrigger(self, event: str, start: int, end: int) -> None:
+        """Give an event a trigger with new boundaries; the old one goes if nothing else uses it."""
+        ev = self.doc.events[event]
+        old = self.doc.entities[ev.trigger]
+        new = self.entity(old.type, start, end)
+        if new is None or new == old.id:
+            return
+        ev.trigger = new
+        if not any(e.trigger == old.id or any(a == old.id for _, a in e.args)
+                   for e in self.doc.events.values()):
+            del self.doc.entities[old.id]
+            del self._ent[(old.type, old.fragments)]
+
+    def drop_event(self, event: str) -> None:
+        """Remove an event, references to it, and the entities only it used."""
+        ev = self.doc.events.pop(event)
+        for other in self.doc.events.values():
+            if any(a == event for _, a in other.args):
+                other.args = _number_roles([(_base_role(r), a) for r, a in other.args if a != event])
+        used = {e.trigger for e in self.doc.events.values()}
+        used |= {a for e in self.doc.events.values() for _, a in e.args}
+        for ident in [ev.trigger] + [a for _, a in ev.args]:
+            ent = self.doc.entities.get(ident)
+            if ent is not None and ident not in used:
+                del self.doc.entities[ident]
+                self._ent.pop((ent.type, ent.fragments), None)
+                for key in [k for k, v in self._attr.items() if k[1] == ident]:
+                    del self.doc.attributes[self._attr.pop(key)]
 
     def attribute(self, name: str, target: str, value: Optional[str]) -> None:
         if (name, target) in self._attr:
             return
-        ident = f"A{len(self.doc.attributes) + 1}"
+        self._n["A"] += 1
+        ident = f"A{self._n['A']}"
         self.doc.attributes[ident] = Attribute(ident, name, target, value)
         self._attr[(name, target)] = ident
 
@@ -352,6 +391,17 @@ def _number_roles(args: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return out
 
 
+def _trigger_span(b: "_Builder", ev: Event) -> tuple[int, int]:
+    trig = b.doc.entities[ev.trigger]
+    return trig.start, trig.end
+
+
+def _add_arg(ev: Event, role: str, target: str, first: bool = False) -> None:
+    """Add an argument to an event, renumbering repeated roles (Value, Value2 ...)."""
+    args = [(_base_role(r), a) for r, a in ev.args]
+    ev.args = _number_roles([(role, target)] + args if first else args + [(role, target)])
+
+
 def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     while s < e and text[s].isspace():
         s += 1
@@ -363,7 +413,8 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 # fmt: off
 _OP_LEAD = re.compile(
     r"(?:years?|yrs?)\s+(?:of\s+age\s+)?|of\s+|a\s+(?=(?:minimum|maximum)\b)", re.I)
-_OP_TAIL = re.compile(r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$", re.I)
+_OP_TAIL = re.compile(
+    r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$|\s+the\s+ages?\s+of$", re.I)
 _RANGE_WORD = re.compile(r"\bto\b|\bthrough\b|\buntil\b|\band\b|[-–~]", re.I)
 # fmt: on
 
@@ -385,9 +436,29 @@ def _operator_span(text: str, s: int, e: int) -> tuple[int, int]:
     return _trim(text, s, e)
 
 
-def _value_spans(text: str, s: int, e: int, n: int) -> list[tuple[int, int]]:
-    """The number tokens of a value span ("18-75" -> "18", "75"); the first n, else []."""
-    toks = [(s + m.start(), s + m.end()) for m in _NUMBER_TOKEN.finditer(text[s:e])]
+_DECIMAL_COMMA = re.compile(r",(\d{1,2})(?!\d)")
+
+
+def _value_spans(
+    text: str, s: int, e: int, n: int, values: tuple = ()
+) -> list[tuple[int, int]]:
+    """The number tokens of a value span ("18-75" -> "18", "75"); the first n, else [].
+
+    `values`: the record's numbers; a token followed by a decimal comma that makes one of them
+    ("BMI ≥18,5") keeps the comma part.
+    """
+    toks = []
+    for m in _NUMBER_TOKEN.finditer(text[s:e]):
+        a, z = s + m.start(), s + m.end()
+        dec = _DECIMAL_COMMA.match(text, z, e)
+        if dec and values and any(
+            v is not None and abs(v - float(f"{m.group(0).lstrip('+')}.{dec.group(1)}")) < 1e-9
+            for v in values
+        ) if re.fullmatch(r"[-+]?\d+", m.group(0)) else False:
+            z = dec.end()
+        if toks and a < toks[-1][1]:
+            continue
+        toks.append((a, z))
     # a range "18-75": the second token reads "-75"; drop the sign that is the separator
     fixed = []
     for a, b in toks:
@@ -493,9 +564,10 @@ def _emit_comparison(
 # fmt: off
 _BOUND_OP = re.compile(
     r"≥|≤|⩾|⩽|>=|<=|=>|=<|>|<"
-    r"|(?:equal\s+to\s+or\s+)?(?:greater|more|higher|larger|less|lower|fewer|smaller)\s+than"
+    r"|(?:equal\s+(?:to\s+)?or\s+)?(?:greater|more|higher|larger|less|lower|fewer|smaller|older|younger)\s+than"
     r"(?:\s+or\s+equal(?:\s+to)?)?"
-    r"|at\s+least|at\s+most|no\s+(?:more|less)\s+than|up\s+to", re.I)
+    r"|(?:more|less|greater)\s+or\s+equal(?:\s+to)?|equal\s+or\s+(?:above|below|over|under)"
+    r"|at\s+least|at\s+most|no\s+(?:more|less)\s+than|up\s+to|over|above|under|below", re.I)
 # fmt: on
 
 
@@ -507,7 +579,7 @@ def _bound_class(word: str) -> Optional[str]:
         return "LTEQ"
     if w in (">", "<"):
         return "GT" if w == ">" else "LT"
-    up = re.search(r"greater|more|higher|larger", w) is not None
+    up = re.search(r"greater|more|higher|larger|older|over|above", w) is not None
     eq = "equal" in w
     return ("GTEQ" if eq else "GT") if up else ("LTEQ" if eq else "LT")
 
@@ -520,6 +592,8 @@ def _two_bounds(text: str, c, spans: list[tuple[int, int]]):
     if c.operator != Operator.BETWEEN or c.operator_span is None or len(spans) != 2:
         return None
     os_, oe = _trim(text, c.operator_span.start, c.operator_span.end)
+    lead = re.match(r"of\s+", text[os_:oe], re.I)  # "of at least 4 and no more than 8"
+    os_ += lead.end() if lead else 0
     ops = list(_BOUND_OP.finditer(text, os_, oe))
     if len(ops) < 2 or ops[0].start() != os_ or ops[-1].end() != oe:
         return None
@@ -553,7 +627,7 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
         if c.operator == Operator.BETWEEN and c.upper is not None
         else (len(c.values) if c.values else 1)
     )
-    spans = _value_spans(text, vs, ve, n)
+    spans = _value_spans(text, vs, ve, n, (c.value, c.upper, *(c.values or ())))
     if not spans:
         return []
     bounds = _two_bounds(text, c, spans)
@@ -580,11 +654,54 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             op_span = (sep.start(), sep.end()) if sep else None
     unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
     eid = _emit_comparison(b, op_span, op_class, spans, unit)
+    if eid and unit is not None and len(spans) == 2:
+        _first_bound_unit(b, eid, spans, unit)
+    if (
+        eid
+        and op_span is not None
+        and len(spans) == 2
+        and text[op_span[0] : op_span[1]].lower() == "between"
+    ):
+        # "between 18-65", "between 18 to 25 years": LCT marks the separator as an operator too
+        sep = re.fullmatch(r"[ \t]*(-|–|to)[ \t]*", text[spans[0][1] : spans[1][0]], re.I)
+        gap = spans[0][1]
+        tid = b.entity("Eq-Operator", gap + sep.start(1), gap + sep.end(1)) if sep else None
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+            ev = b.doc.events[eid]
+            _add_arg(ev, "Operator", tid)
     return [eid] if eid else []
 
 
+_FIRST_UNIT = re.compile(r"[ \t]*(?P<u>%|[A-Za-zµμ]+(?:/[A-Za-z0-9]+)*)")
+
+
+def _first_bound_unit(
+    b: _Builder, eid: str, spans: list[tuple[int, int]], unit: tuple[int, int]
+) -> None:
+    """"between 7% and 11%", "between 25 years and 60 years": the unit written after the first
+    value too is a second unit argument of the comparison."""
+    text = b.text
+    m = _FIRST_UNIT.match(text, spans[0][1], spans[1][0])
+    if not m:
+        return
+    first, last = m.group("u").lower(), text[unit[0] : unit[1]].strip().lower()
+    same_time = time_unit_value(first) and time_unit_value(first) == time_unit_value(last)
+    if first != last and not same_time:
+        return
+    ev = b.doc.events[eid]
+    new: list[tuple[str, str]] = []
+    _add_units(b, m.start("u"), m.end("u"), new)
+    if new:
+        role, tid = new[0]
+        _add_arg(ev, "Unit" if role == "Per" else role, tid)
+
+
 def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
-    """Eq-Comparison event for a temporal window with an amount ("within the past 6 months")."""
+    """Eq-Comparison event for a temporal window with an amount ("within the past 6 months").
+
+    With no operator before the amount, a trailing one is the operator ("2 hours or longer").
+    """
     if t is None or t.amount is None:
         return None
     text = b.text
@@ -593,26 +710,29 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
         return _unit_only_comparison(b, t)
     args: list[tuple[str, str]] = []
     start = m.start("amount")
-    prefix = text[t.start : m.start()]
+    # the operator may stand before the window our record found ("< 12 months prior to")
+    lead = _BARE_LEAD.search(text, 0, m.start())
+    p0 = min(t.start, lead.start()) if lead else t.start
+    prefix = text[p0 : m.start()]
     period = _T_PERIOD.search(prefix)
     op = _T_OPERATOR.search(prefix)
     if op:
         word = re.sub(r"\s+", " ", op.group("op").lower())
-        tid = b.entity("Eq-Operator", t.start + op.start("op"), t.start + op.end("op"))
+        tid = b.entity("Eq-Operator", p0 + op.start("op"), p0 + op.end("op"))
         if tid:
             b.attribute("Eq-Operator-Value", tid, _T_OP_CLASS.get(word, "LTEQ"))
             args.append(("Operator", tid))
-            start = t.start + op.start("op")
+            start = p0 + op.start("op")
     if period:
         pw = period.group("period").lower()
         tid = b.entity(
-            "Eq-Temporal-Period", t.start + period.start("period"), t.start + period.end("period")
+            "Eq-Temporal-Period", p0 + period.start("period"), p0 + period.end("period")
         )
         if tid:
             b.attribute("Eq-Temporal-Period-Value", tid, _PERIOD_VALUE.get(pw, "past"))
             args.append(("Temporal-Period", tid))
             if not op:
-                start = t.start + period.start("period")
+                start = p0 + period.start("period")
     for g in ("amount", "upper"):
         if m.group(g):
             tid = b.entity("Eq-Value", m.start(g), m.end(g))
@@ -629,7 +749,16 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
         if tv:
             b.attribute("Eq-Temporal-Unit-Value", tid, tv)
         args.append(("Temporal-Unit", tid))
-    trig = b.entity("Eq-Comparison", start, m.end("unit"))
+    end = m.end("unit")
+    tail = None if op else _BARE_TAIL.match(text, end)  # "2 weeks or more before the start"
+    if tail is not None:
+        tid = b.entity("Eq-Operator", tail.start("op"), tail.end("op"))
+        if tid:
+            up = tail.group("w").lower() in ("more", "longer", "greater", "older", "over")
+            b.attribute("Eq-Operator-Value", tid, "GTEQ" if up else "LTEQ")
+            args.insert(0, ("Operator", tid))
+            end = tail.end("op")
+    trig = b.entity("Eq-Comparison", start, end)
     if trig is None:
         return None
     return b.event("Eq-Comparison", trig, args)
@@ -648,6 +777,10 @@ def _unit_only_comparison(b: _Builder, t) -> Optional[str]:
     m = _T_UNIT_ONLY.search(b.text, t.start, t.end)
     if not m:
         return None
+    return _unit_only_window(b, m)
+
+
+def _unit_only_window(b: _Builder, m: re.Match) -> Optional[str]:
     args: list[tuple[str, str]] = []
     if m.group("op"):
         tid = b.entity("Eq-Operator", m.start("op"), m.end("op"))
@@ -669,6 +802,369 @@ def _unit_only_comparison(b: _Builder, t) -> Optional[str]:
     return b.event("Eq-Comparison", trig, args) if trig else None
 
 
+# "patients on dialysis", "- On insulin": "on" is LCT's present period (32 of 39 in the dev part)
+_ON_PRESENT = re.compile(
+    r"(?:(?:^|\n)[ \t]*(?:[-*•]|\d+[.)])?[ \t]*|\b(?:patients?|subjects?|those|participants?|women|men|"
+    r"individuals|females|males|people|persons?|children|is|are|be|being|if|or)\s+)"
+    r"(?P<c>on)\s+(?!the\b|a\s+(?:day|regular\s+basis)\b|average\b|MRI\b|\d)", re.I)
+# "moderate to severe", "moderate-severe": a range of severities is an Eq-Comparison (operator "to";
+# 14 of 15 in the dev part); the adjective "moderate-to-severe" is not (1 of 4)
+_SEVERITY_RANGE = re.compile(
+    r"\b(?P<a>mild|moderate|severe)(?P<op>\s+to\s+|\s*-\s*)(?P<b>moderate|severe|high)\b(?!-)", re.I)
+
+
+def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
+            if start <= m.start("c") < end]
+
+
+def _severity_range(b: _Builder, m: re.Match) -> None:
+    """"moderate to severe": Eq-Comparison with the two severities as values, operator "to" BETWEEN."""
+    args: list[tuple[str, str]] = []
+    op = m.group("op").strip(" -") if m.group("op").strip(" -") else m.group("op").strip()
+    op_s = m.start("op") + m.group("op").find(op)
+    for g in ("a", "b"):
+        if g == "b" and op.lower() == "to":
+            tid = b.entity("Eq-Operator", op_s, op_s + len(op))
+            if tid:
+                b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+                args.append(("Operator", tid))
+        tid = b.entity("Severity", m.start(g), m.end(g))
+        if tid:
+            word = m.group(g).lower()
+            b.attribute("Severity-Value", tid, "severe" if word == "high" else word)
+            args.append(("Value", tid))
+    trig = b.entity("Eq-Comparison", m.start(), m.end())
+    if trig:
+        b.event("Eq-Comparison", trig, args)
+
+
+# "for 6 weeks", "(42 months)", "2 hours or longer": an amount of time that no record kept
+_BARE_NOT_TIME = re.compile(r"\d\s*D\b|one\s+second", re.I)  # "3D scan", "volume in one second"
+_BARE_TAIL = re.compile(
+    r"\s+(?P<op>(?:or|and)\s+(?P<w>more|longer|greater|older|over|less|shorter|younger|fewer))\b", re.I)
+
+
+def _bare_duration(b: _Builder, m: re.Match) -> Optional[str]:
+    """Eq-Comparison for an amount of time outside any window or constraint of our records.
+
+    LCT marks every duration ("for 24 weeks", "30-day readmission"); an operator or period word
+    right before it ("less than 36 months", "the next 6 months") or a trailing "or longer" is part
+    of it, as in a window.
+    """
+    return _comparison_from_temporal(b, FoundTemporal("bare", m.start(), m.end(), 1.0))
+
+
+# "NYHA class III or IV", "stage 1-3", "greater than grade I": the class word is an Eq-Unit of
+# the comparison, which starts at it (53 of 74 such words in the dev part)
+_CLASS_WORD = re.compile(r"\b(?P<w>class|stages?|grades?|grading|axis|classification)\b[ \t-]*", re.I)
+_CLASS_VALUE = re.compile(r"(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)[a-cA-C]?|[0-9][a-c]?|[Ⅰ-Ⅻ])(?!\w)")
+_CLASS_SEP = re.compile(r"[ \t]*(?P<s>-|–|to|or|and|,(?:[ \t]*(?:or|and))?|&)[ \t]*", re.I)
+# with a roman value only: "GMFCS levels I-III", "ASA category I or II", "group III"
+_ROMAN_AHEAD = r"(?=(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)[a-cA-C]?|[Ⅰ-Ⅻ])(?!\w))"
+_ROMAN_CLASS_WORD = re.compile(rf"\b(?P<w>levels?|category|group|condition)\b[ \t]*{_ROMAN_AHEAD}", re.I)
+_ROMAN_SCALE = re.compile(rf"\b(?P<w>ASA|NYHA)[ \t]*{_ROMAN_AHEAD}")
+_BOUND_BEFORE = re.compile(rf"(?:{_BOUND_OP.pattern})(?=[ \t]*$)", re.I)
+_CLASS_OP = re.compile(r"(?:[<>≤≥]=?|=)[ \t]*")
+
+
+Span2 = tuple[int, int]
+
+
+def _class_values(text: str, pos: int) -> tuple[Optional[Span2], list[Span2], Optional[Span2]]:
+    """(operator, values, range separator) of "III or IV", "1-3", "> 2" at pos; no values: ([])."""
+    op = _CLASS_OP.match(text, pos)
+    if op:
+        pos = op.end()
+    vals: list[tuple[int, int]] = []
+    sep_span = None
+    v = _CLASS_VALUE.match(text, pos)
+    while v:
+        vals.append((v.start(), v.end()))
+        sep = _CLASS_SEP.match(text, v.end())
+        nxt = _CLASS_VALUE.match(text, sep.end()) if sep else None
+        if not nxt:
+            break
+        if sep.group("s") in ("-", "–", "to", "TO", "To") and len(vals) == 1:
+            sep_span = (sep.start("s"), sep.end("s"))
+        v = nxt
+    if len(vals) != 2:
+        sep_span = None
+    op_span = (op.start(), op.start() + len(op.group(0).rstrip())) if op else None
+    return op_span, vals, sep_span
+
+
+def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    text = b.text
+    comparisons = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"]
+    for ls, le in lines:
+        found = [(m, True) for rx in (_CLASS_WORD, _ROMAN_CLASS_WORD) for m in rx.finditer(text, ls, le)]
+        found += [(m, False) for m in _ROMAN_SCALE.finditer(text, ls, le)]
+        for m, is_unit in sorted(found, key=lambda f: f[0].start()):
+            spans = [(ev, _trigger_span(b, ev)) for ev in comparisons]
+            if any(a <= m.start("w") < z for _, (a, z) in spans):
+                continue
+            after = [ev for ev, (a, _) in spans if a == m.end()]
+            if not is_unit:  # "ASA I or II": the scale's name is no unit, the values are the comparison
+                op, vals, sep = _class_values(text, m.end())
+                if after or not vals:
+                    continue
+                args = [("Value", tid) for tid in (b.entity("Eq-Value", a, z) for a, z in vals) if tid]
+                if sep and (tid := b.entity("Eq-Operator", *sep)):
+                    b.attribute("Eq-Operator-Value", tid, "BETWEEN")
+                    args.insert(0, ("Operator", tid))
+                trig = b.entity("Eq-Comparison", vals[0][0], vals[-1][1])
+                if trig and op is None:
+                    comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
+                continue
+            if after:
+                ev = after[0]
+                uid = b.entity("Eq-Unit", m.start("w"), m.end("w"))
+                if uid and not any(_base_role(r) == "Unit" for r, _ in ev.args):
+                    _add_arg(ev, "Unit", uid)
+                b.retrigger(ev.id, m.start("w"), b.doc.entities[ev.trigger].end)
+                continue
+            op, vals, sep = _class_values(text, m.end())
+            if not vals:
+                continue
+            start = m.start("w")
+            before = _BOUND_BEFORE.search(text, ls, m.start("w"))
+            if op is None and before:  # "greater than grade I"
+                op, start = (before.start(), before.end()), before.start()
+            args: list[tuple[str, str]] = []
+            uid = b.entity("Eq-Unit", m.start("w"), m.end("w"))
+            if uid:
+                args.append(("Unit", uid))
+            for span, cls in ((op, _bound_class(text[op[0]:op[1]]) if op else None), (sep, "BETWEEN")):
+                if span and cls:
+                    tid = b.entity("Eq-Operator", *span)
+                    if tid:
+                        b.attribute("Eq-Operator-Value", tid, cls)
+                        args.append(("Operator", tid))
+            for a, z in vals:
+                tid = b.entity("Eq-Value", a, z)
+                if tid:
+                    args.append(("Value", tid))
+            trig = b.entity("Eq-Comparison", start, vals[-1][1])
+            if trig:
+                comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
+
+
+# "> 140/90", "> 4/10": the number after the slash is the comparison's second value
+_SLASH_VALUE = re.compile(
+    r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*[ \t]*[%A-Za-zµμ/])"
+    r"|[ \t]*/[ \t]*(?P<u>\d+)(?=[ \t]*mm[ \t]*Hg)")
+
+
+def _slash_values(b: _Builder) -> None:
+    text = b.text
+    for ev in list(b.doc.events.values()):
+        if ev.type != "Eq-Comparison":
+            continue
+        values = [b.doc.entities[a] for r, a in ev.args if _base_role(r) == "Value"]
+        if len(values) != 1:
+            continue
+        m = _SLASH_VALUE.match(text, values[0].end)
+        if not m:
+            continue
+        g = "v" if m.group("v") else "u"
+        tid = b.entity("Eq-Value", m.start(g), m.end(g))
+        if tid is None:
+            continue
+        roles = [(_base_role(r), a) for r, a in ev.args]
+        k = max(i for i, (r, _) in enumerate(roles) if r == "Value")
+        ev.args = _number_roles(roles[: k + 1] + [("Value", tid)] + roles[k + 1 :])
+        trig = b.doc.entities[ev.trigger]
+        if m.end(g) > trig.end:
+            b.retrigger(ev.id, trig.start, m.end(g))
+
+
+# "at least one of the following", "at least twice": a count written as a word (29 of 30 marked)
+_AT_LEAST_COUNT = re.compile(
+    r"\b(?P<op>at\s+least)\s+(?P<v>one|two|three|four|five|six|seven|eight|nine|ten|once|twice)\b"
+    r"(?!\s+(?:years?|months?|weeks?|days?|hours?)\b)", re.I)
+
+
+# a count written as a word ("two parents in the home", "one of the following", "single living
+# fetus"): its own Eq-Comparison with the word as value (dev: 36 of 55 such words are a value);
+# not in compounds ("five-part", "one-lung"), "one of the (three) <places>", "type one", "one second"
+_WORD_COUNT = re.compile(
+    r"(?<![-‐])(?<!type )(?<!any )(?<!of the )\b(?P<v>one|two|three|four|five|six|seven|eight|nine|ten|single|double|"
+    r"twice|once)\b(?![-‐])(?!\s+(?:or\s+more\s+)?of\s+the\s+(?!following))(?!\s+second\b)", re.I)
+
+
+def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _AT_LEAST_COUNT.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
+            val = b.entity("Eq-Value", m.start("v"), m.end("v"))
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if op and val and trig:
+                b.attribute("Eq-Operator-Value", op, "GTEQ")
+                b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
+                taken.append((m.start(), m.end()))
+        for m in _WORD_COUNT.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            val = b.entity("Eq-Value", m.start("v"), m.end("v"))
+            trig = b.entity("Eq-Comparison", m.start("v"), m.end("v"))
+            if val and trig:
+                b.event("Eq-Comparison", trig, [("Value", val)])
+                taken.append((m.start(), m.end()))
+
+
+# Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these
+# exclusions, the other words 27 of 41); not ordinals of other things ("first-degree relative",
+# "first molar", "first-line", "first language", "first trimester")
+_RECENCY = re.compile(
+    r"\b(?:first(?:[\s-]+(?:time|ever))?\b(?![\s-]*(?:degree|molars?|line|language|trimester|class|part|"
+    r"and\s+second|or\s+second|,))|onset|newly|initiation|initial|beginning)\b", re.I)
+
+
+def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    """The recency word is an Eq-Comparison with its Eq-Temporal-Recency (first-time); right before
+    a window ("within the first 24 hours") it joins that comparison."""
+    text = b.text
+    comparisons = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _RECENCY.finditer(text, ls, le):
+            trigs = [(ev, b.doc.entities[ev.trigger]) for ev in comparisons]
+            inside = [ev for ev, t in trigs if t.start <= m.start() < t.end]
+            if inside and not any(_base_role(r) == "Temporal-Unit" for r, _ in inside[0].args):
+                continue
+            rid = b.entity("Eq-Temporal-Recency", m.start(), m.end())
+            if rid is None:
+                continue
+            b.attribute("Eq-Temporal-Recency-Value", rid, "first-time")
+            if inside:  # "within the first 24 hours"
+                _add_arg(inside[0], "Temporal-Recency", rid)
+                continue
+            after = next((ev for ev, t in trigs if t.start > m.end() and
+                          re.fullmatch(r"[ \t]+", text[m.end():t.start])), None)
+            if after is not None and any(_base_role(r) == "Temporal-Unit" for r, _ in after.args):
+                _add_arg(after, "Temporal-Recency", rid, first=True)
+                b.retrigger(after.id, m.start(), b.doc.entities[after.trigger].end)
+                continue
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if trig:
+                eid = b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])
+                comparisons.append(b.doc.events[eid])
+
+
+# "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
+# after a comparison is its Per argument and inside it (67 of 70 such time words are marked)
+_RATE_UNIT = re.compile(
+    r"(?P<gap>(?:[ \t]*(?!(?:and|or|for|with|of|in|at|to|the|than|if)\b)[A-Za-zµμ]+\.?){0,2}?)"
+    r"[ \t]*(?:\bper|\ba|\ban|/)[ \t]*(?P<u>day|week|month|year|hour|minute|min)\b", re.I)
+
+
+def _rate_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        trig = b.doc.entities[ev.trigger]
+        m = _RATE_UNIT.match(text, trig.end)
+        if not m:
+            continue
+        if any(_base_role(r) in ("Per", "Temporal-Unit") and b.doc.entities[a].start >= trig.end
+               for r, a in ev.args):
+            continue
+        if any(e.type == "Eq-Comparison" and e.start < m.end() and trig.end < e.end and e.id != trig.id
+               for e in b.doc.entities.values()):
+            continue
+        tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
+        if tid is None:
+            continue
+        b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
+        _add_arg(ev, "Per", tid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
+# dates: "since 2010", "between January 2014 and May 2017", "1st of January 2011 to 31 December
+# 2016", "from 1960 to present": one Eq-Value per date
+_MONTHS = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+           r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)")
+_DATE = (rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?)?{_MONTHS}\.?\s*,?\s*|{_MONTHS}\s+\d{{1,2}},?\s+)?"
+         r"(?:19|20)\d\d\b")
+_DATE_RANGE = re.compile(
+    rf"(?:\b(?P<op1>between)\s+(?P<d1>{_DATE})\s+(?P<sep>and)\s+(?P<d2>{_DATE})"
+    rf"|\b(?P<d3>{_DATE})\s*(?P<sep2>-|–|\bto\b)\s*(?:(?P<d4>{_DATE})|(?P<now>present|now|today)\b)"
+    rf"|\b(?P<op2>since|after|before)\s+(?P<d5>{_DATE}))", re.I)
+
+
+_DATE_OP = {"since": "GTEQ", "after": "GT", "before": "LT"}
+
+
+def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    text = b.text
+    for ls, le in lines:
+        for m in _DATE_RANGE.finditer(text, ls, le):
+            span = (m.start(), m.end())
+            clash = [ev for ev in list(b.doc.events.values())
+                     if ev.type == "Eq-Comparison" and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   for ev in clash):
+                continue  # a comparison reaching outside the dates: leave it
+            for ev in clash:
+                b.drop_event(ev.id)
+            args: list[tuple[str, str]] = []
+            op = next((g for g in ("op1", "sep2", "op2") if m.group(g)), None)
+            if op:
+                cls = _DATE_OP.get(m.group(op).lower(), "BETWEEN")
+                tid = b.entity("Eq-Operator", m.start(op), m.end(op))
+                if tid:
+                    b.attribute("Eq-Operator-Value", tid, cls)
+                    args.append(("Operator", tid))
+            for g in ("d1", "d2", "d3", "d4", "d5"):
+                if m.group(g):
+                    tid = b.entity("Eq-Value", m.start(g), m.end(g))
+                    if tid:
+                        args.append(("Value", tid))
+            if m.group("now"):
+                tid = b.entity("Eq-Temporal-Period", m.start("now"), m.end("now"))
+                if tid:
+                    b.attribute("Eq-Temporal-Period-Value", tid, "present")
+                    args.append(("Temporal-Period", tid))
+            trig = b.entity("Eq-Comparison", *span)
+            if trig:
+                b.event("Eq-Comparison", trig, args)
+
+
+# "stable weight for at least 1 year", "pain lasting more than 3 months": an amount of time after
+# "for"/"lasting" is how long the observation holds (LCT Duration), not a threshold on its value
+_DURATION_LEAD = re.compile(
+    r"\b(?:for|lasting|during|over)\s+(?:the\s+)?(?:a\s+)?(?:period\s+of\s+)?$", re.I)
+
+
+def _filter_role(b: _Builder, comparison: str) -> str:
+    ev = b.doc.events[comparison]
+    roles = {_base_role(r) for r, _ in ev.args}
+    if "Temporal-Unit" not in roles or "Unit" in roles:
+        return "Numeric-Filter"
+    trig = b.doc.entities[ev.trigger]
+    lead = _DURATION_LEAD.search(b.text, max(0, trig.start - 30), trig.start)
+    return "Duration" if lead else "Numeric-Filter"
+
+
+# "> 3 on a 0-10 pain scale": the range of the scale, not a threshold
+_SCALE_RANGE = re.compile(r"\b(?:on|using)\s+(?:a|the)\s+$", re.I)
+_SCALE_AFTER = re.compile(r"[^\n.;]{0,40}?\bscale\b", re.I)
+
+
+def _drop_scale_ranges(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        s, e = _trigger_span(b, ev)
+        if (
+            re.fullmatch(r"0\s*(?:-|–|to)\s*\d+", text[s:e])
+            and _SCALE_RANGE.search(text, max(0, s - 12), s)
+            and _SCALE_AFTER.match(text, e)
+        ):
+            b.drop_event(ev.id)
+
+
 def _subject_kind(c: Criterion) -> Optional[str]:
     """'age', 'observation' or None: which LCT event our (lexicon) subject maps to.
 
@@ -686,7 +1182,9 @@ def _subject_kind(c: Criterion) -> Optional[str]:
     return None
 
 
-_FREQUENCY = re.compile(r"\b(?:daily|weekly|monthly)\b", re.I)
+# not an adjective of something else: "activities of daily living", "daily life", "Daily eDiary"
+_FREQUENCY = re.compile(
+    r"\b(?:daily|weekly|monthly)\b(?!\s+(?:living|life|e?diary|activities|average)\b)", re.I)
 _AGE_WORD = re.compile(r"\b(?:ages?|aged|olds?)\b", re.I)
 _NAME_ABBR = re.compile(r"(?P<name>\S.*?)\s*[(\[]\s*(?P<abbr>[^()\[\]]{1,20}?)\s*[)\]]\s*$", re.S)
 _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]")
@@ -694,6 +1192,8 @@ _ABBR_AFTER = re.compile(r"\s*[(\[]\s*(?P<abbr>[A-Za-z][\w\-/.]{0,14}?)\s*[)\]]"
 
 _AGE_AFTER = re.compile(r"[\s-]*(?:of\s+)?(?P<w>age|old|olds)\b", re.I)
 _AGE_BEFORE = re.compile(r"\b(?P<w>ages?|aged)\b(?:\s*:|\s+of|\s+(?:over|under|above|below|between|from))?[^\n\w]*$", re.I)
+_AGE_COMPARISON = re.compile(r"\b(?:older|younger)\b|\b(?:years?|yrs?|months?)[\s-]*old\b", re.I)
+_AGE_BEFORE_LINE = re.compile(r"\b(?P<w>ages?|aged)\b[^\n\d]*$", re.I)
 _AGE_IN_COMPARISON = re.compile(r"\b(?:older|younger)\b", re.I)
 
 
@@ -707,6 +1207,12 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
     """
     text = b.text
     m = _AGE_WORD.search(text, s, e)
+    first = b.doc.entities[b.doc.events[filters[0]].trigger] if filters else None
+    if m and first is not None and m.start() >= first.end:
+        # "Minimum age: 18 years old": an age word before the comparison is LCT's trigger (44 of 44)
+        before = _AGE_BEFORE_LINE.search(text, max(0, first.start - 25), first.start)
+        if before:
+            return before.start("w"), before.end("w")
     if m:
         return m.start(), m.end()
     for f in filters:
@@ -859,7 +1365,7 @@ def criteria_to_brat(
     constrained: set[tuple[int, int]] = set()  # subjects of records with a constraint or window
     periods: dict[tuple[int, int], str] = {}  # "history", "current", "planned": period cues
     frequencies: set[tuple[int, int]] = set()  # "daily", "weekly"
-    windows_done: set[tuple[int, int]] = set()
+    severities: set[tuple[int, int]] = set()  # "moderate to severe"
     criteria = [c for c in criteria if c.source == "text"]
     for c in criteria:
         kind = _subject_kind(c)
@@ -879,6 +1385,12 @@ def criteria_to_brat(
             if key not in temporals:
                 temporals[key] = _comparison_from_temporal(b, c.temporal)
             tmp_id = temporals[key]
+        if cmp_ids and (kind is None or (c.subject is not None and c.subject.kind == "measurement")):
+            # "They are 18 years or older", "55 and older": an age without an age subject (80 of 82
+            # such comparisons are an Age's filter in the dev part); keyed by the comparison
+            first = b.doc.entities[b.doc.events[cmp_ids[0]].trigger]
+            if _AGE_COMPARISON.search(first.text):
+                kind, subject_span = "age", (first.start, first.end)
         subj_key = None
         if kind is not None:
             subj_key = subject_span
@@ -891,21 +1403,52 @@ def criteria_to_brat(
                 entry[2].append(tmp_id)
         if c.period is not None:
             periods.setdefault((c.period.start, c.period.end), c.period.value)
-        # every window of the statement ("X within 1 year or Y within the past 3 months"); records keep one
-        if (c.start, c.end) not in windows_done:
-            windows_done.add((c.start, c.end))
-            for t in find_temporal(text, c.start, c.end):
-                key = (t.start, t.end)
-                if key not in temporals and not any(a < t.end and t.start < z for a, z in temporals):
-                    temporals[key] = _comparison_from_temporal(b, t)
+    # LCT conventions read from every line of the text, also where no record covers it (a record
+    # keeps one window, one period, one statement of "Fever in the past week (temperature > 38)")
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    for ls, le in lines:
+        # every window ("X within 1 year or Y within the past 3 months")
+        for t in find_temporal(text, ls, le):
+            key = (t.start, t.end)
+            if key not in temporals and not any(a < t.end and t.start < z for a, z in temporals):
+                temporals[key] = _comparison_from_temporal(b, t)
         # "daily use", "weekly injections": a frequency word is LCT's comparison and its time unit
-        for fm in _FREQUENCY.finditer(text, c.start, c.end):
+        for fm in _FREQUENCY.finditer(text, ls, le):
             frequencies.add((fm.start(), fm.end()))
-        # LCT marks every period cue of a statement ("current or previous"), the record keeps one
-        for ps, pe, pv in find_periods(text, c.start, c.end):
-            t = c.temporal
-            if t is None or t.amount is None or not (t.start <= ps < t.end):
+    windows = [k for k, v in temporals.items() if v is not None]
+    for ls, le in lines:
+        for ps, pe, pv in find_periods(text, ls, le):
+            if not _overlapping((ps, pe), windows):
                 periods.setdefault((ps, pe), pv)
+        for ps, pe in _on_present(text, ls, le):
+            periods.setdefault((ps, pe), "present")
+        # "in the past week", "(past year)": a one-unit window our records did not keep
+        for um in _T_UNIT_ONLY.finditer(text, ls, le):
+            if not any(a < um.end() and um.start() < z for a, z in temporals):
+                temporals[(um.start(), um.end())] = _unit_only_window(b, um)
+        for sm in _SEVERITY_RANGE.finditer(text, ls, le):
+            severities.add((sm.start(), sm.end()))
+    # durations no record kept ("for 24 weeks", "(42 months)")
+    cmp_spans = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for cs, ce in lines:
+        for dm in _T_AMOUNT.finditer(text, cs, ce):
+            if _overlapping((dm.start(), dm.end()), cmp_spans) or _BARE_NOT_TIME.match(text, dm.start()):
+                continue
+            eid = _bare_duration(b, dm)
+            if eid:
+                trig = b.doc.entities[b.doc.events[eid].trigger]
+                cmp_spans.append((trig.start, trig.end))
+                for key in [k for k in periods if trig.start <= k[0] < trig.end]:
+                    del periods[key]
+    _class_comparisons(b, lines)
+    _date_comparisons(b, lines)
+    _count_comparisons(b, lines)
+    _recency_comparisons(b, lines)
+    _rate_units(b)
+    _drop_scale_ranges(b)
+    _slash_values(b)
+    for ss, se in sorted(severities):
+        _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))
     for fs, fe in sorted(frequencies):
         cid = b.entity("Eq-Comparison", fs, fe)
         uid = b.entity("Eq-Temporal-Unit", fs, fe)
@@ -923,11 +1466,22 @@ def criteria_to_brat(
             b.event("Eq-Comparison", cid, [("Temporal-Period", pid)])
     subject_events: dict[tuple[int, int], str] = {}
     for (s, e), (kind, filters, temps) in subjects.items():
+        # comparisons replaced by a reading of the text (dates) are gone
+        filters = [f for f in filters if f in b.doc.events]
+        temps = [t for t in temps if t in b.doc.events]
         if kind == "age":
             if not filters:  # an age word without a number ("age-related", "no age limit")
                 continue
             trig = b.entity("Age", *_age_trigger(b, s, e, filters))
             if trig is None:
+                continue
+            same = next(
+                (ev for ev in b.doc.events.values() if ev.type == "Age" and ev.trigger == trig), None)
+            if same is not None:  # "Age: 18 years old": the age word and "years old" were two subjects
+                roles = [(_base_role(r), a) for r, a in same.args]
+                roles += [("Numeric-Filter", f) for f in filters if ("Numeric-Filter", f) not in roles]
+                same.args = _number_roles(roles)
+                subject_events[(s, e)] = same.id
                 continue
             args = [("Numeric-Filter", f) for f in filters]
             subject_events[(s, e)] = b.event("Age", trig, args)
@@ -947,7 +1501,7 @@ def criteria_to_brat(
             last = k == len(names) - 1
             args = [("Name", name)]
             if last:
-                args += [("Numeric-Filter", f) for f in filters]
+                args += [(_filter_role(b, f), f) for f in filters]
                 args += [("Temporality", t) for t in temps]
             eid = b.event("Observation", trig, args)
             if last:

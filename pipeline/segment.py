@@ -421,8 +421,9 @@ def segment(text: str) -> Segmentation:
     if not saw_header:
         flags.append("no_section_header")
     for item in items:
-        if item.children:
-            item.clauses = []
+        last = text[item.start:_strip(text, item.start, item.end)[1]][-1:]
+        if item.children and last in ":-–,":
+            item.clauses = []  # a lead-in ("Patients with:"); a sentence with sub-items is a criterion
             continue
         s, e = item.start, item.end
         # an item "Lead-in: a; b; c" with an inline list is split like children

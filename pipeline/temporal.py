@@ -167,13 +167,20 @@ def _period_rules() -> tuple[Gated, dict[str, str]]:
     values: dict[str, str] = {}
     parts = []
     for n, rec in read_jsonl(path):
-        check_keys(rec, path, n, {"literal", "value"}, {"not_before"})
+        check_keys(rec, path, n, {"literal", "value"}, {"not_before", "not_after"})
         if rec["value"] not in PERIODS:
             raise RuleFileError(path, n, f"value must be one of {PERIODS}")
         values[rec["literal"].lower()] = rec["value"]
         body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
-        guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
-        parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
+        # "not_before"/"not_after": a word or a list of words that rule the cue out ("prior to",
+        # "family history", "physically active")
+        after = rec.get("not_before") or []
+        after = [after] if isinstance(after, str) else after
+        guard = "".join(rf"(?!\s+{re.escape(w)}\b)" for w in after)
+        before = rec.get("not_after") or []
+        before = [before] if isinstance(before, str) else before
+        lead = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in before)
+        parts.append((len(rec["literal"]), rf"{lead}\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
     # Gated: the scan runs only where one of the cue words occurs (same matches)
     return Gated("|".join(p for _, p in parts), re.I, max_words=200), values

@@ -206,6 +206,9 @@ def unit_at(text: str, pos: int, end: int) -> Optional[tuple[int, int, str, str]
         glued = _HYPHEN_TIME.match(text, s + 1, end)
         if glued:  # "50-year-old", "10-week": the unit is glued to the number by a hyphen
             return s + 1, glued.end(), glued.group(0), _normalize(glued.group(0))
+    glued_old = _HYPHEN_TIME.match(text, s, end)
+    if glued_old and text.startswith("-old", glued_old.end()):  # "18 years-old": "-old" is no unit
+        return s, glued_old.end(), glued_old.group(0), _normalize(glued_old.group(0))
     window_end = min(end, s + 60)
     rate = _COUNT_RATE.match(text, s, window_end)
     if rate:  # "10 cigarettes per day", "3 drinks/week": a count per time
@@ -283,12 +286,14 @@ _NORMAL = re.compile(
     re.I,
 )
 
+# "18 years or older", "18 years of age or older", "16 years old and older": the operator is "or older"
+_AGE_WORDS = r"(?:years?\s+)?(?:(?:of\s+age|-?old)\s+)?"
 _OLDER = re.compile(
-    r"\s*(?:\+|(?:years?\s+)?(?:or|and)\s+(?:older|over|above|more|greater|higher|up(?:wards)?)\b|(?:years?\s+)?(?:or|and)\s+older\b)",
+    rf"\s*(?:\+|{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:older|over|above|more|greater|higher|up(?:wards)?))\b)",
     re.I,
 )
-_YOUNGER = re.compile(r"\s*(?:(?:years?\s+)?(?:or|and)\s+(?:younger|under|below|less|lower|fewer)\b)", re.I)
-_RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|to|through|until)\s*", re.I)
+_YOUNGER = re.compile(rf"\s*(?:{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:younger|under|below|less|lower|fewer))\b)", re.I)
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|～|to|through|until)\s*", re.I)
 _SET_SEP = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|/)\s*", re.I)
 _BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+ages?\s+of\s+)?", re.I)
 _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
@@ -392,6 +397,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         op = lookup.get(_fold(m.group(0)))
         if op is None:
             continue
+        if op == "~" and m.group(0) in "~～" and text[max(start, m.start() - 3):m.start()].rstrip()[-1:].isdigit():
+            continue  # "0~2", "19~45 years": a range, not "about 2"
         a = _num_at(text, m.end(), end)
         if not a or a[1] - m.end() > 3:
             continue
@@ -461,7 +468,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             mm = older or younger
             f = Found(">=" if older else "<=", m.start(), mm.end(), v, op_spans=[(mm.start(), mm.end())],
                       value_spans=[(m.start(), m.end())])
-            f.op_spans = [_strip_span(text, mm.start(), mm.end())]
+            f.op_spans = [_strip_span(text, mm.start("op") if mm.group("op") else mm.start(), mm.end())]
             if u1 is None and mm.group(0).strip() == "+":
                 u1 = unit_at(text, mm.end(), end)  # "60+ years"
                 if u1:

@@ -707,10 +707,153 @@ def test_brat_every_window_of_a_statement():
     assert {"within the last year", "within the past 3 months"} <= comparisons
 
 
+# (line, [(type, text)] that must be among the predicted spans): LCT conventions that the mapping
+# adds from the text itself (docs/lct-mapping.md, "What is emitted")
+LCT_TEXT_CASES = [
+    ("on_is_present_period", "Patients on hemodialysis",
+     [("Eq-Comparison", "on"), ("Eq-Temporal-Period", "on")]),
+    ("on_at_item_start", "On oral anticoagulation",
+     [("Eq-Comparison", "On"), ("Eq-Temporal-Period", "On")]),
+    ("severity_range", "Moderate to severe plaque psoriasis",
+     [("Eq-Comparison", "Moderate to severe"), ("Eq-Operator", "to")]),
+    ("one_unit_window_no_record_kept", "Fever in the past week (temperature above 38)",
+     [("Eq-Comparison", "past week"), ("Eq-Temporal-Period", "past"), ("Eq-Temporal-Unit", "week")]),
+    ("bare_duration", "Willing to wear the device for 12 weeks",
+     [("Eq-Comparison", "12 weeks"), ("Eq-Value", "12"), ("Eq-Temporal-Unit", "weeks")]),
+    ("bare_duration_with_operator", "Knee pain lasting less than 36 months",
+     [("Eq-Comparison", "less than 36 months"), ("Eq-Operator", "less than")]),
+    ("operator_before_the_window", "Cardiac surgery performed < 6 months prior to enrolment",
+     [("Eq-Comparison", "< 6 months"), ("Eq-Operator", "<")]),
+    ("class_word_is_the_unit", "Chronic kidney disease stage 2-4",
+     [("Eq-Comparison", "stage 2-4"), ("Eq-Unit", "stage"), ("Eq-Operator", "-"), ("Eq-Value", "2"),
+      ("Eq-Value", "4")]),
+    ("class_word_roman", "Heart failure of NYHA class III or IV",
+     [("Eq-Comparison", "class III or IV"), ("Eq-Unit", "class")]),
+    ("slash_second_value", "Resting blood pressure above 150/95",
+     [("Eq-Comparison", "above 150/95"), ("Eq-Value", "150"), ("Eq-Value", "95")]),
+    ("count_written_as_a_word", "At least two of the following findings:",
+     [("Eq-Comparison", "At least two"), ("Eq-Operator", "At least"), ("Eq-Value", "two")]),
+    ("period_cue_in_a_lead_in", "History of any of the following:",
+     [("Eq-Comparison", "History"), ("Eq-Temporal-Period", "History")]),
+    ("recency_word", "Newly diagnosed type 2 diabetes before the first dose",
+     [("Eq-Comparison", "Newly"), ("Eq-Temporal-Recency", "Newly"), ("Eq-Comparison", "first"),
+      ("Eq-Temporal-Recency", "first")]),
+    ("recency_joins_its_window", "Fever within the first 48 hours of admission",
+     [("Eq-Comparison", "within the first 48 hours"), ("Eq-Temporal-Recency", "first")]),
+    ("two_bounds_in_words", "Participants older than 12 years and younger than 18 years",
+     [("Eq-Comparison", "older than 12 years"), ("Eq-Comparison", "younger than 18 years")]),
+    ("two_bounds_after_of", "Pain score of at least 3 and no more than 7",
+     [("Eq-Comparison", "at least 3"), ("Eq-Comparison", "no more than 7")]),
+    ("decimal_comma_value", "Body mass index ≥18,5 and ≤24,9",
+     [("Eq-Value", "18,5"), ("Eq-Value", "24,9")]),
+    ("age_without_an_age_word", "Those who are 21 years or older",
+     [("Age", "older"), ("Eq-Comparison", "21 years or older")]),
+    ("rate_time_unit", "Alcohol intake ≥30 g alcohol/day",
+     [("Eq-Comparison", "≥30 g alcohol/day"), ("Eq-Temporal-Unit", "day")]),
+    ("rate_time_unit_words", "Urine output of at least 500 ml per day",
+     [("Eq-Comparison", "at least 500 ml per day"), ("Eq-Temporal-Unit", "day")]),
+    ("between_with_a_separator", "Age between 40-70 years",
+     [("Eq-Operator", "between"), ("Eq-Operator", "-")]),
+    ("operator_without_the_age_words", "Children under the age of 16",
+     [("Eq-Operator", "under"), ("Eq-Comparison", "under the age of 16")]),
+    ("trailing_operator_of_a_window", "Stop the supplement 2 weeks or more before the first visit",
+     [("Eq-Comparison", "2 weeks or more"), ("Eq-Operator", "or more")]),
+    ("date_range", "Surgery performed between March 2015 and June 2019",
+     [("Eq-Comparison", "between March 2015 and June 2019"), ("Eq-Value", "March 2015"),
+      ("Eq-Value", "June 2019"), ("Eq-Operator", "between")]),
+    ("date_range_with_days", "Born from 2nd of march 2012 to 30 april 2018",
+     [("Eq-Comparison", "2nd of march 2012 to 30 april 2018"), ("Eq-Operator", "to")]),
+    ("date_since", "Registered in the cohort since 2012",
+     [("Eq-Comparison", "since 2012"), ("Eq-Operator", "since"), ("Eq-Value", "2012")]),
+    ("duration_with_an_adjective", "Urticaria for 8 consecutive weeks",
+     [("Eq-Comparison", "8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
+    ("count_word_alone", "Two caregivers living in the household",
+     [("Eq-Comparison", "Two"), ("Eq-Value", "Two")]),
+    ("roman_level", "Gross motor function levels II-IV",
+     [("Eq-Comparison", "levels II-IV"), ("Eq-Unit", "levels"), ("Eq-Operator", "-")]),
+    ("roman_after_scale_name", "Physical status ASA I or II",
+     [("Eq-Comparison", "I or II"), ("Eq-Value", "I"), ("Eq-Value", "II")]),
+    ("class_word_after_operator", "Tooth mobility greater than grade II",
+     [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
+]
+
+
+@pytest.mark.parametrize("name,line,spans", LCT_TEXT_CASES, ids=[c[0] for c in LCT_TEXT_CASES])
+def test_brat_lct_conventions_from_the_text(name, line, spans):
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    got = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert set(spans) <= got, sorted(got)
+
+
+@pytest.mark.parametrize(
+    "line,role",
+    [("Chronic low back pain lasting more than 3 months", "Duration"),
+     ("Life expectancy of more than 6 months", "Numeric-Filter")],
+)
+def test_brat_an_amount_of_time_after_for_is_a_duration(line, role):
+    """"pain lasting more than 3 months": how long, not a threshold on the value."""
+    from pipeline.brat import predict_document
+
+    doc = predict_document("T", "Inclusion Criteria:\n- " + line + "\n")
+    obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
+    assert [r for r, _ in obs[0].args if r != "Name"] == [role]
+
+
+def test_brat_unit_written_after_both_bounds():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Glycated haemoglobin between 6% and 9%\n"
+    doc = predict_document("T", text)
+    units = sorted((e.start, text[e.start:e.end]) for e in doc.entities.values() if e.type == "Eq-Unit")
+    assert [u for _, u in units] == ["%", "%"]
+    cmp = next(ev for ev in doc.events.values() if ev.type == "Eq-Comparison")
+    assert sorted(r for r, _ in cmp.args if r.startswith("Unit")) == ["Unit", "Unit2"]
+
+
+def test_brat_number_words_that_are_not_counts():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Treated in one of the three partner clinics\n- One-lung ventilation\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Value"]
+
+
+def test_brat_scale_ranges_and_daily_living_are_not_comparisons():
+    from pipeline.brat import predict_document
+
+    text = ("Inclusion Criteria:\n- Pain above 4 on a 0-10 numeric rating scale\n"
+            "- Independent in activities of daily living\n")
+    doc = predict_document("T", text)
+    comparisons = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Comparison"}
+    assert "0-10" not in comparisons and "daily" not in comparisons
+    assert "above 4" in comparisons
+
+
+def test_brat_ordinals_that_are_not_recency():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Breast cancer in a first-degree relative\n- First-line chemotherapy\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Recency"]
+
+
+def test_brat_on_is_not_a_period_in_other_uses():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Lesion visible on MRI\n- Impact on daily life\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Period"]
+
+
 # exact F1 on the LCT held-out fifth (never used to write rules or train the NER), measured
-# 2026-11-29 session 2 minus ~2 points: 79.8 / 91.0 / 92.1 / 82.5 / 92.2 / 82.9 / 76.8 / 94.5; tuples 83.8
-LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.77, "Eq-Operator": 0.89, "Eq-Value": 0.90, "Eq-Unit": 0.80,
-                      "Eq-Temporal-Unit": 0.90, "Eq-Temporal-Period": 0.80, "Negation": 0.74, "Age": 0.92}
+# 2026-11-29 session 3 (branch lct3) minus ~2 points: 84.4 / 93.3 / 95.0 / 86.5 / 96.4 / 85.2 / 77.6 /
+# 76.8 / 94.9; tuples 85.4 (session 2: 79.8 / 91.0 / 92.1 / 82.5 / 92.4 / 83.1 / - / 76.8 / 94.5; 83.8)
+LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.82, "Eq-Operator": 0.91, "Eq-Value": 0.93, "Eq-Unit": 0.84,
+                      "Eq-Temporal-Unit": 0.94, "Eq-Temporal-Period": 0.83, "Eq-Temporal-Recency": 0.70,
+                      "Negation": 0.74, "Age": 0.92}
 
 
 @pytest.mark.shared
@@ -721,4 +864,4 @@ def test_brat_lct_heldout_floors():
     report = evaluate_brat(LCT, split="heldout")
     for name, floor in LCT_HELDOUT_FLOORS.items():
         assert report.types[name]["exact"]["f1"] >= floor, (name, report.table())
-    assert report.tuples["name_op_value"]["f1"] >= 0.81, report.table()
+    assert report.tuples["name_op_value"]["f1"] >= 0.83, report.table()

@@ -38,6 +38,9 @@ def test_segment_seed_sections_and_lead_in(seed_text):
         ("Inclusion Criteria:\n* Platelets \\>= 100,000/mm3. Hemoglobin >= 9 g/dL",
          [("inclusion", "1", "Platelets \\>= 100,000/mm3"), ("inclusion", "1", "Hemoglobin >= 9 g/dL")]),
         ("Main exclusion criteria:\n• Weight 2.5 kg. Other\n", [("exclusion", "1", "Weight 2.5 kg"), ("exclusion", "1", "Other")]),
+        # a sentence with indented sub-items is a criterion itself; a lead-in ending in ":" is not
+        ("Inclusion Criteria:\n- Children aged 12 years or younger at enrolment.\n    - Newly diagnosed asthma\n",
+         [("inclusion", "1", "Children aged 12 years or younger at enrolment"), ("inclusion", "1.1", "Newly diagnosed asthma")]),
     ],
 )
 def test_segment_formats(text, expected):

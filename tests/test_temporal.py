@@ -41,6 +41,11 @@ def test_temporal_durations_are_not_windows(text):
         ("planned surgery during the study", "planned", "future"),
         ("recent stroke", "recent", "recent"),
         ("prior chemotherapy", "prior", "past"),
+        # one cue where a period word follows "history of" (as LCT marks it)
+        ("History of previous knee surgery", "History of previous", "past"),
+        ("history of prior radiotherapy to the chest", "history of prior", "past"),
+        ("Already received two doses of the vaccine", "Already received", "past"),
+        ("Antibiotics administered in the emergency room", "administered", "past"),
     ],
 )
 def test_temporal_period_cues(text, cue, value):
@@ -48,6 +53,14 @@ def test_temporal_period_cues(text, cue, value):
 
     (s, e, v), *_ = find_periods(text, 0, len(text))
     assert (text[s:e], v) == (cue, value)
+
+
+@pytest.mark.parametrize("text", ["Family history of sudden cardiac death", "assessed by the Health History Questionnaire",
+                                  "Physically active adults", "Allergy to the active substance"])
+def test_temporal_words_that_are_not_a_period(text):
+    from pipeline.temporal import find_periods
+
+    assert find_periods(text, 0, len(text)) == []
 
 
 def test_temporal_prior_to_is_not_a_period():

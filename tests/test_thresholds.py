@@ -54,6 +54,18 @@ def _one(text):
         ("age 60+ years", ">=", 60, None, "a"),
         ("men >50-year-old", ">", 50, None, "a"),
         ("18-35-year-old women", "between", 18, 35, "a"),
+        ("participants 21 years of age or older", ">=", 21, None, "a"),
+        ("girls 16 years old and older", ">=", 16, None, "a"),
+        ("children 12 years of age or younger", "<=", 12, None, "a"),
+        ("ECOG score of 0~1", "between", 0, 1, None),
+        ("aged 20~45 years", "between", 20, 45, "a"),
+        ("fasting glucose 70～100 mg/dL", "between", 70, 100, "mg/dL"),
+        ("body weight ~80 kg", "~", 80, None, "kg"),
+        ("Age equal or above 21 years", ">=", 21, None, "a"),
+        ("score less or equal 4", "<=", 4, None, None),
+        ("Age ˂ 16 years", "<", 16, None, "a"),
+        ("women ≥ 40 years-old", ">=", 40, None, "a"),
+        ("infants 6 months-old or older", ">=", 6, None, "mo"),
     ],
 )
 def test_thresholds_comparators_values_units(text, op, value, upper, unit):
@@ -62,6 +74,20 @@ def test_thresholds_comparators_values_units(text, op, value, upper, unit):
     assert got[1] == pytest.approx(value)
     assert (got[2] == pytest.approx(upper)) if upper is not None else got[2] is None
     assert got[5] == unit
+
+
+@pytest.mark.parametrize(
+    "text,span,op_span",
+    [
+        ("21 years of age or older", "21 years of age or older", "or older"),
+        ("16 years old and older", "16 years old and older", "and older"),
+        ("18 years or older", "18 years or older", "or older"),
+    ],
+)
+def test_thresholds_age_word_before_trailing_operator(text, span, op_span):
+    f = find_constraints(text, 0, len(text))[0]
+    assert text[f.start : f.end] == span
+    assert [text[a:b] for a, b in f.op_spans] == [op_span]
 
 
 @pytest.mark.parametrize(

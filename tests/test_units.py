@@ -24,6 +24,8 @@ WRITTEN_FORMS = [
     ("X ULN", "{ULN}"),
     ("xULN", "{ULN}"),
     ("* ULN", "{ULN}"),
+    ("X maximum normal value", "{ULN}"),
+    ("highest reference value", "{ULN}"),
     ("times ULN", "{ULN}"),
     ("times the upper limit of normal", "{ULN}"),
     ("x institutional ULN", "{ULN}"),
