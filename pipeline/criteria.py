@@ -303,6 +303,8 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         g_end = starts[gi + 1] if gi + 1 < len(with_subject) else ce
         g_s, g_e = _trim_clause(text, g_start, g_end)
         g_e = max(_cut_connector(text, g_s, g_e), con.end)
+        g_s, g_e = _balance(text, g_s, g_e)
+        g_e = max(g_e, con.end)
         op = LogicOp.AND
         between_prev = text[_prev_end(with_subject, gi, subjects): starts[gi]] if gi > 0 else ""
         between_next = text[con.end: starts[gi + 1]] if gi + 1 < len(with_subject) else ""
@@ -410,7 +412,9 @@ _VERB_CONJ = Gated(
     re.I,
 )
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
-_ARTICLE = re.compile(r"an?\s+(?=\w)", re.I)
+_ARTICLE = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
+# "consent from the participant, or from a legal representative": one requirement with alternatives inside
+_PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at|of)\b", re.I)
 _DANGLING = re.compile(r"\b(?:on|to|of|in|with|for|from|by|at|a|an|the)\s*$", re.I)
 _SHARED_TAIL = re.compile(r"[^,;()]{1,60}?,\s*(?:of|to|on|in|with|for)\s", re.I)
 _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
@@ -506,7 +510,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             cuts.append((w.start(), w.end(), LogicOp.AND))
     for w in _WHILE_ON.finditer(text, s, e):  # "HbA1c 7.5-11.0% while on a stable dose of metformin" (§11.6)
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 1 and _words(text, w.end(), e) >= 2:
-            cuts.append((w.start(), w.end(), LogicOp.AND))
+            if w.group("while") or any(c.value is not None and c.end <= w.start() for c in cons(s, w.start())):
+                cuts.append((w.start(), w.end(), LogicOp.AND))  # "HbA1c ≤ 9.5% on a stable regimen": after a limit
     for w in _WITH_CLAUSE.finditer(text, s, e):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
             cuts.append((w.start(), w.end(), LogicOp.AND))
@@ -521,7 +526,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
-            if rx is _COMMA_CONJ and (_DANGLING.search(text, s, mm.start()) or _SHARED_TAIL.match(text, mm.end(), e)):
+            if rx is _COMMA_CONJ and (_DANGLING.search(text, s, mm.start()) or _SHARED_TAIL.match(text, mm.end(), e)
+                                      or _PREP_START.match(text, mm.end(), e)):
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
@@ -533,7 +539,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
                 and (any(f.value is not None for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
                 and not cons(mm.end(), e)
-                and not _DANGLING.search(text, s, mm.start()) and not _SHARED_TAIL.match(text, mm.end(), e)):
+                and not _DANGLING.search(text, s, mm.start()) and not _SHARED_TAIL.match(text, mm.end(), e)
+                and not _PREP_START.match(text, mm.end(), e)):
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
@@ -598,6 +605,26 @@ def _excepted_constraints(text: str, cs: int, ce: int, constraints: list[Found],
     return out
 
 
+def _balance(text: str, s: int, e: int) -> tuple[int, int]:
+    """Drop an opening parenthesis left at the end of a part, or a closing one whose opening is
+    outside it: "MMSE ≥ 24 (or MoCA ≥ 18 if ...)" → "MMSE ≥ 24", "MoCA ≥ 18 if ..."."""
+    while e > s:
+        seg = text[s:e]
+        if seg.rstrip().endswith("("):
+            e = s + len(seg.rstrip()) - 1
+        elif seg.endswith(")") and seg.count(")") > seg.count("("):
+            e -= 1
+        else:
+            break
+        while e > s and text[e - 1].isspace():
+            e -= 1
+    return s, e
+
+
+# "on the 0-10 Numeric Rating Scale", "(0-100 mm VAS)": the range of the scale, not a limit
+_SCALE_AFTER = re.compile(r"(?:\s*-?\s*point)?\s+(?:[A-Za-z-]+\s+){0,3}?(?:scale|NRS|VAS)\b", re.I)
+
+
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
     """text[a:b] has a constraint of its own and a window with an amount."""
     return bool(cons(a, b)) and any(t.amount is not None for t in find_temporal(text, a, b))
@@ -606,14 +633,15 @@ _STANDALONE = re.compile(
     r"(?:planning|planned|intention|intends|high\s+risk|treatment|history|use|receipt|current|known|active|"
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
-    r"evidence|presence|inability|unable|unwilling|participation|need)\b", re.I)
+    r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled)\b", re.I)
 _OR_CONTINUES = re.compile(
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
 _POPULATION = re.compile(
     r"(?:(?:for\s+)?(?:women|females?|female\s+(?:participants|subjects|patients)|males?|men|male\s+(?:participants|subjects|patients)"
     r"|participants|patients|subjects)\b)", re.I)
 _SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
-_PEOPLE = r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|infants?)"
+_PEOPLE = (r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|"
+           r"infants?|recipients?|outpatients?|inpatients?|donors?|residents?|veterans?)")
 _SEX_ONLY = re.compile(_SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?", re.I)
 _SEX_LEAD = re.compile(
     r"(?:(?P<healthy>healthy)\s+)?(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
@@ -629,7 +657,7 @@ _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
 _SECOND_REQ = Gated(r"\s+with\s+(?=(?:disease\s+|radiographic\s+)?(?:progression|relapse|recurrence)\b)", re.I)
-_WHILE_ON = Gated(r"\s*,?\s+while\s+(?:on|receiving|taking)\s+(?:an?\s+)?(?=stable|\w+\s+dose)", re.I)
+_WHILE_ON = Gated(r"\s*,?\s+(?P<while>while\s+)?(?:on|receiving|taking)\s+(?:an?\s+)?(?=stable|\w+\s+dose)", re.I)
 _WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
@@ -1113,7 +1141,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         clauses = []
         clause_constraints = {}
         for cs0, ce0 in item_clauses:
-            found = find_constraints(text, cs0, ce0)
+            found = [c for c in find_constraints(text, cs0, ce0) if not _SCALE_AFTER.match(text, c.end)]
             for sub in _subclauses(text, cs0, ce0, found):
                 clauses.append(sub)
                 clause_constraints[(sub[0], sub[1])] = found

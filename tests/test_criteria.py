@@ -129,7 +129,13 @@ def test_criteria_plain_facts_have_no_hypothetical_flag():
      ("Receipt of immunoglobulins or any blood products since birth",
       ["Receipt of immunoglobulins or any blood products since birth"]),
      ("History of seizures or any condition that may predispose to seizures",
-      ["History of seizures", "any condition that may predispose to seizures"])],
+      ["History of seizures", "any condition that may predispose to seizures"]),
+     # a fallback in parentheses; "or expected to be required"; "or who plan to ..."
+     ("MMSE ≥ 24 (or MoCA ≥ 18 if the MMSE is not available)", ["MMSE ≥ 24", "MoCA ≥ 18 if the MMSE is not available"]),
+     ("Live vaccines within 4 weeks before randomization or expected to be required during the study",
+      ["Live vaccines within 4 weeks before randomization", "expected to be required during the study"]),
+     ("Women who are pregnant or breastfeeding, or who plan to become pregnant during the study",
+      ["Women who are pregnant or breastfeeding", "plan to become pregnant during the study"])],
 )
 def test_criteria_or_alternatives_that_stand_alone_are_split(line, parts):
     _, crits = _stmts(line)
@@ -194,7 +200,18 @@ def test_criteria_combined_blood_pressure_is_two_limits():
      ("Newly diagnosed tuberculosis confirmed by culture and no isoniazid resistance detected",
       ["Newly diagnosed tuberculosis confirmed by culture", "no isoniazid resistance detected"]),
      ("Last chemotherapy dose given at least 3 weeks and no more than 6 weeks before enrolment",
-      ["Last chemotherapy dose given at least 3 weeks and no more than 6 weeks before enrolment"])],
+      ["Last chemotherapy dose given at least 3 weeks and no more than 6 weeks before enrolment"]),
+     # a limit followed by "on a stable ..." regimen: two requirements
+     ("If diabetic, HbA1c ≤ 9.5% on a stable glucose-lowering regimen for at least 3 months",
+      ["If diabetic, HbA1c ≤ 9.5%", "stable glucose-lowering regimen for at least 3 months"]),
+     # a population noun before "aged" stays with the age
+     ("Recipients aged 18-70 years", ["Recipients aged 18-70 years"]),
+     # alternatives inside one requirement ("or from ...") are not split
+     ("Written informed consent from the participant, or from a legal representative if the participant lacks capacity",
+      ["Written informed consent from the participant, or from a legal representative if the participant lacks capacity"]),
+     # the range of a rating scale is not a limit
+     ("Average pain intensity >= 5 on the 0-10 Numeric Rating Scale during the 7-day baseline period",
+      ["Average pain intensity >= 5 on the 0-10 Numeric Rating Scale during the 7-day baseline period"])],
 )
 def test_criteria_second_requirements_and_example_lists(line, parts):
     _, crits = _stmts(line)
