@@ -169,6 +169,8 @@ def _categorize(text: str, subject_category: Optional[str], subject_text: Option
     breastfeeding women"), about a quarter of them in a sample of ClinicalTrials.gov."""
     rules = _statement_rules()
     low = text.lower()
+    if subject_category == "life_expectancy" and has_constraint:
+        return Category.LIFE_EXPECTANCY  # "in the opinion of the investigator" does not make it a judgment (§11.91)
     for cat in ("judgment", "pregnancy"):
         # cheap substring gate before the regex: both rules need one of these word stems
         if _GATE_RX[cat].search(low) and rules[cat].search(text):

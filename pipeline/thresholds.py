@@ -42,6 +42,14 @@ class Found:
     unit_span: Optional[tuple[int, int]] = None
     part: Optional[str] = None  # "systolic" / "diastolic" of a combined blood pressure ("< 140/90 mmHg")
 
+    def __post_init__(self):
+        # "78 to 24 ETDRS letters": a range written high to low is the same range (§11.81)
+        if self.operator == "between" and self.value is not None and self.upper is not None and self.value > self.upper:
+            self.value, self.upper = self.upper, self.value
+            self.lower_inclusive, self.upper_inclusive = self.upper_inclusive, self.lower_inclusive
+            if len(self.value_spans) == 2:
+                self.value_spans = [self.value_spans[1], self.value_spans[0]]
+
 
 # ----------------------------------------------------------------------------- comparators
 

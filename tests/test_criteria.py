@@ -228,7 +228,9 @@ def test_criteria_second_requirements_and_example_lists(line, parts):
      ("Activating KRAS mutation", "condition"),
      ("Chronic pancreatitis", "condition"),
      ("Red blood cell transfusion within 14 days", "therapy"),
-     ("Receipt of immunoglobulins or blood products", "therapy")],
+     ("Receipt of immunoglobulins or blood products", "therapy"),
+     ("Panretinal photocoagulation within 4 months", "procedure"),
+     ("Life expectancy of at least 12 weeks in the opinion of the investigator", "life_expectancy")],
 )
 def test_criteria_category_of_taken_analytes_and_exceptions(line, category):
     _, crits = _stmts(line)
@@ -313,3 +315,8 @@ def test_criteria_measurement_inside_unless_belongs_to_the_exception():
     assert [(c.text, c.subject.name, c.temporal) for c in main] == [(line, "hcv.antibody", None)]
     assert [e.text for e in main[0].exceptions] == ["HCV RNA has been undetectable for at least 2 years"]
     assert [(c.subject.name, c.constraint.qualitative, c.exceptions) for c in flagged] == [("hcv.rna", "undetectable", [])]
+
+
+def test_criteria_nursing_home_is_not_breastfeeding():
+    _, crits = _stmts("Resident of a nursing home")
+    assert crits[0].category.value != "pregnancy"

@@ -169,6 +169,8 @@ def test_negation_find_exceptions(text, excepted):
         # "no longer than" bounds a duration; it negates nothing
         ("Depressive episode of at least 8 weeks and no longer than 12 months", False),
         ("Screening visit no later than 14 days before dosing", False),
+        # a commitment, not a negated finding
+        ("Agree not to start any new pain treatment during the study", False),
     ],
 )
 def test_negation_statement_scope_without_subject(text, negated):

@@ -193,3 +193,12 @@ def test_foreign_word_shortcut_never_rejects_a_unit():
                 assert not _foreign_word(written), written
     assert _foreign_word("weeks which could affect") and _normalize("weeks which could affect") is None
     assert _normalize("x ULN") == normalize_unit("x ULN") and table.multipliers
+
+
+def test_thresholds_range_written_high_to_low_is_the_same_range():
+    from pipeline.thresholds import find_constraints
+
+    text = "Best-corrected visual acuity of 78 to 24 letters"
+    (c,) = find_constraints(text, 0, len(text))
+    assert (c.operator, c.value, c.upper, c.unit_normalized) == ("between", 24.0, 78.0, "{letters}")
+    assert [text[a:b] for a, b in c.value_spans] == ["24", "78"]
