@@ -433,7 +433,8 @@ def _depth_zero(text: str, s: int, pos: int) -> bool:
     return text.count("(", s, pos) <= text.count(")", s, pos)
 
 
-def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int, int, LogicOp, Optional[str]]]:
+def _subclauses(text: str, s: int, e: int, found: list[Found],
+                inclusion: bool = False) -> list[tuple[int, int, LogicOp, Optional[str]]]:
     """Refine a clause: drop a "Label:" prefix, keep the definition of "X, defined as Y" when it is
     measurable, and split conjoined requirements ("... and must ...", "A, or B")."""
     label = None
@@ -514,6 +515,16 @@ def _subclauses(text: str, s: int, e: int, found: list[Found]) -> list[tuple[int
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 1 and _words(text, w.end(), e) >= 2:
             if w.group("while") or any(c.value is not None and c.end <= w.start() for c in cons(s, w.start())):
                 cuts.append((w.start(), w.end(), LogicOp.AND))  # "HbA1c ≤ 9.5% on a stable regimen": after a limit
+    if inclusion:
+        # inclusion "Histologically confirmed NASH with fibrosis stage F2 or F3": a diagnosis and a measured
+        # requirement, both required (in exclusion the measurement narrows the condition instead, §11.17)
+        for w in _WITH_MEASURE.finditer(text, s, e):
+            right = cons(w.end(), e)
+            if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and not cons(s, w.start())
+                    and right and right[0].start - w.end() <= 60
+                    and any(sj.start == w.end() and sj.category in MEASURABLE
+                            for sj in find_subjects(text, w.end(), right[0].start))):
+                cuts.append((w.start(), w.end(), LogicOp.AND))
     for w in _WITH_CLAUSE.finditer(text, s, e):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
             cuts.append((w.start(), w.end(), LogicOp.AND))
@@ -660,6 +671,7 @@ _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
 _SECOND_REQ = Gated(r"\s+with\s+(?=(?:disease\s+|radiographic\s+)?(?:progression|relapse|recurrence)\b)", re.I)
 _WHILE_ON = Gated(r"\s*,?\s+(?P<while>while\s+)?(?:on|receiving|taking)\s+(?:an?\s+)?(?=stable|\w+\s+dose)", re.I)
+_WITH_MEASURE = Gated(r"\s+with\s+(?:an?\s+|the\s+)?", re.I)
 _WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
@@ -1144,7 +1156,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         clause_constraints = {}
         for cs0, ce0 in item_clauses:
             found = [c for c in find_constraints(text, cs0, ce0) if not _SCALE_AFTER.match(text, c.end)]
-            for sub in _subclauses(text, cs0, ce0, found):
+            for sub in _subclauses(text, cs0, ce0, found, item.section == "inclusion"):
                 clauses.append(sub)
                 clause_constraints[(sub[0], sub[1])] = found
         or_clauses = any(op == LogicOp.OR for _, _, op, _ in clauses)

@@ -206,6 +206,9 @@ def test_criteria_combined_blood_pressure_is_two_limits():
       ["If diabetic, HbA1c ≤ 9.5%", "stable glucose-lowering regimen for at least 3 months"]),
      # a population noun before "aged" stays with the age
      ("Recipients aged 18-70 years", ["Recipients aged 18-70 years"]),
+     # inclusion: a diagnosis "with" a measured requirement is two requirements (exclusion keeps one, §11.17)
+     ("Metastatic prostate cancer with serum testosterone < 50 ng/dL",
+      ["Metastatic prostate cancer", "serum testosterone < 50 ng/dL"]),
      # alternatives inside one requirement ("or from ...") are not split
      ("Written informed consent from the participant, or from a legal representative if the participant lacks capacity",
       ["Written informed consent from the participant, or from a legal representative if the participant lacks capacity"]),
@@ -320,3 +323,9 @@ def test_criteria_measurement_inside_unless_belongs_to_the_exception():
 def test_criteria_nursing_home_is_not_breastfeeding():
     _, crits = _stmts("Resident of a nursing home")
     assert crits[0].category.value != "pregnancy"
+
+
+def test_criteria_exclusion_condition_with_a_measurement_stays_one_statement():
+    text = "Exclusion Criteria:\n- HIV co-infection with CD4 count < 200 cells/µL\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.text for c in crits] == ["HIV co-infection with CD4 count < 200 cells/µL"]
