@@ -557,6 +557,11 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
+        elif (_words(text, s, mm.start()) >= 2 and not cons(s, mm.start()) and cons(mm.end(), e)
+              and not _OR_CONTINUES.match(text, mm.end(), e) and _measured_next(text, mm.end(), cons(mm.end(), e)[0])
+              and not any(sj.category in MEASURABLE for sj in find_subjects(text, s, mm.start()))):
+            # "Current major depressive episode or PHQ-9 score ≥ 15": a condition or a measured limit
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))
         elif (_words(text, s, mm.start()) >= 3 and right >= 3 and not _OR_CONTINUES.match(text, mm.end(), e)
               and _own_window_and_count(text, s, mm.start(), cons) and _own_window_and_count(text, mm.end(), e, cons)):
             # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
@@ -636,6 +641,12 @@ def _balance(text: str, s: int, e: int) -> tuple[int, int]:
 
 # "on the 0-10 Numeric Rating Scale", "(0-100 mm VAS)": the range of the scale, not a limit
 _SCALE_AFTER = re.compile(r"(?:\s*-?\s*point)?\s+(?:[A-Za-z-]+\s+){0,3}?(?:scale|NRS|VAS)\b", re.I)
+
+
+def _measured_next(text: str, pos: int, con: Found) -> bool:
+    """A measurable lexicon subject starts at pos and its limit follows within a few words."""
+    return con.start - pos <= 40 and any(sj.start == pos and sj.category in MEASURABLE
+                                        for sj in find_subjects(text, pos, con.start))
 
 
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:

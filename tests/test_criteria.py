@@ -135,7 +135,9 @@ def test_criteria_plain_facts_have_no_hypothetical_flag():
      ("Live vaccines within 4 weeks before randomization or expected to be required during the study",
       ["Live vaccines within 4 weeks before randomization", "expected to be required during the study"]),
      ("Women who are pregnant or breastfeeding, or who plan to become pregnant during the study",
-      ["Women who are pregnant or breastfeeding", "plan to become pregnant during the study"])],
+      ["Women who are pregnant or breastfeeding", "plan to become pregnant during the study"]),
+     # a condition or a measured limit
+     ("Uncontrolled diabetes or HbA1c > 10%", ["Uncontrolled diabetes", "HbA1c > 10%"])],
 )
 def test_criteria_or_alternatives_that_stand_alone_are_split(line, parts):
     _, crits = _stmts(line)
@@ -329,3 +331,8 @@ def test_criteria_exclusion_condition_with_a_measurement_stays_one_statement():
     text = "Exclusion Criteria:\n- HIV co-infection with CD4 count < 200 cells/µL\n"
     crits = build_criteria(Trial("T", "t", text))
     assert [c.text for c in crits] == ["HIV co-infection with CD4 count < 200 cells/µL"]
+
+
+def test_criteria_coordinated_subjects_sharing_a_limit_stay_together():
+    _, crits = _stmts("Creatinine clearance or radioisotope GFR >= 70 mL/min/1.73 m2")
+    assert {c.text for c in crits} == {"Creatinine clearance or radioisotope GFR >= 70 mL/min/1.73 m2"}
