@@ -18,6 +18,8 @@ def _names(text):
         ("Able to use the home blood pressure monitor", []),
         ("Able to perform self-monitoring of blood glucose", []),
         ("Stable dose of a phosphate binder", []),
+        ("No vitamin D or calcium supplements within 3 months", []),
+        ("Change in blood pressure medication within 4 weeks", []),
         # a therapy, unless a limit follows
         ("Diabetes mellitus requiring insulin", []),
         ("Requiring SpO2 ≥ 92% on room air", ["spo2"]),
