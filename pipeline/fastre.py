@@ -192,16 +192,52 @@ def has_backreference(pattern: str, flags: int = 0) -> bool:
     return walk(P.parse(pattern, flags))
 
 
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+
+
+def _same_but_lowered(a, b) -> bool:
+    """Whether parse tree `b` is parse tree `a` with upper-case ASCII literals (and range ends)
+    lower-cased, and nothing else changed."""
+    if isinstance(a, P.SubPattern):
+        return isinstance(b, P.SubPattern) and _same_but_lowered(a.data, b.data)
+    if isinstance(a, (list, tuple)):
+        if not isinstance(b, type(a)) or len(a) != len(b):
+            return False
+        if len(a) == 2 and a[0] is C.LITERAL and b[0] is C.LITERAL:
+            return b[1] == _ASCII_LOWER.get(a[1], a[1])
+        if len(a) == 2 and a[0] is C.RANGE and b[0] is C.RANGE:
+            return b[1] == tuple(_ASCII_LOWER.get(x, x) for x in a[1])
+        return all(_same_but_lowered(x, y) for x, y in zip(a, b))
+    return a == b and type(a) is type(b)
+
+
+def lowered_source(pattern: str, flags: int = 0) -> str:
+    """`pattern` with its upper-case ASCII letters lower-cased, when that changes only literals
+    (under re.I "C" and "c" match the same letters); otherwise `pattern` itself. Checked on the
+    parse trees, so escapes (\\S, \\B, \\A) and group names never change meaning."""
+    low = pattern.translate(_ASCII_LOWER)
+    if low == pattern or not flags & re.I:
+        return pattern
+    try:
+        a, b = P.parse(pattern, flags), P.parse(low, flags)
+    except re.error:
+        return pattern
+    if a.state.groupdict != b.state.groupdict or not _same_but_lowered(a, b):
+        return pattern
+    return low
+
+
 def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
     """The re.I `pattern` compiled without re.I for the lower-cased text, and the width of its
     widest lookbehind; or None when that is not exact. It is exact on an ASCII stretch of text
     (plus the lookbehind width before it) when every letter the pattern names is lower case or
-    comes with its lower case ([A-Za-z]): then an ASCII character matches under re.I exactly when
+    comes with its lower case ([A-Za-z]), after `lowered_source` lower-cased its literals: then an ASCII character matches under re.I exactly when
     its lower-cased form matches without it (non-ASCII pattern characters match neither way, but
     for the few that re.I pairs with ASCII letters, which make the pattern ineligible). Without re.I, the engine tests an alternative's first
     letter before entering it, which makes long word alternations faster."""
     if not flags & re.I:
         return None
+    pattern = lowered_source(pattern, flags)
     behind = 0
 
     def ok(items) -> bool:
@@ -270,6 +306,47 @@ def any_of(words) -> re.Pattern:
     return re.compile(build(trie))
 
 
+class WordGates:
+    """Many `any_of` gates decided by one scan: `present(low)` is the set of keys (of `named`: key ->
+    strings) one of whose strings occurs in the lower-cased `low`, as `any_of(strings).search(low)`
+    would say for each key.
+
+    The scan finds, at every position, the longest string that starts there (a trie whose word ends
+    are optional, greedy); the strings that start there are exactly that one's prefixes, so each
+    found string stands for the keys of all its prefixes."""
+
+    __slots__ = ("_rx", "_keys")
+
+    def __init__(self, named: dict):
+        trie: dict = {}
+        owners: dict[str, set] = {}
+        for key, words in named.items():
+            for w in words:
+                owners.setdefault(w, set()).add(key)
+                node = trie
+                for ch in w:
+                    node = node.setdefault(ch, {})
+                node[""] = {}
+
+        def build(node: dict) -> str:
+            alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+            if not alts:
+                return ""
+            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+            return f"(?:{body})?" if "" in node else body
+
+        self._rx = re.compile("(?=(" + build(trie) + "))")
+        self._keys = {w: frozenset().union(*(owners[w[:i]] for i in range(1, len(w) + 1) if w[:i] in owners))
+                      for w in owners}
+
+    def present(self, low: str) -> set:
+        keys = self._keys
+        out: set = set()
+        for w in set(self._rx.findall(low)):
+            out |= keys[w]
+        return out
+
+
 # Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the
 # long s, the dotted and dotless i ...): where one occurs, a lower-cased text is not a safe gate.
 # (tests/test_fastre.py recomputes the list over all code points)
@@ -281,12 +358,13 @@ class Gated:
     """A pattern compiled with `guarded`, and the strings one of which any match needs: `search`,
     `match` and `finditer` take (text, pos, endpos) like re.Pattern's and return the same results,
     skipping the regex where the lower-cased text lacks all the needed strings (`needed_words`;
-    its `max_words` and `min_strength` choose which gates are worth testing)."""
+    its `max_words` and `min_strength` choose which gates are worth testing). `fold=True`: the
+    regex is a `CaseFolded` one (same offsets; groups lower-cased on ASCII text)."""
 
     __slots__ = ("rx", "pattern", "flags", "words", "_any")
 
-    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3):
-        self.rx = guarded(pattern, flags)
+    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3, fold: bool = False):
+        self.rx = CaseFolded(pattern, flags, guard=True) if fold and flags & re.I else guarded(pattern, flags)
         self.pattern, self.flags = pattern, flags
         self.words = needed_words(pattern, flags, max_words, min_strength)
         self._any = any_of(self.words) if self.words else None
@@ -295,7 +373,12 @@ class Gated:
         """False when no match can occur in text[pos:endpos] (a needed string is missing)."""
         if self._any is None:
             return True
-        low = folded(text).low
+        f = _seen.get(id(text))  # folded(text), inlined: this runs for every gated search
+        if f is not None and f.text is text:
+            f.used = True
+        else:
+            f = folded(text)
+        low = f.low
         return low is None or self._any.search(low, pos, endpos) is not None
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
@@ -313,12 +396,18 @@ class Folded:
 
     `low` is None when such a gate cannot be trusted: lower-casing changed the length, or a
     character occurs that re.I matches with an ASCII letter (the Kelvin sign ...). Otherwise a
-    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e]."""
+    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e].
+    `ascii`: the whole text is ASCII (then every stretch of it is)."""
 
-    __slots__ = ("text", "low")
+    __slots__ = ("text", "low", "ascii", "used")
 
     def __init__(self, text: str):
         self.text = text
+        self.ascii = text.isascii()
+        self.used = False
+        if self.ascii:
+            self.low = text.lower()
+            return
         low = text.lower()
         self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
 
@@ -333,27 +422,34 @@ def present(text: str, s: int, e: int, words) -> Optional[set]:
     return {w for w in words if w in piece}
 
 
-_big: list = []  # (text, Folded), most recent first: the trial text and its long statement strings
-_small: list = [None, None]
+# id(text) -> Folded of the last few texts (an entry keeps its text alive, so an id is never reused
+# while it is here): the trial text, its long statement strings, and the last short ones.
+_seen: dict = {}
+_big: list = []  # ids of texts longer than 400 characters, oldest first
+_small: list = []
 
 
 def folded(text: str) -> Folded:
     """`Folded(text)`, kept for the last few texts: the trial's criteria and the long statement
-    strings cut from it stay together (with only one slot a long statement evicted the trial text,
-    and every clause lower-cased the whole trial again: quadratic on hostile one-line inputs)."""
-    if _small[0] is text:
-        return _small[1]
-    for i, (t, f) in enumerate(_big):
-        if t is text:
-            if i:
-                _big.insert(0, _big.pop(i))
-            return f
+    strings cut from it stay together (when a long statement evicted the trial text, every clause
+    lower-cased the whole trial again: quadratic on hostile one-line inputs). A text used since it
+    came in gets a second chance before it is evicted, so the trial text stays."""
+    f = _seen.get(id(text))
+    if f is not None and f.text is text:
+        f.used = True
+        return f
     f = Folded(text)
-    if len(text) > 400:
-        _big.insert(0, (text, f))
-        del _big[4:]
-    else:
-        _small[0], _small[1] = text, f
+    order, cap = (_big, 4) if len(text) > 400 else (_small, 8)
+    while len(order) >= cap:
+        key = order.pop(0)
+        old = _seen[key]
+        if old.used:
+            old.used = False
+            order.append(key)
+        else:
+            del _seen[key]
+    order.append(id(text))
+    _seen[id(text)] = f
     return f
 
 
@@ -376,7 +472,7 @@ class CaseFolded:
         if lw is None:
             self.low, self.behind = None, 0
         else:
-            self.low = guarded(self._pattern, self._flags & ~re.I) if self._guard else lw[0]
+            self.low = guarded(lowered_source(self._pattern, self._flags), self._flags & ~re.I) if self._guard else lw[0]
             self.behind = lw[1]
 
     @property
@@ -390,10 +486,10 @@ class CaseFolded:
         """(pattern, text to search) for a search of text[pos:endpos]."""
         if self.behind < 0:
             self._build()
-        if self.low is not None and text[max(0, pos - self.behind):endpos].isascii():
-            low = folded(text).low
-            if low is not None:
-                return self.low, low
+        if self.low is not None:
+            f = folded(text)
+            if f.ascii or f.low is not None and text[max(0, pos - self.behind):endpos].isascii():
+                return self.low, f.low
         return self.rx, text
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):

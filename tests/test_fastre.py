@@ -92,6 +92,7 @@ def test_any_of_and_backreferences():
 @pytest.mark.parametrize("pattern", [
     r"(?<![A-Za-z0-9])(?:within|prior[\s\-]+to|ago|iv)(?![A-Za-z])",
     r"\b(?:one|two|[a-c]x)\b|\d+(?:\.\d+)?",
+    r"\b(?:CAR[- ]?T|mAb|HIV|[A-C]x)\b",  # upper-case literals, lower-cased by lowered_source
 ])
 def test_lowered_matches_like_re_i_on_ascii(pattern):
     fast, behind = fastre.lowered(pattern, re.I)
@@ -104,9 +105,20 @@ def test_lowered_matches_like_re_i_on_ascii(pattern):
         assert [m.span() for m in fast.finditer(text.lower(), s)] == [m.span() for m in plain.finditer(text, s)]
 
 
-def test_lowered_refuses_case_dependent_patterns():
-    assert fastre.lowered(r"[A-Z]x", re.I) is None  # re.I widens [A-Z] to lower case
-    assert fastre.lowered(r"Ax", re.I) is None
+def test_lowered_lowers_literals_refuses_case_dependent_patterns():
+    assert fastre.lowered(r"[A-Z]x", re.I)[0].pattern == "[a-z]x"  # upper-case literals are lower-cased
+    assert fastre.lowered_source(r"Ax(?P<Cd>\S)\B", re.I) == r"Ax(?P<Cd>\S)\B"  # a name, escapes: kept
+    assert fastre.lowered_source(r"Ax[B-D]", re.I) == "ax[b-d]"
+    assert fastre.lowered_source(r"Ax", 0) == "Ax"
     assert fastre.lowered(r"(?-i:a)b", re.I) is None
     assert fastre.lowered(r"ax") is None  # not case-insensitive: nothing to gain
     assert fastre.lowered(r"(?<!\w{3})\bfoo", re.I)[1] == 3
+
+
+def test_word_gates_agree_with_any_of():
+    named = {"a": ("car", "cat"), "b": ("carcinoma", "dog"), "c": ("ca",), "d": ("inom", "x y")}
+    gates = fastre.WordGates(named)
+    rnd = random.Random(3)
+    for _ in range(3000):
+        text = "".join(rnd.choice("cartinomdgxy ") for _ in range(rnd.randint(0, 30)))
+        assert gates.present(text) == {k for k, words in named.items() if fastre.any_of(words).search(text)}
