@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import CaseFolded, Gated, WordGates, folded, needed_words
+from .fastre import CaseFolded, Gated, any_of, folded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -115,30 +115,12 @@ def _statement_rules() -> dict[str, Gated]:
 
 
 @lru_cache(maxsize=None)
-def _head_scanners() -> tuple[tuple[CaseFolded, Optional[tuple[str, ...]]], ...]:
-    """Per head rule: its pattern (guarded; CaseFolded: only the match start is used) and the
-    lower-cased strings one of which its matches contain (None: no such list)."""
+def _head_scanners() -> tuple[tuple[CaseFolded, Optional[re.Pattern]], ...]:
+    """Per head rule: its pattern (guarded; CaseFolded: only the match start is used) and a search
+    for the lower-cased strings one of which its matches contain (None: no such list)."""
     rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
-    return tuple((CaseFolded(r.regex.pattern, re.I, guard=True), needed_words(r.regex.pattern, re.I, max_words=500))
-                 for r in rules)
-
-
-_GATES = {
-    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
-                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
-    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
-                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
-}
-
-
-@lru_cache(maxsize=None)
-def _category_gates() -> WordGates:
-    """The word gates of categorize in one scan: ("stem", cat) the cheap stems above, ("rule", cat) the
-    strings a statement rule needs, ("head", i) those head rule i needs."""
-    named: dict = {("stem", cat): stems for cat, stems in _GATES.items()}
-    named.update({("rule", cat): g.words for cat, g in _statement_rules().items() if g.words})
-    named.update({("head", i): words for i, (_, words) in enumerate(_head_scanners()) if words})
-    return WordGates(named)
+    return tuple((CaseFolded(r.regex.pattern, re.I, guard=True),
+                  any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
 
 
 @lru_cache(maxsize=4096)
@@ -148,19 +130,23 @@ def _head_rule(target: str) -> Optional[int]:
     A rule whose needed strings are missing from `target` is not searched. Cached: subject phrases
     repeat ("pregnancy", "HIV infection")."""
     low = folded(target).low
-    return _head_rule_in(target, None if low is None else _category_gates().present(low))
-
-
-def _head_rule_in(target: str, keys: Optional[set]) -> Optional[int]:
-    """`_head_rule` with the gate keys of `target` known (None: no trusted lower-cased text)."""
     best = None
-    for i, (rx, words) in enumerate(_head_scanners()):
-        if words is not None and keys is not None and ("head", i) not in keys:
+    for i, (rx, gate) in enumerate(_head_scanners()):
+        if gate is not None and low is not None and gate.search(low) is None:
             continue
         m = rx.search(target)
         if m is not None and (best is None or m.start() < best[0]):
             best = (m.start(), i)
     return None if best is None else best[1]
+
+
+_GATES = {
+    "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
+                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
+    "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
+                  "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
+}
+_GATE_RX = {cat: any_of(stems) for cat, stems in _GATES.items()}  # one scan for "any stem in low"
 
 
 _TAKEN = re.compile(r"\b(?:use\s+of|using|treat(?:ment|ed)\s+with|taking|receiv(?:ing|ed)|receipt\s+of|requiring|"
@@ -181,27 +167,21 @@ def _categorize(text: str, subject_category: Optional[str], subject_text: Option
     """`categorize` on the values it depends on, cached: registries repeat statements ("Pregnant or
     breastfeeding women"), about a quarter of them in a sample of ClinicalTrials.gov."""
     rules = _statement_rules()
-    low = folded(text).low
-    # one scan decides the word gates: the stems both rules need, then the strings each rule needs
-    # (without a trusted lower-cased text, the stems on text.lower() and the rules ungated)
-    keys = _category_gates().present(text.lower() if low is None else low)
-
-    def may(cat: str) -> bool:
-        return low is None or rules[cat].words is None or ("rule", cat) in keys
-
+    low = text.lower()
     for cat in ("judgment", "pregnancy"):
-        if ("stem", cat) in keys and may(cat) and rules[cat].rx.search(text):
+        # cheap substring gate before the regex: both rules need one of these word stems
+        if _GATE_RX[cat].search(low) and rules[cat].search(text):
             return Category(cat)
     if subject_category is not None and has_constraint:
         return Category(subject_category)
-    if may("consent") and rules["consent"].rx.search(text):
+    if rules["consent"].search(text):
         return Category.CONSENT
     if subject_category is not None and not (subject_category == "lab" and _TAKEN.search(text)):
         return Category(subject_category)  # "use of insulin", "glucose-lowering drug": a therapy, not a lab
     _, cats = _head_rules()
     for target in (subject_text, text):
         if target:
-            i = _head_rule(target) if target is subject_text else _head_rule_in(text, None if low is None else keys)
+            i = _head_rule(target)
             if i is not None:
                 return Category(cats[i])
     return Category.OTHER

@@ -193,6 +193,7 @@ def has_backreference(pattern: str, flags: int = 0) -> bool:
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+_UPPER = re.compile("[A-Z]")
 
 
 def _same_but_lowered(a, b) -> bool:
@@ -215,9 +216,9 @@ def lowered_source(pattern: str, flags: int = 0) -> str:
     """`pattern` with its upper-case ASCII letters lower-cased, when that changes only literals
     (under re.I "C" and "c" match the same letters); otherwise `pattern` itself. Checked on the
     parse trees, so escapes (\\S, \\B, \\A) and group names never change meaning."""
-    low = pattern.translate(_ASCII_LOWER)
-    if low == pattern or not flags & re.I:
-        return pattern
+    if not flags & re.I or not _UPPER.search(pattern.replace("A-Za-z", "")):
+        return pattern  # no upper-case letter but in [A-Za-z] (which `lowered` accepts as it is)
+    low = pattern.translate(_ASCII_LOWER).replace("(?p<", "(?P<").replace("(?p=", "(?P=")  # group syntax
     try:
         a, b = P.parse(pattern, flags), P.parse(low, flags)
     except re.error:
@@ -304,47 +305,6 @@ def any_of(words) -> re.Pattern:
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
     return re.compile(build(trie))
-
-
-class WordGates:
-    """Many `any_of` gates decided by one scan: `present(low)` is the set of keys (of `named`: key ->
-    strings) one of whose strings occurs in the lower-cased `low`, as `any_of(strings).search(low)`
-    would say for each key.
-
-    The scan finds, at every position, the longest string that starts there (a trie whose word ends
-    are optional, greedy); the strings that start there are exactly that one's prefixes, so each
-    found string stands for the keys of all its prefixes."""
-
-    __slots__ = ("_rx", "_keys")
-
-    def __init__(self, named: dict):
-        trie: dict = {}
-        owners: dict[str, set] = {}
-        for key, words in named.items():
-            for w in words:
-                owners.setdefault(w, set()).add(key)
-                node = trie
-                for ch in w:
-                    node = node.setdefault(ch, {})
-                node[""] = {}
-
-        def build(node: dict) -> str:
-            alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-            if not alts:
-                return ""
-            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-            return f"(?:{body})?" if "" in node else body
-
-        self._rx = re.compile("(?=(" + build(trie) + "))")
-        self._keys = {w: frozenset().union(*(owners[w[:i]] for i in range(1, len(w) + 1) if w[:i] in owners))
-                      for w in owners}
-
-    def present(self, low: str) -> set:
-        keys = self._keys
-        out: set = set()
-        for w in set(self._rx.findall(low)):
-            out |= keys[w]
-        return out
 
 
 # Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the

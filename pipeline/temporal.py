@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import Gated, guarded, needed_words, present
+from .fastre import CaseFolded, Gated, needed_words, present
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -85,8 +85,9 @@ _RELATIONS = [
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
 # each pattern with the strings one of which its matches contain: in a clause without them it is
-# not tried (most clauses have the words of few patterns)
-_COMPILED = [(rel, guarded(rx, re.I), needed_words(rx, re.I)) for rel, rx in _RELATIONS]
+# not tried (most clauses have the words of few patterns). CaseFolded: the groups are read lower-cased
+# (numbers, units, anchors), offsets as they are.
+_COMPILED = [(rel, CaseFolded(rx, re.I, guard=True), needed_words(rx, re.I)) for rel, rx in _RELATIONS]
 _GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ())
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
@@ -175,8 +176,9 @@ def _period_rules() -> tuple[Gated, dict[str, str]]:
         guard = rf"(?!\s+{re.escape(rec['not_before'])}\b)" if rec.get("not_before") else ""
         parts.append((len(rec["literal"]), rf"\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
-    # Gated: the scan runs only where one of the cue words occurs (same matches)
-    return Gated("|".join(p for _, p in parts), re.I, max_words=200), values
+    # Gated: the scan runs only where one of the cue words occurs (same matches; folded, the match
+    # is lower-cased for the lookup anyway)
+    return Gated("|".join(p for _, p in parts), re.I, max_words=200, fold=True), values
 
 
 PERIODS = ("past", "present", "future", "recent")
