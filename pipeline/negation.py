@@ -69,20 +69,24 @@ def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = Non
     comparator, not a negation.
     """
     pre, post, pseudo, term = regexes or _regexes()
-    blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
+    # the pseudo-negation spans and the scope end are found only when a cue needs them (most
+    # statements have none): the same answer, two scans fewer
+    blocked: Optional[list[tuple[int, int]]] = None
+    target: Optional[int] = subject_start
 
     def free(a: int, b: int) -> bool:
+        nonlocal blocked
+        if blocked is None:
+            blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
         return all(b <= s or a >= e for s, e in blocked)
 
-    target = subject_start if subject_start is not None else end
-    if subject_start is None:
-        # no known subject: the scope is the statement up to its first termination term
-        t = term.search(text, start, end)
-        if t is not None:
-            target = t.start()
     for m in pre.finditer(text, start, end):
         if not free(m.start(), m.end()):
             continue
+        if target is None:
+            # no known subject: the scope is the statement up to its first termination term
+            t = term.search(text, start, end)
+            target = end if t is None else t.start()
         if m.start() > target:
             break
         # a termination term between the cue and the subject ends its scope
