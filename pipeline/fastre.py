@@ -174,6 +174,24 @@ def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength
     return tuple(sorted(w for w in need if not any(o != w and o in w for o in need)))
 
 
+def requires_group(pattern: str, flags: int, name: str) -> bool:
+    """Whether every match of `pattern` matches its group `name` (outside lookarounds)."""
+    tree = P.parse(pattern, flags)
+    gid = tree.state.groupdict.get(name)
+
+    def seq(items) -> bool:
+        for op, av in items:
+            if op is C.SUBPATTERN and (av[0] == gid or seq(av[3])):
+                return True
+            if op is C.BRANCH and all(seq(alt) for alt in av[1]):
+                return True
+            if op in _REPEATS and av[0] >= 1 and seq(av[2]):
+                return True
+        return False
+
+    return gid is not None and seq(tree)
+
+
 def has_backreference(pattern: str, flags: int = 0) -> bool:
     """Whether the pattern refers to a group by number or name (it cannot be spliced into a larger
     alternation without changing meaning)."""

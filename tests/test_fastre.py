@@ -115,3 +115,16 @@ def test_lowered_lowers_literals_refuses_case_dependent_patterns():
     assert fastre.lowered(r"ax") is None  # not case-insensitive: nothing to gain
     assert fastre.lowered(r"(?<!\w{3})\bfoo", re.I)[1] == 3
 
+
+
+@pytest.mark.parametrize("pattern,required", [
+    (r"a(?P<x>b)", True),
+    (r"a(?P<x>b)?", False),
+    (r"a|(?P<x>b)", False),
+    (r"(?:c(?P<x>b)|e)f", False),
+    (r"(?:c|e)(?:(?P<x>f)g)+", True),
+    (r"a(?=(?P<x>b))", False),  # inside a lookaround: not counted
+    (r"a(?P<y>b)", False),  # no such group
+])
+def test_requires_group(pattern, required):
+    assert fastre.requires_group(pattern, 0, "x") is required
