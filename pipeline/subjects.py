@@ -134,9 +134,9 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     fast = _syn_lowered()
     text_for_syn = text
     f = folded(text)
-    if fast is not None and f.low is not None and (f.ascii or text[max(0, start - fast[1]):end].isascii()):
-        # an ASCII stretch: the lower-cased text and the pattern without re.I (the synonym lookup
-        # lower-cases anyway, and offsets are the same)
+    if fast is not None and f.plain(max(0, start - fast[1]), end):
+        # an ASCII stretch (or characters without case): the lower-cased text and the pattern without
+        # re.I (the synonym lookup lower-cases anyway, and offsets are the same)
         syn_rx, text_for_syn = fast[0], f.low
     else:
         syn_rx = _regexes()[0]

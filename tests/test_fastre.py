@@ -128,3 +128,29 @@ def test_lowered_lowers_literals_refuses_case_dependent_patterns():
 ])
 def test_requires_group(pattern, required):
     assert fastre.requires_group(pattern, 0, "x") is required
+
+
+def test_characters_without_case_fold_to_themselves():
+    """What `Folded.plain` relies on: re.I pairs a character without case (str.lower and str.upper
+    keep it) with no other character, so a `lowered` pattern is exact on it."""
+    import _sre
+
+    casefix = pytest.importorskip("re._casefix")
+    uncased = {c for c in range(128, 0x110000)
+               if not 0xD800 <= c <= 0xDFFF and chr(c).lower() == chr(c) == chr(c).upper()}
+    for d in range(0x110000):
+        low = _sre.unicode_tolower(d)
+        assert low == d or (low not in uncased and d not in uncased)
+    assert not uncased & set(casefix._EXTRA_CASES)
+
+
+def test_lowered_matches_like_re_i_on_characters_without_case():
+    pattern = r"(?:\b(?:no|not|without)\b|≥|×\s*uln)"
+    fast, behind = fastre.lowered(pattern, re.I)
+    plain = re.compile(pattern, re.I)
+    for text in ["NOT ≥ 5 × ULN", "Without\u00a0fever – no", "X ≥ 2×ULN; NO"]:
+        f = fastre.Folded(text)
+        assert f.plain(0, len(text))
+        assert [m.span() for m in fast.finditer(f.low)] == [m.span() for m in plain.finditer(text)]
+    f = fastre.Folded("Not μg ≥ 5")
+    assert f.plain(0, 4) and not f.plain(0, 6) and f.plain(6, 10)
