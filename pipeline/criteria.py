@@ -61,8 +61,9 @@ _LIST_TAIL = CaseFolded(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|a
 _SPECIMEN = CaseFolded(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
 _AGREE = Gated(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = CaseFolded(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
-# _CONDITION ... _SUBJECT_STOP are CaseFolded: on ASCII text they run without re.I over the lower-cased
-# text (same offsets; only offsets and punctuation of their matches are used).
+# _CONDITION ... _SUBJECT_STOP are CaseFolded: on ASCII text (and characters without case) they run
+# without re.I over the lower-cased text (same offsets; only offsets and punctuation of their matches
+# are used).
 # The word stops share one leading \b: checked once per position instead of once per alternative
 # (same alternatives in the same order, so the same matches; 3-4x faster).
 _SUBJECT_STOP = CaseFolded(

@@ -394,7 +394,8 @@ class Folded:
             return
         low = text.lower()
         self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
-        self.cased = [m.start() for m in _NON_ASCII.finditer(text) if not m.group() == m.group().lower() == m.group().upper()]
+        self.cased = [m.start() for m in _NON_ASCII.finditer(text)
+                      if not m.group() == m.group().lower() == m.group().upper()]
 
     def plain(self, s: int, e: int) -> bool:
         """Whether text[s:e] is lower-cased in low[s:e] and has only ASCII characters and characters
@@ -453,10 +454,11 @@ def folded(text: str) -> Folded:
 
 class CaseFolded:
     """A re.I pattern that, on a stretch of ASCII text (and characters without case, see
-    `Folded.plain`), runs its case-sensitive form (`lowered`) over the lower-cased text: the same matches at the same offsets, found 1.3-2.5x faster on long
-    word alternations. Only for callers that use offsets, or group text they lower-case anyway
-    (a match found on the lower-cased text has lower-cased groups). Compiled on first use (module
-    import stays fast; the non-ASCII form is compiled only when a non-ASCII text comes)."""
+    `Folded.plain`), runs its case-sensitive form (`lowered`) over the lower-cased text: the same
+    matches at the same offsets, found 1.3-2.5x faster on long word alternations. Only for callers
+    that use offsets, or group text they lower-case anyway (a match found on the lower-cased text
+    has lower-cased groups). Compiled on first use (module import stays fast; the re.I form is
+    compiled only when a text with a non-ASCII letter with case comes)."""
 
     __slots__ = ("_pattern", "_flags", "_guard", "_rx", "low", "behind")
 
@@ -470,7 +472,8 @@ class CaseFolded:
         if lw is None:
             self.low, self.behind = None, 0
         else:
-            self.low = guarded(lowered_source(self._pattern, self._flags), self._flags & ~re.I) if self._guard else lw[0]
+            low_flags = self._flags & ~re.I
+            self.low = guarded(lowered_source(self._pattern, self._flags), low_flags) if self._guard else lw[0]
             self.behind = lw[1]
 
     @property

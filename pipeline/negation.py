@@ -55,8 +55,8 @@ def _regexes():
 
 def compile_termset(ts: dict[str, list[str]]):
     """(preceding, following, pseudo, termination) regular expressions of a negspacy-style termset,
-    as `fastre.CaseFolded` patterns (on ASCII statements they search the lower-cased text without
-    re.I, about twice as fast; find_cue only uses offsets)."""
+    as `fastre.CaseFolded` patterns (on statements of ASCII and characters without case they search
+    the lower-cased text without re.I, about twice as fast; find_cue only uses offsets)."""
     return tuple(CaseFolded(_alt(ts[k]), re.I, guard=True)
                  for k in ("preceding_negations", "following_negations", "pseudo_negations", "termination"))
 
