@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import sys
 from bisect import bisect_left
+from functools import lru_cache
 try:
     from re import _constants as C
     from re import _parser as P
@@ -231,6 +232,7 @@ def _same_but_lowered(a, b) -> bool:
     return a == b and type(a) is type(b)
 
 
+@lru_cache(maxsize=None)
 def lowered_source(pattern: str, flags: int = 0) -> str:
     """`pattern` with its upper-case ASCII letters lower-cased, when that changes only literals
     (under re.I "C" and "c" match the same letters); otherwise `pattern` itself. Checked on the
@@ -248,7 +250,13 @@ def lowered_source(pattern: str, flags: int = 0) -> str:
 
 
 def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
-    """The re.I `pattern` compiled without re.I for the lower-cased text, and the width of its
+    """`lowered_form` compiled: the pattern for the lower-cased text and its lookbehind width."""
+    form = lowered_form(pattern, flags)
+    return None if form is None else (re.compile(form[0], flags & ~re.I), form[1])
+
+
+def lowered_form(pattern: str, flags: int = 0) -> Optional[tuple[str, int]]:
+    """The re.I `pattern` to compile without re.I for the lower-cased text, and the width of its
     widest lookbehind; or None when that is not exact. It is exact on a stretch of text (plus the
     lookbehind width before it) whose characters are ASCII or have no case ("≥", "–", a no-break
     space: `Folded.plain`) when every letter the pattern names is lower case or comes with its
@@ -307,7 +315,7 @@ def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
 
     if not ok(P.parse(pattern, flags)):
         return None
-    return re.compile(pattern, flags & ~re.I), max(behind, 1)  #  looks one character back
+    return pattern, max(behind, 1)  #  looks one character back
 
 
 def any_of(words) -> re.Pattern:
@@ -468,13 +476,13 @@ class CaseFolded:
         self.behind = -1  # not built yet
 
     def _build(self) -> None:
-        lw = lowered(self._pattern, self._flags)
-        if lw is None:
+        form = lowered_form(self._pattern, self._flags)
+        if form is None:
             self.low, self.behind = None, 0
         else:
             low_flags = self._flags & ~re.I
-            self.low = guarded(lowered_source(self._pattern, self._flags), low_flags) if self._guard else lw[0]
-            self.behind = lw[1]
+            self.low = guarded(form[0], low_flags) if self._guard else re.compile(form[0], low_flags)
+            self.behind = form[1]
 
     @property
     def rx(self) -> re.Pattern:
