@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import CaseFolded, Gated, any_of, folded, guarded, needed_words
+from .fastre import CaseFolded, Gated, any_of, folded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -63,8 +63,9 @@ _LIST_TAIL = CaseFolded(r"[\s\w'\-]{1,60}?(?:,[\s\w'\-]{1,60}?)*,?\s+(?:or|and|a
 _SPECIMEN = CaseFolded(r"(?:serum|plasma|whole\s+blood|blood|urine|urinary|peripheral\s+blood)\s+", re.I)
 _AGREE = Gated(r"\b(?:agree\w*|willing\w*|commit\w*|must\s+use|should\s+use|required\s+to\s+use|use\s+of|using|to\s+use)\b", re.I)
 _THERE_IS = CaseFolded(r"(?:there\s+(?:is|are|was|were|has\s+been|have\s+been)|(?:patients?|subjects?|participants?)\s+(?:has|have|had))\s+", re.I)
-# _CONDITION ... _SUBJECT_STOP are CaseFolded: on ASCII text they run without re.I over the lower-cased
-# text (same offsets; only offsets and punctuation of their matches are used).
+# _CONDITION ... _SUBJECT_STOP are CaseFolded: on ASCII text (and characters without case) they run
+# without re.I over the lower-cased text (same offsets; only offsets and punctuation of their matches
+# are used).
 # The word stops share one leading \b: checked once per position instead of once per alternative
 # (same alternatives in the same order, so the same matches; 3-4x faster).
 _SUBJECT_STOP = CaseFolded(
@@ -110,17 +111,18 @@ def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
 
 @lru_cache(maxsize=None)
 def _statement_rules() -> dict[str, Gated]:
-    """judgment, pregnancy and consent as Gated patterns: skipped where the words they need are missing."""
-    return {r.category: Gated(r.regex.pattern, re.I, max_words=64) for r in category_rules()
+    """judgment, pregnancy and consent as Gated patterns: skipped where the words they need are missing
+    (folded: only whether they match is used)."""
+    return {r.category: Gated(r.regex.pattern, re.I, max_words=64, fold=True) for r in category_rules()
             if r.category in ("judgment", "pregnancy", "consent")}
 
 
 @lru_cache(maxsize=None)
-def _head_scanners() -> tuple[tuple[re.Pattern, Optional[re.Pattern]], ...]:
-    """Per head rule: its pattern (guarded) and a search for the lower-cased strings one of which
-    its matches contain (None: no such list)."""
+def _head_scanners() -> tuple[tuple[CaseFolded, Optional[re.Pattern]], ...]:
+    """Per head rule: its pattern (guarded; CaseFolded: only the match start is used) and a search
+    for the lower-cased strings one of which its matches contain (None: no such list)."""
     rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
-    return tuple((guarded(r.regex.pattern, re.I),
+    return tuple((CaseFolded(r.regex.pattern, re.I, guard=True),
                   any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left
+from functools import lru_cache
 try:
     from re import _constants as C
     from re import _parser as P
@@ -174,6 +176,24 @@ def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength
     return tuple(sorted(w for w in need if not any(o != w and o in w for o in need)))
 
 
+def requires_group(pattern: str, flags: int, name: str) -> bool:
+    """Whether every match of `pattern` matches its group `name` (outside lookarounds)."""
+    tree = P.parse(pattern, flags)
+    gid = tree.state.groupdict.get(name)
+
+    def seq(items) -> bool:
+        for op, av in items:
+            if op is C.SUBPATTERN and (av[0] == gid or seq(av[3])):
+                return True
+            if op is C.BRANCH and all(seq(alt) for alt in av[1]):
+                return True
+            if op in _REPEATS and av[0] >= 1 and seq(av[2]):
+                return True
+        return False
+
+    return gid is not None and seq(tree)
+
+
 def has_backreference(pattern: str, flags: int = 0) -> bool:
     """Whether the pattern refers to a group by number or name (it cannot be spliced into a larger
     alternation without changing meaning)."""
@@ -192,16 +212,63 @@ def has_backreference(pattern: str, flags: int = 0) -> bool:
     return walk(P.parse(pattern, flags))
 
 
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
+_UPPER = re.compile("[A-Z]")
+
+
+def _same_but_lowered(a, b) -> bool:
+    """Whether parse tree `b` is parse tree `a` with upper-case ASCII literals (and range ends)
+    lower-cased, and nothing else changed."""
+    if isinstance(a, P.SubPattern):
+        return isinstance(b, P.SubPattern) and _same_but_lowered(a.data, b.data)
+    if isinstance(a, (list, tuple)):
+        if not isinstance(b, type(a)) or len(a) != len(b):
+            return False
+        if len(a) == 2 and a[0] is C.LITERAL and b[0] is C.LITERAL:
+            return b[1] == _ASCII_LOWER.get(a[1], a[1])
+        if len(a) == 2 and a[0] is C.RANGE and b[0] is C.RANGE:
+            return b[1] == tuple(_ASCII_LOWER.get(x, x) for x in a[1])
+        return all(_same_but_lowered(x, y) for x, y in zip(a, b))
+    return a == b and type(a) is type(b)
+
+
+@lru_cache(maxsize=None)
+def lowered_source(pattern: str, flags: int = 0) -> str:
+    """`pattern` with its upper-case ASCII letters lower-cased, when that changes only literals
+    (under re.I "C" and "c" match the same letters); otherwise `pattern` itself. Checked on the
+    parse trees, so escapes (\\S, \\B, \\A) and group names never change meaning."""
+    if not flags & re.I or not _UPPER.search(pattern.replace("A-Za-z", "")):
+        return pattern  # no upper-case letter but in [A-Za-z] (which `lowered` accepts as it is)
+    low = pattern.translate(_ASCII_LOWER).replace("(?p<", "(?P<").replace("(?p=", "(?P=")  # group syntax
+    try:
+        a, b = P.parse(pattern, flags), P.parse(low, flags)
+    except re.error:
+        return pattern
+    if a.state.groupdict != b.state.groupdict or not _same_but_lowered(a, b):
+        return pattern
+    return low
+
+
 def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
-    """The re.I `pattern` compiled without re.I for the lower-cased text, and the width of its
-    widest lookbehind; or None when that is not exact. It is exact on an ASCII stretch of text
-    (plus the lookbehind width before it) when every letter the pattern names is lower case or
-    comes with its lower case ([A-Za-z]): then an ASCII character matches under re.I exactly when
-    its lower-cased form matches without it (non-ASCII pattern characters match neither way, but
-    for the few that re.I pairs with ASCII letters, which make the pattern ineligible). Without re.I, the engine tests an alternative's first
-    letter before entering it, which makes long word alternations faster."""
+    """`lowered_form` compiled: the pattern for the lower-cased text and its lookbehind width."""
+    form = lowered_form(pattern, flags)
+    return None if form is None else (re.compile(form[0], flags & ~re.I), form[1])
+
+
+def lowered_form(pattern: str, flags: int = 0) -> Optional[tuple[str, int]]:
+    """The re.I `pattern` to compile without re.I for the lower-cased text, and the width of its
+    widest lookbehind; or None when that is not exact. It is exact on a stretch of text (plus the
+    lookbehind width before it) whose characters are ASCII or have no case ("≥", "–", a no-break
+    space: `Folded.plain`) when every letter the pattern names is lower case or comes with its
+    lower case ([A-Za-z]), after `lowered_source` lower-cased its literals: then an ASCII character
+    matches under re.I exactly when its lower-cased form matches without it, and a character
+    without case is its own lower case and matches the same with or without re.I (it matches no
+    cased pattern character either way; the few non-ASCII characters that re.I pairs with ASCII
+    letters have case, and make the pattern ineligible). Without re.I, the engine tests an
+    alternative's first letter before entering it, which makes long word alternations faster."""
     if not flags & re.I:
         return None
+    pattern = lowered_source(pattern, flags)
     behind = 0
 
     def ok(items) -> bool:
@@ -248,7 +315,7 @@ def lowered(pattern: str, flags: int = 0) -> Optional[tuple[re.Pattern, int]]:
 
     if not ok(P.parse(pattern, flags)):
         return None
-    return re.compile(pattern, flags & ~re.I), max(behind, 1)  #  looks one character back
+    return pattern, max(behind, 1)  #  looks one character back
 
 
 def any_of(words) -> re.Pattern:
@@ -281,12 +348,13 @@ class Gated:
     """A pattern compiled with `guarded`, and the strings one of which any match needs: `search`,
     `match` and `finditer` take (text, pos, endpos) like re.Pattern's and return the same results,
     skipping the regex where the lower-cased text lacks all the needed strings (`needed_words`;
-    its `max_words` and `min_strength` choose which gates are worth testing)."""
+    its `max_words` and `min_strength` choose which gates are worth testing). `fold=True`: the
+    regex is a `CaseFolded` one (same offsets; groups lower-cased on ASCII text)."""
 
     __slots__ = ("rx", "pattern", "flags", "words", "_any")
 
-    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3):
-        self.rx = guarded(pattern, flags)
+    def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3, fold: bool = False):
+        self.rx = CaseFolded(pattern, flags, guard=True) if fold and flags & re.I else guarded(pattern, flags)
         self.pattern, self.flags = pattern, flags
         self.words = needed_words(pattern, flags, max_words, min_strength)
         self._any = any_of(self.words) if self.words else None
@@ -295,7 +363,12 @@ class Gated:
         """False when no match can occur in text[pos:endpos] (a needed string is missing)."""
         if self._any is None:
             return True
-        low = folded(text).low
+        f = _seen.get(id(text))  # folded(text), inlined: this runs for every gated search
+        if f is not None and f.text is text:
+            f.used = True
+        else:
+            f = folded(text)
+        low = f.low
         return low is None or self._any.search(low, pos, endpos) is not None
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
@@ -313,14 +386,37 @@ class Folded:
 
     `low` is None when such a gate cannot be trusted: lower-casing changed the length, or a
     character occurs that re.I matches with an ASCII letter (the Kelvin sign ...). Otherwise a
-    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e]."""
+    pattern literal of `_gateable` characters matched in text[s:e] occurs lower-cased in low[s:e].
+    `ascii`: the whole text is ASCII. `cased`: the offsets of its non-ASCII characters that have a
+    case ("μ", "é"), in order."""
 
-    __slots__ = ("text", "low")
+    __slots__ = ("text", "low", "ascii", "cased", "used")
 
     def __init__(self, text: str):
         self.text = text
+        self.ascii = text.isascii()
+        self.used = False
+        if self.ascii:
+            self.low = text.lower()
+            self.cased = ()
+            return
         low = text.lower()
         self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
+        self.cased = [m.start() for m in _NON_ASCII.finditer(text)
+                      if not m.group() == m.group().lower() == m.group().upper()]
+
+    def plain(self, s: int, e: int) -> bool:
+        """Whether text[s:e] is lower-cased in low[s:e] and has only ASCII characters and characters
+        without case: where a `lowered` pattern finds what its re.I form finds in the text."""
+        if self.low is None:
+            return False
+        if self.ascii:
+            return True
+        i = bisect_left(self.cased, s)
+        return i == len(self.cased) or self.cased[i] >= e
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def present(text: str, s: int, e: int, words) -> Optional[set]:
@@ -333,36 +429,44 @@ def present(text: str, s: int, e: int, words) -> Optional[set]:
     return {w for w in words if w in piece}
 
 
-_big: list = []  # (text, Folded), most recent first: the trial text and its long statement strings
-_small: list = [None, None]
+# id(text) -> Folded of the last few texts (an entry keeps its text alive, so an id is never reused
+# while it is here): the trial text, its long statement strings, and the last short ones.
+_seen: dict = {}
+_big: list = []  # ids of texts longer than 400 characters, oldest first
+_small: list = []
 
 
 def folded(text: str) -> Folded:
     """`Folded(text)`, kept for the last few texts: the trial's criteria and the long statement
-    strings cut from it stay together (with only one slot a long statement evicted the trial text,
-    and every clause lower-cased the whole trial again: quadratic on hostile one-line inputs)."""
-    if _small[0] is text:
-        return _small[1]
-    for i, (t, f) in enumerate(_big):
-        if t is text:
-            if i:
-                _big.insert(0, _big.pop(i))
-            return f
+    strings cut from it stay together (when a long statement evicted the trial text, every clause
+    lower-cased the whole trial again: quadratic on hostile one-line inputs). A text used since it
+    came in gets a second chance before it is evicted, so the trial text stays."""
+    f = _seen.get(id(text))
+    if f is not None and f.text is text:
+        f.used = True
+        return f
     f = Folded(text)
-    if len(text) > 400:
-        _big.insert(0, (text, f))
-        del _big[4:]
-    else:
-        _small[0], _small[1] = text, f
+    order, cap = (_big, 4) if len(text) > 400 else (_small, 8)
+    while len(order) >= cap:
+        key = order.pop(0)
+        old = _seen[key]
+        if old.used:
+            old.used = False
+            order.append(key)
+        else:
+            del _seen[key]
+    order.append(id(text))
+    _seen[id(text)] = f
     return f
 
 
 class CaseFolded:
-    """A re.I pattern that, on an ASCII stretch of text, runs its case-sensitive form (`lowered`)
-    over the lower-cased text: the same matches at the same offsets, found 1.3-2.5x faster on long
-    word alternations. Only for callers that use offsets, or group text they lower-case anyway
-    (a match found on the lower-cased text has lower-cased groups). Compiled on first use (module
-    import stays fast; the non-ASCII form is compiled only when a non-ASCII text comes)."""
+    """A re.I pattern that, on a stretch of ASCII text (and characters without case, see
+    `Folded.plain`), runs its case-sensitive form (`lowered`) over the lower-cased text: the same
+    matches at the same offsets, found 1.3-2.5x faster on long word alternations. Only for callers
+    that use offsets, or group text they lower-case anyway (a match found on the lower-cased text
+    has lower-cased groups). Compiled on first use (module import stays fast; the re.I form is
+    compiled only when a text with a non-ASCII letter with case comes)."""
 
     __slots__ = ("_pattern", "_flags", "_guard", "_rx", "low", "behind")
 
@@ -372,12 +476,13 @@ class CaseFolded:
         self.behind = -1  # not built yet
 
     def _build(self) -> None:
-        lw = lowered(self._pattern, self._flags)
-        if lw is None:
+        form = lowered_form(self._pattern, self._flags)
+        if form is None:
             self.low, self.behind = None, 0
         else:
-            self.low = guarded(self._pattern, self._flags & ~re.I) if self._guard else lw[0]
-            self.behind = lw[1]
+            low_flags = self._flags & ~re.I
+            self.low = guarded(form[0], low_flags) if self._guard else re.compile(form[0], low_flags)
+            self.behind = form[1]
 
     @property
     def rx(self) -> re.Pattern:
@@ -390,10 +495,10 @@ class CaseFolded:
         """(pattern, text to search) for a search of text[pos:endpos]."""
         if self.behind < 0:
             self._build()
-        if self.low is not None and text[max(0, pos - self.behind):endpos].isascii():
-            low = folded(text).low
-            if low is not None:
-                return self.low, low
+        if self.low is not None:
+            f = folded(text)
+            if f.plain(max(0, pos - self.behind), endpos):
+                return self.low, f.low
         return self.rx, text
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):

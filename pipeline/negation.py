@@ -55,8 +55,8 @@ def _regexes():
 
 def compile_termset(ts: dict[str, list[str]]):
     """(preceding, following, pseudo, termination) regular expressions of a negspacy-style termset,
-    as `fastre.CaseFolded` patterns (on ASCII statements they search the lower-cased text without
-    re.I, about twice as fast; find_cue only uses offsets)."""
+    as `fastre.CaseFolded` patterns (on statements of ASCII and characters without case they search
+    the lower-cased text without re.I, about twice as fast; find_cue only uses offsets)."""
     return tuple(CaseFolded(_alt(ts[k]), re.I, guard=True)
                  for k in ("preceding_negations", "following_negations", "pseudo_negations", "termination"))
 
@@ -72,22 +72,28 @@ def find_cue(text: str, start: int, end: int, subject_start: Optional[int] = Non
     comparator, not a negation.
     """
     pre, post, pseudo, term = regexes or _regexes()
-    blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
+    # the pseudo-negation spans and the scope end are found only when a cue needs them (most
+    # statements have none): the same answer, two scans fewer
+    blocked: Optional[list[tuple[int, int]]] = None
+    target: Optional[int] = subject_start
 
     def free(a: int, b: int) -> bool:
+        nonlocal blocked
+        if blocked is None:
+            blocked = list(protected) + [(m.start(), m.end()) for m in pseudo.finditer(text, start, end)]
         return all(b <= s or a >= e for s, e in blocked)
 
-    target = subject_start if subject_start is not None else end
-    if subject_start is None:
-        # no known subject: the scope is the statement up to its first termination term; a relative
-        # pronoun does not end it ("Women of childbearing potential who are not using contraception")
-        for t in term.finditer(text, start, end):
-            if text[t.start():t.end()].lower() not in _RELATIVE_TERMS:
-                target = t.start()
-                break
     for m in pre.finditer(text, start, end):
         if not free(m.start(), m.end()):
             continue
+        if target is None:
+            # no known subject: the scope is the statement up to its first termination term; a relative
+            # pronoun does not end it ("Women of childbearing potential who are not using contraception")
+            target = end
+            for t in term.finditer(text, start, end):
+                if text[t.start():t.end()].lower() not in _RELATIVE_TERMS:
+                    target = t.start()
+                    break
         if m.start() > target:
             break
         # a termination term between the cue and the subject ends its scope

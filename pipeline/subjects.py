@@ -170,23 +170,25 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
     cands = []
     fast = _syn_lowered()
     text_for_syn = text
-    if fast is not None and text[max(0, start - fast[1]):end].isascii() and folded(text).low is not None:
-        # an ASCII stretch: the lower-cased text and the pattern without re.I (the synonym lookup
-        # lower-cases anyway, and offsets are the same)
-        syn_rx, text_for_syn = fast[0], folded(text).low
+    f = folded(text)
+    if fast is not None and f.plain(max(0, start - fast[1]), end):
+        # an ASCII stretch (or characters without case): the lower-cased text and the pattern without
+        # re.I (the synonym lookup lower-cases anyway, and offsets are the same)
+        syn_rx, text_for_syn = fast[0], f.low
     else:
         syn_rx = _regexes()[0]
-    views = [text_for_syn]
-    if "(" in text[start:end]:
+    views = [(text_for_syn, 0)]
+    if text.find("(", start, end) != -1:
         # "hepatitis C virus (HCV) antibody": also match with short parentheticals blanked out
-        # (same length, so offsets hold)
-        views.append(text_for_syn[:start] + _PAREN.sub(lambda m: " " * len(m.group(0)), text_for_syn[start:end])
-                     + text_for_syn[end:])
-    for view in views:
-        for m in syn_rx.finditer(view, start, end):
+        # (same length, so offsets hold); the view is the clause and the one character before it
+        # that the pattern's lookbehind (_B) sees, `a` its offset in the text
+        a = max(0, start - 1)
+        views.append((text_for_syn[a:start] + _PAREN.sub(lambda m: " " * len(m.group(0)), text_for_syn[start:end]), a))
+    for view, a in views:
+        for m in syn_rx.finditer(view, start - a, end - a):
             name = syn.get(_norm(m.group(0)))
             if name:
-                cands.append((m.start(), m.end(), name))
+                cands.append((m.start() + a, m.end() + a, name))
     for m in abbr_rx.finditer(text, start, end):
         name = abbr.get(m.group(0))
         if name:

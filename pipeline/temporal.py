@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import Gated, guarded, needed_words, present
+from .fastre import CaseFolded, Gated, needed_words, present, requires_group
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -85,9 +85,25 @@ _RELATIONS = [
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
 # each pattern with the strings one of which its matches contain: in a clause without them it is
-# not tried (most clauses have the words of few patterns)
-_COMPILED = [(rel, guarded(rx, re.I), needed_words(rx, re.I)) for rel, rx in _RELATIONS]
-_GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ())
+# not tried (most clauses have the words of few patterns). CaseFolded: the groups are read lower-cased
+# (numbers, units, anchors), offsets as they are.
+_COMPILED = [(rel, CaseFolded(rx, re.I, guard=True), needed_words(rx, re.I)) for rel, rx in _RELATIONS]
+def _amount_words(rx: str) -> Optional[frozenset]:
+    """The words an amount of the pattern can be written as, when every match needs the amount
+    group and each of the group's alternatives is a word or starts with a digit (else None)."""
+    if not requires_group(rx, re.I, "amount"):
+        return None
+    body = re.search(r"\(\?P<amount>((?:[^()]|\([^()]*\))*)\)", rx).group(1)
+    alts = body.split("|") if "(" not in body.replace("(?:", "") else []
+    words = {a for a in alts if re.fullmatch(r"[a-z]+", a)}
+    if not alts or not all(a in words or re.match(r"\\d|\d", a) for a in alts):
+        return None
+    return frozenset(words)
+
+
+# patterns that need an amount (a number or a number word): not tried in a clause with neither
+_AMOUNT_WORDS = [_amount_words(rx) for _, rx in _RELATIONS]
+_GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ()).union(*filter(None, _AMOUNT_WORDS))
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
@@ -126,13 +142,15 @@ def _norm_anchor(a: str) -> str:
 def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
     """Temporal windows in text[start:end], left to right, non-overlapping."""
     found: list[FoundTemporal] = []
-    if not (_DIGIT.search(text, start, end) or _CUE_WORD.search(text, start, end)):
+    digit = _DIGIT.search(text, start, end) is not None
+    if not (digit or _CUE_WORD.search(text, start, end)):
         return found
     taken: list[tuple[int, int]] = []
     words = present(text, start, end, _GATE_WORDS)
     cands = sorted(
         ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx, needs) in enumerate(_COMPILED)
-         if words is None or needs is None or not words.isdisjoint(needs)
+         if (words is None or needs is None or not words.isdisjoint(needs))
+         and (digit or words is None or _AMOUNT_WORDS[i] is None or not words.isdisjoint(_AMOUNT_WORDS[i]))
          for m in rx.finditer(text, start, end)),
         key=lambda c: c[:3],
     )
@@ -182,8 +200,9 @@ def _period_rules() -> tuple[Gated, dict[str, str]]:
         lead = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in before)
         parts.append((len(rec["literal"]), rf"{lead}\b{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
-    # Gated: the scan runs only where one of the cue words occurs (same matches)
-    return Gated("|".join(p for _, p in parts), re.I, max_words=200), values
+    # Gated: the scan runs only where one of the cue words occurs (same matches; folded, the match
+    # is lower-cased for the lookup anyway)
+    return Gated("|".join(p for _, p in parts), re.I, max_words=200, fold=True), values
 
 
 PERIODS = ("past", "present", "future", "recent")

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import guarded
+from .fastre import CaseFolded, guarded
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -67,7 +67,7 @@ def comparator_table() -> tuple[tuple[str, str, str], ...]:
 
 
 @lru_cache(maxsize=None)
-def _comparator_regex() -> tuple[re.Pattern, dict[str, str]]:
+def _comparator_regex() -> tuple[CaseFolded, dict[str, str]]:
     """Word comparators as one trie-shaped alternation (fast), symbols as a short alternation."""
     from .subjects import _trie_regex
 
@@ -85,7 +85,8 @@ def _comparator_regex() -> tuple[re.Pattern, dict[str, str]]:
         # the escape before the first character, once for all symbols: the alternatives then start
         # with a plain character, which the engine tests without entering them (same matches)
         alts = ["\\\\?(?:" + "|".join(a[len(r"\\?"):] for a in alts) + ")"]
-    return guarded(f"(?:{word_rx}|{'|'.join(alts)})", re.I), lookup
+    # CaseFolded: the match is folded for the lookup anyway
+    return CaseFolded(f"(?:{word_rx}|{'|'.join(alts)})", re.I, guard=True), lookup
 
 
 def _fold(s: str) -> str:

@@ -92,6 +92,7 @@ def test_any_of_and_backreferences():
 @pytest.mark.parametrize("pattern", [
     r"(?<![A-Za-z0-9])(?:within|prior[\s\-]+to|ago|iv)(?![A-Za-z])",
     r"\b(?:one|two|[a-c]x)\b|\d+(?:\.\d+)?",
+    r"\b(?:CAR[- ]?T|mAb|HIV|[A-C]x)\b",  # upper-case literals, lower-cased by lowered_source
 ])
 def test_lowered_matches_like_re_i_on_ascii(pattern):
     fast, behind = fastre.lowered(pattern, re.I)
@@ -104,9 +105,52 @@ def test_lowered_matches_like_re_i_on_ascii(pattern):
         assert [m.span() for m in fast.finditer(text.lower(), s)] == [m.span() for m in plain.finditer(text, s)]
 
 
-def test_lowered_refuses_case_dependent_patterns():
-    assert fastre.lowered(r"[A-Z]x", re.I) is None  # re.I widens [A-Z] to lower case
-    assert fastre.lowered(r"Ax", re.I) is None
+def test_lowered_lowers_literals_refuses_case_dependent_patterns():
+    assert fastre.lowered(r"[A-Z]x", re.I)[0].pattern == "[a-z]x"  # upper-case literals are lower-cased
+    assert fastre.lowered_source(r"Ax(?P<Cd>\S)\B", re.I) == r"Ax(?P<Cd>\S)\B"  # a name, escapes: kept
+    assert fastre.lowered_source(r"Ax[B-D]", re.I) == "ax[b-d]"
+    assert fastre.lowered_source(r"(?P<a>IMP)(?P=a)", re.I) == "(?P<a>imp)(?P=a)"
+    assert fastre.lowered_source(r"Ax", 0) == "Ax"
     assert fastre.lowered(r"(?-i:a)b", re.I) is None
     assert fastre.lowered(r"ax") is None  # not case-insensitive: nothing to gain
     assert fastre.lowered(r"(?<!\w{3})\bfoo", re.I)[1] == 3
+
+
+
+@pytest.mark.parametrize("pattern,required", [
+    (r"a(?P<x>b)", True),
+    (r"a(?P<x>b)?", False),
+    (r"a|(?P<x>b)", False),
+    (r"(?:c(?P<x>b)|e)f", False),
+    (r"(?:c|e)(?:(?P<x>f)g)+", True),
+    (r"a(?=(?P<x>b))", False),  # inside a lookaround: not counted
+    (r"a(?P<y>b)", False),  # no such group
+])
+def test_requires_group(pattern, required):
+    assert fastre.requires_group(pattern, 0, "x") is required
+
+
+def test_characters_without_case_fold_to_themselves():
+    """What `Folded.plain` relies on: re.I pairs a character without case (str.lower and str.upper
+    keep it) with no other character, so a `lowered` pattern is exact on it."""
+    import _sre
+
+    casefix = pytest.importorskip("re._casefix")
+    uncased = {c for c in range(128, 0x110000)
+               if not 0xD800 <= c <= 0xDFFF and chr(c).lower() == chr(c) == chr(c).upper()}
+    for d in range(0x110000):
+        low = _sre.unicode_tolower(d)
+        assert low == d or (low not in uncased and d not in uncased)
+    assert not uncased & set(casefix._EXTRA_CASES)
+
+
+def test_lowered_matches_like_re_i_on_characters_without_case():
+    pattern = r"(?:\b(?:no|not|without)\b|≥|×\s*uln)"
+    fast, behind = fastre.lowered(pattern, re.I)
+    plain = re.compile(pattern, re.I)
+    for text in ["NOT ≥ 5 × ULN", "Without\u00a0fever – no", "X ≥ 2×ULN; NO"]:
+        f = fastre.Folded(text)
+        assert f.plain(0, len(text))
+        assert [m.span() for m in fast.finditer(f.low)] == [m.span() for m in plain.finditer(text)]
+    f = fastre.Folded("Not μg ≥ 5")
+    assert f.plain(0, 4) and not f.plain(0, 6) and f.plain(6, 10)
