@@ -1261,7 +1261,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     temp = next((t for t in inside if t.amount is not None), inside[0] if inside else None)
     # "corticosteroids for more than 7 days within the previous 3 months": the look-back window places
     # the statement in time, the duration is how long the exposure lasted
-    if temp is not None and temp.relation == "more_than":
+    if temp is not None and temp.relation == "more_than" and text[temp.start:temp.start + 4].lower() == "for ":
         temp = next((t for t in inside if t.amount is not None and t.relation == "within" and t.start > temp.end), temp)
     subject = None
     if subj_found is not None and subj_found.category == "measurement":

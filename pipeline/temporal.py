@@ -63,7 +63,10 @@ _RELATIONS = [
     ("within", r"\bwithin\s+(?P<amount>one|1)\s+(?:[\w-]+\s+){0,2}?(?:cycles?|intervals?)\b"),
     ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior|next|coming|following)\s+" + _AMOUNT_OPT),
-    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT),
+    # not "within 3 months after vaccination" (after, §11.31)
+    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT + r"(?![\w]*\s+(?:after|following|post)\b)"),
+    # "planned during the first 6 months of the study" (§11.82)
+    ("during", r"\b(?:during|in|within)\s+the\s+first\s+" + _AMOUNT + r"(?=\s+(?:of|after)\b)"),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:in|during)\s+the\s+" + _AMOUNT + r"(?=\s+(?:before|prior\s+to|preceding))"),

@@ -336,3 +336,9 @@ def test_criteria_exclusion_condition_with_a_measurement_stays_one_statement():
 def test_criteria_coordinated_subjects_sharing_a_limit_stay_together():
     _, crits = _stmts("Creatinine clearance or radioisotope GFR >= 70 mL/min/1.73 m2")
     assert {c.text for c in crits} == {"Creatinine clearance or radioisotope GFR >= 70 mL/min/1.73 m2"}
+
+
+def test_criteria_range_of_durations_keeps_its_first_window():
+    _, crits = _stmts("Last radiotherapy given at least 4 weeks and no more than 8 weeks before enrolment")
+    t = crits[0].temporal
+    assert (t.relation, t.amount, t.unit) == ("more_than", 4.0, "week")

@@ -75,6 +75,9 @@ def test_temporal_prior_to_is_not_a_period():
     [
         # a bare amount before an anchor
         ("Use of antibiotics 4 weeks preceding enrollment", "within", 4, "week"),
+        # "within N after X" lies after its anchor; "during the first N of the study"
+        ("Planning to become pregnant within 3 months after vaccination", "after", 3, "month"),
+        ("Surgery planned during the first 6 months of the study", "during", 6, "month"),
         ("drug abuse 2 years prior to screening", "within", 2, "year"),
         ("immunosuppressive agents in recent 3 months", "within", 3, "month"),
         ("Medication use stable for 6 months prior to screening", "more_than", 6, "month"),
