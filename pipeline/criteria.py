@@ -22,7 +22,7 @@ from .schema import (
     Subject, Temporal, Trial,
 )
 from .segment import Item, Segmentation, _trim_clause, item_text, segment
-from .subjects import FoundSubject, find_subjects
+from .subjects import FoundSubject, find_subjects, lexicon
 from .temporal import FoundTemporal, find_periods, find_temporal, half_lives
 from .thresholds import Found, bare_values, find_constraints
 
@@ -1298,8 +1298,11 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         subject.name = "sex"  # §11.21: "Male or female", "Women"
     constraint = _constraint(text, con) if con else None
     if constraint is not None and subj_found is not None:
+        implied = lexicon()[0][subj_found.name].implied_unit if subj_found.name in lexicon()[0] else None
         if subj_found.category == "age" and not constraint.unit:
             constraint.unit_normalized = "a"
+        elif implied and constraint.value is not None and not constraint.unit and not constraint.unit_normalized:
+            constraint.unit_normalized = implied  # "Systolic BP ≥ 180": mmHg (the unit as written stays empty)
         elif subj_found.category == "score" and constraint.unit_normalized in ("%", "{point}"):
             constraint.unit = constraint.unit_normalized = None  # "Karnofsky ≥ 60%": a score, not a percentage
     temporal = None

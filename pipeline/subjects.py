@@ -16,7 +16,7 @@ from .fastre import folded, lowered
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
-_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit", "not_after"}
+_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit", "not_after", "implied_unit"}
 _CATEGORIES = {"lab", "vital", "score", "age", "life_expectancy"}
 
 
@@ -28,6 +28,8 @@ class Entry:
     loinc: Optional[str]
     # words just before a mention that make it a reference, not the measured thing ("ULN for age")
     not_after: Optional[re.Pattern] = None
+    # the unit a bare number means for this subject ("Systolic BP ≥ 180" is mmHg), when the lexicon says so
+    implied_unit: Optional[str] = None
 
 
 @dataclass
@@ -91,7 +93,8 @@ def lexicon() -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
             not_after = re.compile("(?:" + rec["not_after"] + r")\s*$", re.I) if rec.get("not_after") else None
         except re.error as exc:
             raise RuleFileError(path, n, f"bad not_after pattern: {exc}") from None
-        entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"), not_after)
+        entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"), not_after,
+                              rec.get("default_unit") if rec.get("implied_unit") else None)
         for s in [rec.get("label") or ""] + list(rec.get("synonyms") or []):
             if s and len(s) > 1:
                 syn.setdefault(_norm(s), name)

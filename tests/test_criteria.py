@@ -342,3 +342,10 @@ def test_criteria_range_of_durations_keeps_its_first_window():
     _, crits = _stmts("Last radiotherapy given at least 4 weeks and no more than 8 weeks before enrolment")
     t = crits[0].temporal
     assert (t.relation, t.amount, t.unit) == ("more_than", 4.0, "week")
+
+
+@pytest.mark.parametrize("line,unit", [("Systolic BP ≥ 180", "mm[Hg]"), ("BMI 18.5-30", "kg/m2"), ("Platelets ≥ 100", None)])
+def test_criteria_bare_number_takes_the_unit_the_lexicon_implies(line, unit):
+    _, crits = _stmts(line)
+    c = crits[0].constraint
+    assert (c.unit, c.unit_normalized) == (None, unit)

@@ -18,7 +18,7 @@ SUBJECTS = model_file("lexicons", "subjects.jsonl")
 ANALYTES = model_file("lexicons", "analytes.jsonl")
 
 SUBJECT_KEYS = ("name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit")
-OPTIONAL_KEYS = ("not_after",)  # a regex of words before a mention that make it a reference ("ULN for age")
+OPTIONAL_KEYS = ("not_after", "implied_unit")  # implied_unit: a bare number means default_unit  # a regex of words before a mention that make it a reference ("ULN for age")
 CATEGORIES = ("lab", "vital", "score", "age", "life_expectancy")
 NAME = re.compile(r"^[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*$")
 LOINC = re.compile(r"^(\d{1,7})-(\d)$")
@@ -97,6 +97,8 @@ def validate_subjects(path: Path, known_units: Iterable[str] | None = None) -> l
                 re.compile(rec["not_after"])
             except (re.error, TypeError) as exc:
                 fail(f"not_after is not a regular expression: {exc}")
+        if "implied_unit" in rec and (rec["implied_unit"] is not True or not rec["default_unit"]):
+            fail("implied_unit must be true and needs a default_unit")
         unit = rec["default_unit"]
         if unit is not None and unit not in codes:
             fail(f"default_unit {unit!r} is not a normalized unit code (units/unit_aliases.jsonl)")
