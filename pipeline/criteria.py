@@ -654,6 +654,8 @@ def _measured_next(text: str, pos: int, con: Found) -> bool:
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
     """text[a:b] has a constraint of its own and a window with an amount."""
     return bool(cons(a, b)) and any(t.amount is not None for t in find_temporal(text, a, b))
+
+
 # words that open a criterion of their own ("... or planning to become pregnant", "... or treatment for ...")
 _STANDALONE = re.compile(
     r"(?:planning|planned|intention|intends|high\s+risk|treatment|history|use|receipt|current|known|active|"
@@ -1043,8 +1045,12 @@ def _prev_end(groups, gi: int, subjects) -> int:
 
 
 def _cut_connector(text: str, s: int, e: int) -> int:
-    m = re.search(r"(?:\s*(?:,|\band\b|\bor\b|\band/or\b|;|\bwith\b))+(?:\s+(?-i:an?|the))?\s*$", text[s:e], re.I)
+    m = _TRAILING_CONNECTOR.search(text[s:e])
     return s + m.start() if m and m.start() > 0 else e
+
+
+# a connector (and a lower-case article) left at the end of a part: "ECOG 0-1 and a", "... with a"
+_TRAILING_CONNECTOR = re.compile(r"(?:\s*(?:,|\band\b|\bor\b|\band/or\b|;|\bwith\b))+(?:\s+(?-i:an?|the))?\s*$", re.I)
 
 
 def _heuristic_subject(text: str, s: int, e: int, skip: Optional[tuple[int, int]] = None) -> Optional[tuple[int, int]]:
@@ -1298,7 +1304,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         subject.name = "sex"  # §11.21: "Male or female", "Women"
     constraint = _constraint(text, con) if con else None
     if constraint is not None and subj_found is not None:
-        implied = lexicon()[0][subj_found.name].implied_unit if subj_found.name in lexicon()[0] else None
+        entry = lexicon()[0].get(subj_found.name)
+        implied = entry.implied_unit if entry is not None else None
         if subj_found.category == "age" and not constraint.unit:
             constraint.unit_normalized = "a"
         elif implied and constraint.value is not None and not constraint.unit and not constraint.unit_normalized:
