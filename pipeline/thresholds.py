@@ -548,8 +548,21 @@ def _merge_bounds(text: str, found: list[Found]) -> list[Found]:
                 merged.unit_normalized = f.unit_normalized or prev.unit_normalized
             out[-1] = merged
             continue
+        low = _OPEN_LOWER.search(text, max(0, f.start - 24), f.start) if f.operator in ("<", "<=") else None
+        if (low is not None and f.value is not None and (prev is None or prev.end <= low.start())
+                and (v := parse_number(low.group("v"))) is not None and v < f.value):
+            # "aged 6 to < 12 years", "2 - <18 years": a lower bound written bare before the upper one
+            merged = Found("between", low.start(), f.end, v, f.value, lower_inclusive=True,
+                           upper_inclusive=f.operator == "<=", op_spans=[(low.start("sep"), low.end("sep"))] + f.op_spans,
+                           value_spans=[(low.start("v"), low.end("v"))] + f.value_spans)
+            merged.unit_span, merged.unit, merged.unit_normalized = f.unit_span, f.unit, f.unit_normalized
+            out.append(merged)
+            continue
         out.append(f)
     return out
+
+
+_OPEN_LOWER = re.compile(r"(?<![\d.,/])(?P<v>\d+(?:\.\d+)?)\s*(?:[A-Za-z]+\s+)?(?P<sep>to|-|–)\s*$", re.I)
 
 
 def bare_values(text: str, start: int, end: int, claimed: list[tuple[int, int]]) -> list[Found]:

@@ -202,3 +202,15 @@ def test_thresholds_range_written_high_to_low_is_the_same_range():
     (c,) = find_constraints(text, 0, len(text))
     assert (c.operator, c.value, c.upper, c.unit_normalized) == ("between", 24.0, 78.0, "{letters}")
     assert [text[a:b] for a, b in c.value_spans] == ["24", "78"]
+
+
+@pytest.mark.parametrize("text,value,upper,upper_inclusive",
+                         [("Children aged 6 to < 12 years", 6.0, 12.0, False), ("Age 2 - <18 years", 2.0, 18.0, False),
+                          ("Aged 12 years to ≤ 17 years", 12.0, 17.0, True)])
+def test_thresholds_bare_lower_bound_before_an_upper_comparator(text, value, upper, upper_inclusive):
+    from pipeline.thresholds import find_constraints
+
+    (c,) = find_constraints(text, 0, len(text))
+    assert (c.operator, c.value, c.upper, c.lower_inclusive, c.upper_inclusive) == ("between", value, upper, True,
+                                                                                     upper_inclusive)
+    assert c.unit_normalized == "a"
