@@ -154,7 +154,7 @@ def _unit_starts() -> frozenset[str]:
 
     table = load_aliases()
     out = set()
-    for form in list(table.exact) + list(table.lower) + list(table.multipliers) + list(table.fillers):
+    for form in list(table.exact) + list(table.lower) + list(table.multipliers) + list(table.fillers) + list(table.words):
         m = _LETTERS.search(form)
         if m and m.start() == 0:
             out.add(m.group(0).lower().replace("µ", "u").replace("μ", "u"))

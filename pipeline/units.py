@@ -85,6 +85,8 @@ class AliasTable:
     lower: Mapping[str, str]  # folded, lower-cased -> code (records not marked case_sensitive)
     multipliers: tuple[str, ...]
     fillers: tuple[str, ...]
+    # the words of every spelling as written ("ETDRS letters" folds to "ETDRSletters"): a unit may start with any
+    words: frozenset[str] = frozenset()
 
     def __len__(self) -> int:
         return len(self.exact)
@@ -212,7 +214,8 @@ def parse_alias_records(records: Iterable[tuple[int, dict]], path: str = "<alias
                 )
             table[key] = code
             seen[(table_name, key)] = line
-    return AliasTable(codes=codes, exact=exact, lower=lower, multipliers=mult, fillers=fill)
+    words = frozenset(w for _, literal, _, _ in pending for w in re.findall(r"[A-Za-zµμ]+", literal))
+    return AliasTable(codes=codes, exact=exact, lower=lower, multipliers=mult, fillers=fill, words=words)
 
 
 def parse_analyte_records(

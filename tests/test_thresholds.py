@@ -214,3 +214,13 @@ def test_thresholds_bare_lower_bound_before_an_upper_comparator(text, value, upp
     assert (c.operator, c.value, c.upper, c.lower_inclusive, c.upper_inclusive) == ("between", value, upper, True,
                                                                                      upper_inclusive)
     assert c.unit_normalized == "a"
+
+
+@pytest.mark.parametrize("text,unit", [("78 to 24 ETDRS letters", "{letters}"),
+                                       ("total bilirubin ≤1.5 upper limit of normal (ULN)", "{ULN}"),
+                                       ("HBV DNA <100 International units per milliliter", "[IU]/mL")])
+def test_thresholds_multi_word_units_are_found(text, unit):
+    from pipeline.thresholds import find_constraints
+
+    (c,) = find_constraints(text, 0, len(text))
+    assert c.unit_normalized == unit
