@@ -651,6 +651,13 @@ def _measured_next(text: str, pos: int, con: Found) -> bool:
                                         for sj in find_subjects(text, pos, con.start))
 
 
+_RESTATES_EXCLUSION = re.compile(
+    r"\b(?:(?:is|are)\s+)?(?:excluded|not\s+(?:be\s+)?(?:eligible|allowed|permitted))\b"
+    # ... about the trial, not a finding ("not eligible for surgery" is one)
+    r"(?=\s*(?:$|[.,;(]|from\b|because\b|in\s+(?:this|the)\s+(?:study|trial)\b|to\s+(?:participate|enrol|enroll|take\s+part)\b|"
+    r"within\b|during\b|if\b|unless\b|except\b))", re.I)
+
+
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
     """text[a:b] has a constraint of its own and a window with an amount."""
     return bool(cons(a, b)) and any(t.amount is not None for t in find_temporal(text, a, b))
@@ -1323,6 +1330,9 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         if temp is None or temp.amount is None or not (temp.start <= ps < temp.end):
             period = Period(pv, text[ps:pe], ps, pe)
             break
+    if cue is not None and sec == Section.EXCLUSION and any(
+            m.start() <= cue[0] < m.end() for m in _RESTATES_EXCLUSION.finditer(text, s, e)):
+        cue = None  # exclusion "Pregnant or nursing women are excluded": the section said it already
     negated = cue is not None
     # the record of an excepted limit describes the exception; it has none of its own
     exceptions = [] if atom.excepted else [_span(text, a, b) for a, b in exc_spans]

@@ -349,3 +349,15 @@ def test_criteria_bare_number_takes_the_unit_the_lexicon_implies(line, unit):
     _, crits = _stmts(line)
     c = crits[0].constraint
     assert (c.unit, c.unit_normalized) == (None, unit)
+
+
+@pytest.mark.parametrize(
+    "section,line,negated,polarity",
+    [("Exclusion", "Pregnant or nursing women are excluded", False, "exclude"),
+     ("Exclusion", "Live vaccines are not allowed within 30 days before dosing", False, "exclude"),
+     ("Inclusion", "Patients with brain metastases are excluded", True, "exclude")],
+)
+def test_criteria_excluded_restates_the_exclusion_section(section, line, negated, polarity):
+    text = f"{section} Criteria:\n- {line}\n"
+    (c,) = build_criteria(Trial("T", "t", text))
+    assert (c.negated, c.polarity.value) == (negated, polarity)
