@@ -25,6 +25,7 @@ def _names(text):
         ("Requiring SpO2 ≥ 92% on room air", ["spo2"]),
         # a reference, not the person's age
         ("ALT ≤ 3 × ULN for age", ["alt"]),
+        ("Women of childbearing age must have a negative urine pregnancy test", ["beta_hcg"]),
         # measured subjects stay
         ("Fasting glucose ≥ 7.0 mmol/L", ["glucose.fasting"]),
         ("Serum potassium < 3.5 mmol/L", ["potassium"]),
