@@ -259,8 +259,7 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
     with_subject = [g for g in groups if g[0] and g not in examples]
     if len(with_subject) <= 1:
         # one statement: the subject-bearing constraint (or the first), distributed over its subjects
-        chosen, con = with_subject[0] if with_subject else next(g for g in groups if g not in examples) \
-            if len(examples) < len(groups) else groups[0]
+        chosen, con = (with_subject or [g for g in groups if g not in examples] or groups)[0]
         op = _coord_op(text, subjects, chosen)
         atoms = [Atom(cs, ce, subjects[i], con, op) for i in chosen] or [Atom(cs, ce, None, con)]
         for extra, extra_op in _chained(text, groups, con):
@@ -416,7 +415,7 @@ _VERB_CONJ = Gated(
     re.I,
 )
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
-_ARTICLE = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
+_PART_LEAD = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
 # "consent from the participant, or from a legal representative": one requirement with alternatives inside
 _PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at|of)\b", re.I)
 _DANGLING = re.compile(r"\b(?:on|to|of|in|with|for|from|by|at|a|an|the)\s*$", re.I)
@@ -541,8 +540,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
-            if rx is _COMMA_CONJ and (_DANGLING.search(text, s, mm.start()) or _SHARED_TAIL.match(text, mm.end(), e)
-                                      or _PREP_START.match(text, mm.end(), e)):
+            if rx is _COMMA_CONJ and _one_object(text, s, mm, e):
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
@@ -550,17 +548,16 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         if not _depth_zero(text, s, mm.start()) or any(a <= mm.start() < b for a, b, _ in cuts):
             continue
         right = _words(text, mm.end(), e)
+        right_cons = cons(mm.end(), e)
         if (_words(text, s, mm.start()) >= 2 and (right >= 4 or (right >= 2 and _OR_PARTICIPLE.match(text, mm.end(), e)))
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
                 and (any(f.value is not None for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
-                and not cons(mm.end(), e)
-                and not _DANGLING.search(text, s, mm.start()) and not _SHARED_TAIL.match(text, mm.end(), e)
-                and not _PREP_START.match(text, mm.end(), e)):
+                and not right_cons and not _one_object(text, s, mm, e)):
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
-        elif (_words(text, s, mm.start()) >= 2 and not cons(s, mm.start()) and cons(mm.end(), e)
-              and not _OR_CONTINUES.match(text, mm.end(), e) and _measured_next(text, mm.end(), cons(mm.end(), e)[0])
+        elif (_words(text, s, mm.start()) >= 2 and not cons(s, mm.start()) and right_cons
+              and not _OR_CONTINUES.match(text, mm.end(), e) and _measured_next(text, mm.end(), right_cons[0])
               and not any(sj.category in MEASURABLE for sj in find_subjects(text, s, mm.start()))):
             # "Current major depressive episode or PHQ-9 score ≥ 15": a condition or a measured limit
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
@@ -582,7 +579,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     for i, (a, b) in enumerate(pieces):
         a, b = _trim_clause(text, a, b)
         if i > 0 and b > a:  # a part split off starts at its first content word (§11.6): not at "a"/"an"
-            art = _ARTICLE.match(text, a, b)
+            art = _PART_LEAD.match(text, a, b)
             if art and art.end() < b:
                 a = art.end()
         if b <= a:
@@ -596,7 +593,7 @@ _ANY_DIGIT = re.compile(r"\d")
 
 
 _ITEM_GAP = re.compile(r"[\s,;]*(?:(?:and|or|and/or)\b[\s,;]*)?", re.I)
-_COORDINATED = re.compile(r"[,;]")  # "except Gilbert syndrome, total bilirubin ≤ 1.5 × ULN": a new statement
+_CLAUSE_BREAK = re.compile(r"[,;]")  # "except Gilbert syndrome, total bilirubin ≤ 1.5 × ULN": a new statement
 
 
 def _excepted_constraints(text: str, cs: int, ce: int, constraints: list[Found],
@@ -619,7 +616,7 @@ def _excepted_constraints(text: str, cs: int, ce: int, constraints: list[Found],
             named = [sj for sj in subjects if a <= sj.start < c.start]
             # "unless HCV RNA has been undetectable": the exception's own measurement; but not a subject
             # coordinated after it ("except in patients with liver metastases, and creatinine ≤ 1.5 mg/dL")
-            if not named or not _COORDINATED.search(text, a, named[0].start):
+            if not named or not _CLAUSE_BREAK.search(text, a, named[0].start):
                 out.append((c, (a, b)))
                 break
     return out
@@ -645,6 +642,13 @@ def _balance(text: str, s: int, e: int) -> tuple[int, int]:
 _SCALE_AFTER = re.compile(r"(?:\s*-?\s*point)?\s+(?:[A-Za-z-]+\s+){0,3}?(?:scale|NRS|VAS)\b", re.I)
 
 
+def _one_object(text: str, s: int, mm: re.Match, e: int) -> bool:
+    """The parts around the connector share one object or head: "Progression on, or intolerance to, X",
+    "History, or history in a sibling, of X", "consent from the participant, or from a representative"."""
+    return bool(_DANGLING.search(text, s, mm.start()) or _SHARED_TAIL.match(text, mm.end(), e)
+                or _PREP_START.match(text, mm.end(), e))
+
+
 def _measured_next(text: str, pos: int, con: Found) -> bool:
     """A measurable lexicon subject starts at pos and its limit follows within a few words."""
     return con.start - pos <= 40 and any(sj.start == pos and sj.category in MEASURABLE
@@ -656,6 +660,17 @@ _RESTATES_EXCLUSION = re.compile(
     # ... about the trial, not a finding ("not eligible for surgery" is one)
     r"(?=\s*(?:$|[.,;(]|from\b|because\b|in\s+(?:this|the)\s+(?:study|trial)\b|to\s+(?:participate|enrol|enroll|take\s+part)\b|"
     r"within\b|during\b|if\b|unless\b|except\b))", re.I)
+
+
+def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTemporal]:
+    """The statement's window: the first with an amount ("Currently experiencing X with onset less than
+    2 months before screening": the amount says more than "currently"), else the first; a look-back
+    window after a "for N" exposure wins over it ("corticosteroids for more than 7 days within the
+    previous 3 months")."""
+    temp = next((t for t in windows if t.amount is not None), windows[0] if windows else None)
+    if temp is not None and temp.relation == "more_than" and text[temp.start:temp.start + 4].lower() == "for ":
+        temp = next((t for t in windows if t.amount is not None and t.relation == "within" and t.start > temp.end), temp)
+    return temp
 
 
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
@@ -1269,13 +1284,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     inside = [t for t in temporals if s <= t.start and t.end <= e]
     if not inside and (s, e) == (cs, ce):
         inside = temporals
-    # a window with an amount says more than a bare "current"/"concomitant" ("Currently experiencing
-    # X with onset less than 2 months before screening")
-    temp = next((t for t in inside if t.amount is not None), inside[0] if inside else None)
-    # "corticosteroids for more than 7 days within the previous 3 months": the look-back window places
-    # the statement in time, the duration is how long the exposure lasted
-    if temp is not None and temp.relation == "more_than" and text[temp.start:temp.start + 4].lower() == "for ":
-        temp = next((t for t in inside if t.amount is not None and t.relation == "within" and t.start > temp.end), temp)
+    temp = _choose_window(text, inside)
     subject = None
     if subj_found is not None and subj_found.category == "measurement":
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end, None, None,
@@ -1296,8 +1305,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if temp is not None and not atom.excepted and any(a <= temp.start and temp.end <= b for a, b in exc_spans):
         # "Vigabatrin use, with the exception of ... visual field testing in the last 6 months": the
         # excepted thing's window is not the statement's (§11.55)
-        rest = [t for t in inside if not any(a <= t.start and t.end <= b for a, b in exc_spans)]
-        temp = next((t for t in rest if t.amount is not None), rest[0] if rest else None)
+        temp = _choose_window(text, [t for t in inside if not any(a <= t.start and t.end <= b for a, b in exc_spans)])
         exc_spans = find_exceptions(text, s, e, temp)
     # the excepted things do not decide the category ("any medication other than hormonal contraceptives")
     ctext = stext
