@@ -34,7 +34,7 @@ _OR = re.compile(r"\b(?:or|and/or)\b|/", re.I)
 # exception markers: what follows is excepted from the statement ("except basal cell carcinoma")
 _EXCEPT = Gated(
     r"\b(?:(?:unless|except\s+(?:if|when|where))(?!\s+otherwise\b)|"
-    r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|"
+    r"except(?:\s+for|\s+in(?!\s+situ\b))?|excepting|with\s+(?:the\s+)?(?:following\s+)?exceptions?(?:\s+(?:of|to))?|"
     r"other\s+than|(?:but\s+)?excluding|not\s+including|apart\s+from|aside\s+from|save\s+for|besides|"
     # "at least 3 months but not exceeding 18 months" bounds a range; it excepts nothing
     r"but\s+not(?!\s+(?:limited|necessarily|only|exclusively|restricted|both|all|yet|always|exceed\w*|to\s+exceed|"
@@ -565,6 +565,16 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
               and _own_window_and_count(text, s, mm.start(), cons) and _own_window_and_count(text, mm.end(), e, cons)):
             # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
+    # "..., except in patients with disease progression during therapy": what follows an exception marker is
+    # the excepted thing, not a second requirement of the statement
+    exc = _EXCEPT.search(text, s, e)
+    if exc and _depth_zero(text, s, exc.start()):
+        # (", with receipt of the last dose within 8 weeks" after "except X" is the statement's again; after
+        # "unless" it goes on with the condition)
+        conditional = exc.group(0).lower().startswith(_CONDITIONAL)
+        cuts = [c for c in cuts if c[0] < exc.start() or c[2] == LogicOp.OR or _COMMA_CONJ.match(text, c[0], c[1])
+                or _VERB_CONJ.match(text, c[0], c[1]) or ";" in text[exc.end():c[0]]
+                or (not conditional and _WITH_CLAUSE.match(text, c[0], c[1]))]
     cuts.sort()
     prev = s
     ops = []
@@ -684,8 +694,9 @@ _STANDALONE = re.compile(
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
     r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled)\b", re.I)
-_OR_CONTINUES = re.compile(
-    r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|[\d<>≤≥=\\]|\d)", re.I)
+_OR_CONTINUES = re.compile(  # "... > 10 mg/day of prednisone or the equivalent": no alternative of its own
+    r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|(?:the\s+|an\s+)?equivalent\b|"
+    r"[\d<>≤≥=\\]|\d)", re.I)
 _POPULATION = re.compile(
     r"(?:(?:for\s+)?(?:women|females?|female\s+(?:participants|subjects|patients)|males?|men|male\s+(?:participants|subjects|patients)"
     r"|participants|patients|subjects)\b)", re.I)
@@ -733,7 +744,9 @@ _STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|dur
 _ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
 _CONDITIONAL = ("unless", "except if", "except when", "except where")
 # one or more adjective-shaped words: "topical", "excised basal" (… "or squamous cell skin carcinoma")
-_SHARED_MODIFIER = re.compile(r"[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile)(?:\s+[A-Za-z-]*(?:al|ic|ed|ive|ous|ary|ar|ile))*", re.I)
+_SHARED_MODIFIER = re.compile(r"[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile)(?:\s+[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile))*", re.I)
+_ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
+_BARE_MODIFIER = re.compile(_SHARED_MODIFIER.pattern + r"(?:\s+cell)?", re.I)
 _CLASS_HEAD = re.compile(
     r"\S\s+(?:vaccines?|vaccinations?|inhibitors?|blockers?|antagonists?|agonists?|antibod(?:y|ies)|steroids|"
     r"corticosteroids|contraceptives|supplements|inhalers|drops|use\s+disorders?|dependence)\s*$", re.I)
@@ -789,6 +802,17 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
     # "topical or inhaled corticosteroids": modifiers sharing the last item's head stay one span
     if len(pieces) > 1 and all(_SHARED_MODIFIER.fullmatch(text[pa:pb].strip()) for pa, pb in pieces[:-1]):
         return [(a, b)]
+    # "..., squamous cell or basal cell carcinoma of the skin", "..., cervical or breast carcinoma in situ": a
+    # modifier with no head of its own shares the next item's head
+    merged: list[tuple[int, int]] = []
+    for i, (pa, pb) in enumerate(pieces):
+        if merged and merged[-1][1] < 0:
+            merged[-1] = (merged[-1][0], pb)
+        else:
+            merged.append((pa, pb))
+        if i + 1 < len(pieces) and (_BARE_MODIFIER.fullmatch(text[pa:pb].strip()) or _ENDS_PREP.search(text, pa, pb)) and text[pb:pieces[i + 1][0]].strip(" ,").lower() in ("or", "and", "and/or"):
+            merged[-1] = (merged[-1][0], -1)
+    pieces = [(pa, pb) for pa, pb in merged if pb > 0]
     # "BCG, influenza or COVID-19 vaccines": short names before a class noun that is only written once
     if len(pieces) > 1 and _CLASS_HEAD.search(text, pieces[-1][0], pieces[-1][1]) and all(
             _words(text, pa, pb) <= 2 and not _CLASS_HEAD.search(text, pa, pb) and not _OTHER.match(text, pa, pb)
@@ -1256,7 +1280,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
 
 
 _EXC_LEAD_IN = re.compile(
-    r"\s*[,;]?\s*(?:\((?:\s*)?)?(?:with\s+the\s+(?:following\s+)?exceptions?(?:\s+of)?|except(?:\s+for)?|exceptions?|"
+    r"\s*[,;]?\s*(?:\((?:\s*)?)?(?:with\s+(?:the\s+)?(?:following\s+)?exceptions?(?:\s+(?:of|to))?|except(?:\s+for)?|exceptions?|"
     r"other\s+than|excluding|apart\s+from)(?:\s+(?:the\s+following|those\s+listed\s+below|as\s+follows))?\s*:?\s*\)?\s*:?\s*$",
     re.I)
 

@@ -361,3 +361,39 @@ def test_criteria_excluded_restates_the_exclusion_section(section, line, negated
     text = f"{section} Criteria:\n- {line}\n"
     (c,) = build_criteria(Trial("T", "t", text))
     assert (c.negated, c.polarity.value) == (negated, polarity)
+
+
+@pytest.mark.parametrize(
+    "line,excepted",
+    [
+        # a modifier without a head of its own shares the next item's head (GUIDELINES 11.98)
+        ("Prior cancer in the last 3 years, except for treated squamous cell or basal cell carcinoma of the skin, "
+         "or cervical carcinoma in situ", ["treated squamous cell or basal cell carcinoma of the skin",
+                                           "cervical carcinoma in situ"]),
+        ("Other malignancy except melanoma in situ, gastric or colonic carcinoma in situ",
+         ["melanoma in situ", "gastric or colonic carcinoma in situ"]),
+        # "during or after": one time phrase, not two excepted things
+        ("Washout of 3 weeks since prior biologic therapy, except in patients with relapse during or after "
+         "first-line therapy", ["relapse during or after first-line therapy"]),
+    ],
+)
+def test_criteria_exception_items_keep_shared_heads(line, excepted):
+    text, crits = _stmts(line)
+    assert len(crits) == 1
+    assert [e.text for e in crits[0].exceptions] == excepted
+
+
+def test_criteria_or_equivalent_is_no_alternative():
+    text, crits = _stmts("Daily steroid dose above 15 mg of prednisolone or an equivalent, except topical creams")
+    assert len(crits) == 1 and crits[0].logic.op.value == "AND"
+    assert [e.text for e in crits[0].exceptions] == ["topical creams"]
+
+
+def test_criteria_with_clause_after_an_except_item_is_the_statements_again():
+    # "except X, with Y": Y says more about the statement; "unless X, with Y" goes on with the condition
+    text, crits = _stmts("Use of an investigational drug other than drug Z, with the last dose within 4 weeks of day 1")
+    assert [c.text for c in crits] == ["Use of an investigational drug other than drug Z",
+                                       "the last dose within 4 weeks of day 1"]
+    text, crits = _stmts("Brain metastases, unless treated by surgery, with the patient off steroids for 2 weeks")
+    assert len(crits) == 1
+    assert [e.text for e in crits[0].exceptions] == ["treated by surgery, with the patient off steroids for 2 weeks"]
