@@ -727,10 +727,12 @@ _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
-_EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and|or)?|;|\band\b|\bor\b|\band/or\b)\s*", re.I)
+_EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor\b)\s*", re.I)
 _EXC_LEAD = re.compile(
-    r"(?:(?:but|a|an|the|on|for|(?:in|within)(?!\s+situ\b)|any|patients?\s+with|participants?\s+with|those\s+with|"
+    r"(?:(?:but|a|an|the|on|for|(?:in|within)(?!\s+situ\b)|any(?!\s+of\b)|patients?\s+with|participants?\s+with|those\s+with|"
     r"subjects?\s+with|people\s+with|individuals?\s+with)\s+)+", re.I)
+_COMMA_RELATIVE = re.compile(r",\s*(?:that|which)\b", re.I)
+_MORE_AFTER = re.compile(r"\b(?:and|or|but|with|if)\s+\w+\s+\w+", re.I)
 _EXC_PREDICATE = re.compile(
     r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:documented|implanted|present|allowed|permitted|accepted|"
     r"acceptable|eligible)\b.*$", re.I | re.S)
@@ -746,7 +748,7 @@ _CONDITIONAL = ("unless", "except if", "except when", "except where")
 # one or more adjective-shaped words: "topical", "excised basal" (… "or squamous cell skin carcinoma")
 _SHARED_MODIFIER = re.compile(r"[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile)(?:\s+[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile))*", re.I)
 _ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
-_BARE_MODIFIER = re.compile(_SHARED_MODIFIER.pattern + r"(?:\s+cell)?", re.I)
+_BARE_MODIFIER = re.compile(_SHARED_MODIFIER.pattern + r"(?:[\s-]+cells?)?", re.I)
 _CLASS_HEAD = re.compile(
     r"\S\s+(?:vaccines?|vaccinations?|inhibitors?|blockers?|antagonists?|agonists?|antibod(?:y|ies)|steroids|"
     r"corticosteroids|contraceptives|supplements|inhalers|drops|use\s+disorders?|dependence)\s*$", re.I)
@@ -858,12 +860,17 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             continue
         marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
         conditional = marker.startswith(_CONDITIONAL)
+        if not conditional:  # "except alopecia, which is allowed", "..., that has not resolved": the statement's again
+            rel = _COMMA_RELATIVE.search(text, a, b)
+            if rel and _depth_zero(text, a, rel.start()):
+                a, b = _trim_clause(text, a, rel.start())
         for pa, pb in _exception_items(text, a, b, conditional):
             lead = _EXC_LEAD.match(text, pa, pb)
             if lead and lead.end() < pb:
                 pa = lead.end()
             pred = _EXC_PREDICATE.search(text, pa, pb)
-            if pred:
+            # "except where organ damage is present and surgery is needed": a condition goes on after its predicate
+            if pred and not (conditional and _MORE_AFTER.search(pred.group(0))):
                 pb = pred.start()
             pa, pb = _trim_clause(text, pa, pb)
             if pb > pa:
@@ -874,11 +881,12 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         lead = _EXC_LEAD.match(text, a, b)
         if lead and lead.end() < b:
             a = lead.end()
-        if m.start() > s and not any(x <= a < y for x, y in out):
+        if m.start() > s and not any(x <= a < y for x, y in out) and not _PRONOUN.fullmatch(text, a, b):
             out.append((a, b))
     return out
 
 
+_PRONOUN = re.compile(r"(?:which|that|these|those|this|they|it|both|all)", re.I)  # ", which are allowed": nothing named
 _EXC_INCLUDING = re.compile(r",\s*(?:including|such\s+as|e\.g\.)\s", re.I)
 _ALLOWED = Gated(
     r"(?:(?<=\()|(?<=[,;]\s)|(?<=\bbut\s))\s*(?P<x>[^()\[\];,]{3,80}?)\s+(?:is|are|will\s+be|would\s+be)\s+"

@@ -149,6 +149,19 @@ def test_negation_lct_cues(text, cues):
         # a window attached to the excepted thing stays with it
         ("Prior CD19-directed therapy, except blinatumomab given more than 3 months earlier",
          ["blinatumomab given more than 3 months earlier"]),
+        # "and/or" separates items; a relative clause after a comma is the statement's again (GUIDELINES 11.98)
+        ("Valve disease other than mild mitral regurgitation and/or trace tricuspid regurgitation",
+         ["mild mitral regurgitation", "trace tricuspid regurgitation"]),
+        ("Unresolved toxicity from prior therapy, except hair loss or skin discoloration, that is above grade 1",
+         ["hair loss", "skin discoloration"]),
+        ("Residual toxicity ≥ grade 2, with the exception of hair loss and grade 2 fatigue, which are permitted",
+         ["hair loss", "grade 2 fatigue"]),
+        ("Prior cancer except basal-cell or squamous-cell carcinoma of the skin",
+         ["basal-cell or squamous-cell carcinoma of the skin"]),
+        # a condition goes on after a predicate; "any of" keeps its "any"
+        ("Prior neck surgery, except where nerve damage is present and repeat surgery is needed",
+         ["nerve damage is present and repeat surgery is needed"]),
+        ("Must have received drug A, unless any of these are unavailable", ["any of these are unavailable"]),
     ],
 )
 def test_negation_find_exceptions(text, excepted):
