@@ -48,7 +48,8 @@ _AT = (
 )
 _RELATIONS = [
     # (relation, regex); overlapping candidates: the earliest, then the longest, wins
-    ("more_than", r"\b(?:at\s+least|more\s+than|greater\s+than|over|a\s+minimum\s+of|minimum\s+of|≥|>=|>)\s*" + _AMOUNT
+    # a symbol has no word boundary before it: "Surgery ≥ 4 weeks prior to enrollment" (§7: "more than 6 months prior")
+    ("more_than", r"(?:\b(?:at\s+least|more\s+than|greater\s+than|over|a\s+minimum\s+of|minimum\s+of)|\\?(?:≥|>=|=>|>))\s*" + _AMOUNT
      + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between|and\s+no\s+more))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+or\s+more\s+(?:before|prior\s+to|preceding)\b"),
     ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
@@ -70,7 +71,8 @@ _RELATIONS = [
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:in|during)\s+the\s+" + _AMOUNT + r"(?=\s+(?:before|prior\s+to|preceding))"),
-    ("within", r"\b(?:no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of|<|≤|<=)\s*"
+    ("within", r"(?:\b(?:no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of)|"
+     r"\\?(?:≤|<=|=<|<))\s*"
      + _AMOUNT + r"(?=\s+(?:since|before|prior\s+to|ago|from|preceding))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+ago\b"),
     # "stable for 6 months prior to screening": a duration up to the anchor (§11.32)
