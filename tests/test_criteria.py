@@ -366,7 +366,7 @@ def test_criteria_excluded_restates_the_exclusion_section(section, line, negated
 @pytest.mark.parametrize(
     "line,excepted",
     [
-        # a modifier without a head of its own shares the next item's head (GUIDELINES 11.98)
+        # a modifier without a head of its own shares the next item's head (GUIDELINES 11.119)
         ("Prior cancer in the last 3 years, except for treated squamous cell or basal cell carcinoma of the skin, "
          "or cervical carcinoma in situ", ["treated squamous cell or basal cell carcinoma of the skin",
                                            "cervical carcinoma in situ"]),

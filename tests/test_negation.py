@@ -149,7 +149,7 @@ def test_negation_lct_cues(text, cues):
         # a window attached to the excepted thing stays with it
         ("Prior CD19-directed therapy, except blinatumomab given more than 3 months earlier",
          ["blinatumomab given more than 3 months earlier"]),
-        # "and/or" separates items; a relative clause after a comma is the statement's again (GUIDELINES 11.98)
+        # "and/or" separates items; a relative clause after a comma is the statement's again (GUIDELINES 11.119)
         ("Valve disease other than mild mitral regurgitation and/or trace tricuspid regurgitation",
          ["mild mitral regurgitation", "trace tricuspid regurgitation"]),
         ("Unresolved toxicity from prior therapy, except hair loss or skin discoloration, that is above grade 1",
