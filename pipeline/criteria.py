@@ -414,6 +414,10 @@ _VERB_CONJ = Gated(
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
     re.I,
 )
+_NO_NOUN = re.compile(r"no\s+(?!(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|younger|than)\b)",
+                      re.I)
+_WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
+                 r"older|younger|than)\b))", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 _PART_LEAD = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
 # "consent from the participant, or from a legal representative": one requirement with alternatives inside
@@ -526,6 +530,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                     and any(sj.start == w.end() and sj.category in MEASURABLE
                             for sj in find_subjects(text, w.end(), right[0].start))):
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+        # inclusion "Neurologically stable with no relapse within 30 days": a second, negated requirement
+        for w in _WITH_NO.finditer(text, s, e):
+            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
     for w in _WITH_CLAUSE.finditer(text, s, e):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
             cuts.append((w.start(), w.end(), LogicOp.AND))
@@ -535,8 +543,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 continue
             left_words = _words(text, s, mm.start())
             right_words = _words(text, mm.end(), e)
-            if rx is _VERB_CONJ and left_words < 3:
-                continue
+            if rx is _VERB_CONJ and left_words < (2 if _NO_NOUN.match(text, mm.end(), e) else 3):
+                continue  # "Intact membranes and no contractions": two requirements
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements

@@ -538,7 +538,9 @@ def _merge_bounds(text: str, found: list[Found]) -> list[Found]:
         prev = out[-1] if out else None
         if (prev is not None and prev.operator in (">", ">=") and f.operator in ("<", "<=")
                 and prev.value is not None and f.value is not None and prev.value < f.value
-                and _BOUND_GAP.fullmatch(text, prev.end, f.start)):
+                and _BOUND_GAP.fullmatch(text, prev.end, f.start)
+                # "at least 8 weeks and no longer than 24 months": units differ, two comparisons (GUIDELINES 11.13)
+                and not (prev.unit_normalized and f.unit_normalized and prev.unit_normalized != f.unit_normalized)):
             merged = Found("between", prev.start, f.end, prev.value, f.value,
                            lower_inclusive=prev.operator == ">=", upper_inclusive=f.operator == "<=",
                            op_spans=prev.op_spans + f.op_spans, value_spans=prev.value_spans + f.value_spans)

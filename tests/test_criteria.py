@@ -397,3 +397,27 @@ def test_criteria_with_clause_after_an_except_item_is_the_statements_again():
     text, crits = _stmts("Brain metastases, unless treated by surgery, with the patient off steroids for 2 weeks")
     assert len(crits) == 1
     assert [e.text for e in crits[0].exceptions] == ["treated by surgery, with the patient off steroids for 2 weeks"]
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        # inclusion "X with no Y" / "X and no Y": a second, negated requirement starting at "no"
+        ("Clinically stable with no seizure in the 14 days before day 1",
+         [("Clinically stable", False), ("no seizure in the 14 days before day 1", True)]),
+        ("Closed fontanelle and no hydrocephalus", [("Closed fontanelle", False), ("no hydrocephalus", True)]),
+    ],
+)
+def test_criteria_with_no_is_a_second_negated_requirement(line, parts):
+    _, crits = _stmts(line)
+    assert [(c.text, c.negated) for c in crits] == parts
+
+
+def test_criteria_no_longer_than_is_an_upper_bound_and_units_keep_two_comparisons():
+    # GUIDELINES 11.13 / 11.29: "no longer than" is <=; bounds in different units are two comparisons
+    _, crits = _stmts("Symptom duration of at least 6 weeks and no longer than 2 years")
+    assert [(c.constraint.operator.value, c.constraint.value, c.constraint.unit_normalized) for c in crits] == [
+        (">=", 6.0, "wk"), ("<=", 2.0, "a")]
+    _, crits = _stmts("Body weight ≥ 45 kg and ≤ 110 kg")
+    assert [(c.constraint.operator.value, c.constraint.value, c.constraint.upper) for c in crits] == [
+        ("between", 45.0, 110.0)]
