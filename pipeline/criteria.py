@@ -313,6 +313,13 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
         between_next = text[con.end: starts[gi + 1]] if gi + 1 < len(with_subject) else ""
         if _OR.search(between_prev) or _OR.search(between_next):
             op = LogicOp.OR
+        else:  # "Platelets < 150, albumin < 3.5 g/dL or INR > 1.2": a comma list ending in "or" is one OR list
+            k = gi + 1
+            while between_next and _BARE_COMMA.fullmatch(between_next) and k + 1 < len(with_subject):
+                between_next = text[with_subject[k][1].end: starts[k + 1]]
+                k += 1
+            if k > gi + 1 and _OR.search(between_next) and not _AND.search(between_next):
+                op = LogicOp.OR
         if len(chosen) > 1 and op == LogicOp.AND:
             op = _coord_op(text, subjects, chosen)
         group_atoms = [Atom(g_s, g_e, subjects[i], con, op) for i in chosen]
@@ -324,6 +331,8 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
     return atoms
 
 
+_BARE_COMMA = re.compile(r"\s*,\s*")
+_AND = re.compile(r"\band\b(?!/or)", re.I)
 _EQUIV_GAP = re.compile(r"\s*[(\[]\s*(?:=|≈|~|approximately|approx\.?|equivalent\s+to|or)?\s*", re.I)
 _SPECIMEN_BEFORE = re.compile(r"(?<![\w-])(?:peripheral\s+blood|whole\s+blood|serum|plasma|urine|urinary)\s+$", re.I)
 _EXAMPLES_OPEN = re.compile(r"\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example|for\s+instance)", re.I)
@@ -1373,7 +1382,9 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
                             temp.upper, temp.unit, temp.anchor)
     period = None
     periods, cue, hypothetical = _statement_cues(text, s, e, subj_found.start if subj_found else None,
-                                                 [(c.start, c.end) for c in ([con] if con else [])])
+                                                 [(c.start, c.end) for c in ([con] if con else [])]
+                                                 # "unless excluded by MRI": a cue inside an exception is the exception's
+                                                 + ([] if atom.excepted else list(exc_spans)))
     for ps, pe, pv in periods:
         if temp is None or temp.amount is None or not (temp.start <= ps < temp.end):
             period = Period(pv, text[ps:pe], ps, pe)

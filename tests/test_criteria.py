@@ -421,3 +421,18 @@ def test_criteria_no_longer_than_is_an_upper_bound_and_units_keep_two_comparison
     _, crits = _stmts("Body weight ≥ 45 kg and ≤ 110 kg")
     assert [(c.constraint.operator.value, c.constraint.value, c.constraint.upper) for c in crits] == [
         ("between", 45.0, 110.0)]
+
+
+def test_criteria_comma_list_ending_in_or_is_one_or_list():
+    text = "Exclusion Criteria:\n- Haemoglobin < 9 g/dL, platelets < 100 × 10^9/L or INR > 1.5\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.logic.op.value for c in crits] == ["OR", "OR", "OR"]
+    text = "Exclusion Criteria:\n- Haemoglobin < 9 g/dL, platelets < 100 × 10^9/L and INR > 1.5\n"
+    assert [c.logic.op.value for c in build_criteria(Trial("T", "t", text))] == ["AND", "AND", "AND"]
+
+
+def test_criteria_negation_cue_inside_an_exception_is_not_the_statements():
+    text = "Exclusion Criteria:\n- Suspected liver metastases unless ruled out by biopsy\n"
+    (crit,) = build_criteria(Trial("T", "t", text))
+    assert not crit.negated and crit.polarity.value == "exclude"
+    assert [e.text for e in crit.exceptions] == ["ruled out by biopsy"]
