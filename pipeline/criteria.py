@@ -423,6 +423,8 @@ _VERB_CONJ = Gated(
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
     re.I,
 )
+_BARE_COMMA_CUT = re.compile(r"\s*,\s*(?!(?:and|or|and/or|but|with|including|except|unless|which|who|that)\b)", re.I)
+_PAREN_NO = Gated(r"\s*\((?=\s*(?:no|without)\s)", re.I)
 _NO_NOUN = re.compile(r"no\s+(?!(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|younger|than)\b)",
                       re.I)
 _WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
@@ -543,6 +545,24 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for w in _WITH_NO.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "Heart failure diagnosed at least 3 months before screening, NYHA class II-IV": a dated condition, then a
+    # measured subject with its own limit
+    for w in _BARE_COMMA_CUT.finditer(text, s, e):
+        right = cons(w.end(), e)
+        if not (right and _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3
+                and _measured_next(text, w.end(), right[0])):
+            continue
+        windows = [t for t in find_temporal(text, s, w.start()) if t.amount is not None]
+        if windows and all(any(t.start <= c.start < t.end for t in windows) for c in cons(s, w.start())):
+            cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "platelet count ≥ 75 × 10⁹/L (no platelet transfusion within 7 days)": a requirement of its own (§11.7)
+    for w in _PAREN_NO.finditer(text, s, e):
+        close = _paren_end(text, w.end(), e)
+        if (close is not None and not text[close + 1:e].strip(" .;,") and _depth_zero(text, s, w.start())
+                and any(c.value is not None and c.end <= w.start() for c in cons(s, w.start()))
+                and _words(text, w.end(), close) >= 2):
+            cuts.append((w.start(), w.end(), LogicOp.AND))
+            cuts.append((close, e, LogicOp.AND))
     for w in _WITH_CLAUSE.finditer(text, s, e):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
             cuts.append((w.start(), w.end(), LogicOp.AND))
@@ -568,14 +588,17 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         right_cons = cons(mm.end(), e)
         if (_words(text, s, mm.start()) >= 2 and (right >= 4 or (right >= 2 and _OR_PARTICIPLE.match(text, mm.end(), e)))
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
-                and (any(f.value is not None for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
+                and (any(f.value is not None or f.values for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
                 and not right_cons and not _one_object(text, s, mm, e)):
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
-        elif (_words(text, s, mm.start()) >= 2 and not cons(s, mm.start()) and right_cons
+        elif (_words(text, s, mm.start()) >= 2 and right_cons
+              # "Negative JCV antibody test or JCV index ≤ 0.9": a qualitative result or a measured limit
+              and all(c.value is None and c.values is None and c.qualitative for c in cons(s, mm.start()))
               and not _OR_CONTINUES.match(text, mm.end(), e) and _measured_next(text, mm.end(), right_cons[0])
-              and not any(sj.category in MEASURABLE for sj in find_subjects(text, s, mm.start()))):
+              and (cons(s, mm.start())
+                   or not any(sj.category in MEASURABLE for sj in find_subjects(text, s, mm.start())))):
             # "Current major depressive episode or PHQ-9 score ≥ 15": a condition or a measured limit
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
         elif (_words(text, s, mm.start()) >= 3 and right >= 3 and not _OR_CONTINUES.match(text, mm.end(), e)

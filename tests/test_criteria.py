@@ -436,3 +436,24 @@ def test_criteria_negation_cue_inside_an_exception_is_not_the_statements():
     (crit,) = build_criteria(Trial("T", "t", text))
     assert not crit.negated and crit.polarity.value == "exclude"
     assert [e.text for e in crit.exceptions] == ["ruled out by biopsy"]
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        # §11.7: a parenthesis that is a requirement of its own is its own statement
+        ("Neutrophils ≥ 1.5 × 10^9/L (no filgrastim within 14 days)",
+         ["Neutrophils ≥ 1.5 × 10^9/L", "no filgrastim within 14 days"]),
+        # a dated condition, then a measured subject with its own limit
+        ("Asthma diagnosed at least 12 months before screening, FEV1 40-80% predicted",
+         ["Asthma diagnosed at least 12 months before screening", "FEV1 40-80% predicted"]),
+        # a qualitative result or a measured limit: two alternatives
+        ("Negative anti-HCV antibody or HCV RNA < 15 IU/mL", ["Negative anti-HCV antibody", "HCV RNA < 15 IU/mL"]),
+        # a class set, then another condition with its own window
+        ("NYHA class III or IV, or stroke within 3 months before day 1",
+         ["NYHA class III or IV", "stroke within 3 months before day 1"]),
+    ],
+)
+def test_criteria_second_requirements_are_split(line, parts):
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == parts
