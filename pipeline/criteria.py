@@ -424,10 +424,11 @@ _VERB_CONJ = Gated(
     re.I,
 )
 _BARE_COMMA_CUT = re.compile(r"\s*,\s*(?!(?:and|or|and/or|but|with|including|except|unless|which|who|that)\b)", re.I)
-_PAREN_NO = Gated(r"\s*\((?=\s*(?:no|without)\s)", re.I)
-_NO_NOUN = re.compile(r"no\s+(?!(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|younger|than)\b)",
+_PAREN_NO = Gated(r"\s*\((?=\s*(?:no|without)\s+(?!(?:or|more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
+                  r"older|younger|than)\b))", re.I)
+_NO_NOUN = re.compile(r"no\s+(?!(?:or|more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|younger|than)\b)",
                       re.I)
-_WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
+_WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:or|more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
                  r"older|younger|than)\b))", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 _PART_LEAD = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
@@ -560,7 +561,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         close = _paren_end(text, w.end(), e)
         if (close is not None and not text[close + 1:e].strip(" .;,") and _depth_zero(text, s, w.start())
                 and any(c.value is not None and c.end <= w.start() for c in cons(s, w.start()))
-                and _words(text, w.end(), close) >= 2):
+                and _words(text, w.end(), close) >= 2
+                # with its own window; "(without growth factor support)" says how the value was obtained
+                and any(t.amount is not None for t in find_temporal(text, w.end(), close))):
             cuts.append((w.start(), w.end(), LogicOp.AND))
             cuts.append((close, e, LogicOp.AND))
     for w in _WITH_CLAUSE.finditer(text, s, e):
