@@ -46,6 +46,7 @@ _AT = (
     r"(?:first\s+)?(?:dose|dosing|vaccination|infusion)|day\s*1|visit\s*1|"
     r"(?:the\s+)?(?:screening|baseline|randomi[sz]ation|enrol+ment)\s+visit)(?:\s+visit)?)"
 )
+_OF_COMPLETING = r"(?=\s+of\s+(?:the\s+)?(?:completing|completion|finishing|ending|end\s+of|stopping|discontinu))"
 _RELATIONS = [
     # (relation, regex); overlapping candidates: the earliest, then the longest, wins
     # a symbol has no word boundary before it: "Surgery ≥ 4 weeks prior to enrollment" (§7: "more than 6 months prior")
@@ -64,8 +65,12 @@ _RELATIONS = [
     ("within", r"\bwithin\s+(?P<amount>one|1)\s+(?:[\w-]+\s+){0,2}?(?:cycles?|intervals?)\b"),
     ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior|next|coming|following)\s+" + _AMOUNT_OPT),
+    # "on or within 60 days of completing the last line of therapy": the window lies after its anchor (§11.101)
+    ("after", r"\b(?:on\s+or\s+)?within\s+(?:the\s+)?" + _AMOUNT + _OF_COMPLETING
+     + r"\s+of\s+(?:the\s+)?(?P<anchor>(?:completing|completion|finishing|ending|end\s+of|stopping|discontinu)"
+     r"[^,;:()\n]{0,60}?)(?=\s*(?:[,;:()\n]|$)|\s+(?:and|or|with|in|who|which|that)\s)"),
     # not "within 3 months after vaccination" (after, §11.31)
-    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT + r"(?![\w]*\s+(?:after|following|post)\b)"),
+    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT + r"(?![\w]*\s+(?:after|following|post)\b)(?!" + _OF_COMPLETING[3:]),
     # "planned during the first 6 months of the study" (§11.82)
     ("during", r"\b(?:during|in|within)\s+the\s+first\s+" + _AMOUNT + r"(?=\s+(?:of|after)\b)"),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),

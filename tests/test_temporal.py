@@ -18,6 +18,13 @@ from pipeline.temporal import find_temporal
         ("a negative pregnancy test no more than 72 hours before the first dose", "within", 72, "hour", "first dose"),
         ("contraception for 12 months after the last dose", "after", 12, "month", "last dose"),
         ("dual antiplatelet therapy for at least 6 months after randomization", "after", 6, "month", "randomization"),
+        # comparator symbols before a window read as their words (§7)
+        ("surgery > 4 weeks before randomization", "more_than", 4, "week", "randomization"),
+        ("chemotherapy ≤ 14 days before the first dose", "within", 14, "day", "first dose"),
+        ("radiotherapy \\>= 21 days prior to day 1", "more_than", 21, "day", "day 1"),
+        # a window that lies after its anchor (GUIDELINES 11.101)
+        ("relapse within 9 months of completion of induction therapy", "after", 9, "month",
+         "completion of induction therapy"),
     ],
 )
 def test_temporal_windows(text, relation, amount, unit, anchor):
