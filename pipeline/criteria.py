@@ -580,6 +580,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
+            if rx is _COMMA_CONJ and _OR_CONTINUES.match(text, mm.end(), e):
+                continue  # "Platelets ≥ 75, or ≥ 50 if ...": a second limit of the same subject
             if rx is _COMMA_CONJ and _one_object(text, s, mm, e):
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
@@ -1028,6 +1030,52 @@ def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list
     return sorted(constraints + extra, key=lambda c: c.start) if extra else constraints
 
 
+_COND_AFTER = re.compile(
+    r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|"
+    r"subjects|those|people|individuals)\b)[^()]*?)\s*(?:\)|$)", re.I)
+_LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
+
+
+def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
+    """"ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases are present)", "Platelets ≥ 75, or ≥ 50 if marrow
+    plasma cells ≥ 50%": the second limit applies to a subgroup (its `condition`, op AND, the whole span);
+    the first limit's statement ends before it and applies to everyone else (§11.40). A limit inside the
+    condition describes the subgroup and is no statement of its own."""
+    out = list(atoms)
+    for atom in atoms:
+        c = atom.constraint
+        if c is None or atom.condition is not None or atom.excepted or atom not in out:
+            continue
+        m = _COND_AFTER.match(text, c.end, ce)
+        if not m:
+            continue
+        earlier = [a for a in out if a is not atom and a.constraint is not None and a.constraint.end <= c.start
+                   and a.subject is not None and a.condition is None and not a.excepted]
+        if atom.subject is None:  # "NT-proBNP ≥ 600 pg/mL (≥ 900 pg/mL in patients with AF)": the last limit's subjects
+            last = max((a.constraint.end for a in earlier), default=None)
+            base = [a for a in earlier if a.constraint.end == last]
+        else:
+            base = [a for a in earlier if a.subject.name == atom.subject.name]
+        if not base:
+            continue
+        cond = (m.start("cond"), m.end("cond"))
+        start, end = min(atom.start, *(b.start for b in base)), max(atom.end, cond[1] + (text[cond[1]:cond[1] + 1] == ")"))
+        mine = [atom] if atom.subject is not None else [
+            Atom(start, end, b.subject, c, LogicOp.AND, cond) for b in base]
+        for a in mine:
+            a.condition, a.op, a.start, a.end = cond, LogicOp.AND, start, end
+        for b in base:
+            b.op = LogicOp.AND
+            sep = _LIMIT_SEP.search(text, b.constraint.end, c.start)
+            if sep and b.end > sep.start():
+                b.end = _trim_clause(text, b.start, sep.start())[1]
+        i = out.index(atom)
+        out[i:i + 1] = mine
+        out = [a for a in out if a.constraint is None or a in mine
+               or not (cond[0] <= a.constraint.start and a.constraint.end <= cond[1])]
+    return out
+
+
 def _blood_pressure_parts(atoms: list[Atom]) -> None:
     """"Blood pressure < 140/90 mmHg": the systolic and the diastolic limit, each with its subject
     name (bp.systolic, bp.diastolic), both on the blood-pressure words (or none when not written)."""
@@ -1308,6 +1356,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             if constraints:
                 atoms += _unpaired(text, atoms, constraints, cs, ce)
                 _blood_pressure_parts(atoms)
+                atoms = _conditional_limits(text, atoms, ce)
             # "except asymptomatic lesions ≤ 1 cm": kept over the statement's span, flagged, not its constraint
             atoms += [Atom(cs, ce, inner[id(c)], c, excepted=True) for c in excepted]
             for atom in atoms:

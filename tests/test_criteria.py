@@ -457,3 +457,23 @@ def test_criteria_negation_cue_inside_an_exception_is_not_the_statements():
 def test_criteria_second_requirements_are_split(line, parts):
     _, crits = _stmts(line)
     assert [c.text for c in crits] == parts
+
+
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        # GUIDELINES 11.40: the conditional limit is a statement of its own; the first one ends before it
+        ("Creatinine ≤ 1.5 mg/dL (≤ 2.0 mg/dL if on dialysis for 3 months)",
+         [("Creatinine ≤ 1.5 mg/dL", 1.5, None),
+          ("Creatinine ≤ 1.5 mg/dL (≤ 2.0 mg/dL if on dialysis for 3 months)", 2.0, "if on dialysis for 3 months")]),
+        ("Hemoglobin ≥ 9 g/dL, or ≥ 8 g/dL in patients with marrow infiltration",
+         [("Hemoglobin ≥ 9 g/dL", 9.0, None),
+          ("Hemoglobin ≥ 9 g/dL, or ≥ 8 g/dL in patients with marrow infiltration", 8.0,
+           "in patients with marrow infiltration")]),
+    ],
+)
+def test_criteria_conditional_second_limit(line, expected):
+    _, crits = _stmts(line)
+    got = [(c.text, c.constraint.value, c.condition.text if c.condition else None) for c in crits]
+    assert got == expected
+    assert all(c.logic.op.value == "AND" for c in crits)
