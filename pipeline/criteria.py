@@ -580,8 +580,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
-            if rx is _COMMA_CONJ and _OR_CONTINUES.match(text, mm.end(), e):
-                continue  # "Platelets ≥ 75, or ≥ 50 if ...": a second limit of the same subject
+            if rx is _COMMA_CONJ and _CONDITIONAL_LIMIT.match(text, mm.end(), e):
+                continue  # "Platelets ≥ 75, or ≥ 50 if ...": a second limit of the same subject for a subgroup (§11.40)
             if rx is _COMMA_CONJ and _one_object(text, s, mm, e):
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
@@ -1034,6 +1034,9 @@ _COND_AFTER = re.compile(
     r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|"
     r"subjects|those|people|individuals)\b)[^()]*?)\s*(?:\)|$)", re.I)
 _LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
+_CONDITIONAL_LIMIT = re.compile(
+    r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d[^,;()]*?"
+    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|subjects|those|people|individuals))\b", re.I)
 
 
 def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
@@ -1066,9 +1069,14 @@ def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
             a.condition, a.op, a.start, a.end = cond, LogicOp.AND, start, end
         for b in base:
             b.op = LogicOp.AND
-            sep = _LIMIT_SEP.search(text, b.constraint.end, c.start)
+            sep = None
+            for sep in _LIMIT_SEP.finditer(text, b.constraint.end, c.start):
+                pass  # the separator nearest the second limit: "< 3X the ULN (upper limit) for the lab (< 5X ..."
             if sep and b.end > sep.start():
                 b.end = _trim_clause(text, b.start, sep.start())[1]
+                while b.end > b.start and text[b.end - 1] in "-–:(/ ":  # "… (ULN) - or ≤ 5 × ULN if …"
+                    b.end -= 1
+                b.start, b.end = _balance(text, b.start, b.end)
         i = out.index(atom)
         out[i:i + 1] = mine
         out = [a for a in out if a.constraint is None or a in mine
