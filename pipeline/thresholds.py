@@ -360,6 +360,9 @@ def _num_at(text: str, pos: int, end: int):
     return v, m.start(), m.end()
 
 
+_ARTICLE = re.compile(r"\s*(?:the|an?|institutional|the\s+institutional)\s+", re.I)
+
+
 def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, int]] | None = None) -> list[Found]:
     """All numeric, range, set, normal-range and qualitative constraints in text[start:end]."""
     out: list[Found] = []
@@ -437,6 +440,22 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         _set_unit(f, u)
         out.append(f)
         taken.append((f.start, f.end))
+    # 2b. a limit written against the reference range with no number: "≥ LLN", "> ULN", "above the upper
+    # limit of normal" → value 1 in {LLN}/{ULN} (GUIDELINES §5, 11.115)
+    low = text[start:end].lower()
+    if "uln" in low or "lln" in low or "of normal" in low or "reference" in low or "normal limit" in low:
+        for m in rx.finditer(text, start, end):
+            op = lookup.get(_fold(m.group(0)))
+            if op not in (">", ">=", "<", "<=") or not free(m.start(), m.end()):
+                continue
+            art = _ARTICLE.match(text, m.end(), end)
+            u = unit_at(text, art.end() if art else m.end(), end)
+            if u is None or u[3] not in ("{ULN}", "{LLN}") or not free(u[0], u[1]):
+                continue
+            f = Found(op, m.start(), u[1], 1.0, op_spans=[(m.start(), m.end())], value_spans=[])
+            _set_unit(f, u)
+            out.append(f)
+            taken.append((f.start, f.end))
     # 3. ranges "18-75 years", "0 to 2", and sets "0, 1 or 2", and "18 years or older"
     for m in (_NUM.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
@@ -506,7 +525,6 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             f = Found("in", m.start(), p, values=[x[0] for x in vals], value_spans=[(x[1], x[2]) for x in vals])
             out.append(f)
             taken.append((f.start, f.end))
-    low = text[start:end].lower()
     # 4. within normal limits
     for m in (_NORMAL.finditer(text, start, end) if ("normal" in low or "wnl" in low or "limits" in low) else ()):
         if free(m.start(), m.end()):

@@ -224,3 +224,29 @@ def test_thresholds_multi_word_units_are_found(text, unit):
 
     (c,) = find_constraints(text, 0, len(text))
     assert c.unit_normalized == unit
+
+
+@pytest.mark.parametrize(
+    "text,op,unit",
+    [
+        # a limit against the reference range with no number is 1 × ULN/LLN (GUIDELINES §5, 11.115)
+        ("Haemoglobin ≥ LLN", ">=", "{LLN}"),
+        ("AST > ULN", ">", "{ULN}"),
+        ("Lipase above the upper limit of normal", ">", "{ULN}"),
+        ("Serum IgA below the lower limit of normal", "<", "{LLN}"),
+        ("Free T4 not below the lower limit of normal", ">=", "{LLN}"),
+    ],
+)
+def test_thresholds_reference_range_limit_without_a_number(text, op, unit):
+    from pipeline.thresholds import find_constraints
+
+    (f,) = find_constraints(text, 0, len(text))
+    assert (f.operator, f.value, f.unit_normalized) == (op, 1.0, unit)
+
+
+def test_thresholds_above_uln_but_below_a_multiple_is_one_range():
+    from pipeline.thresholds import find_constraints
+
+    text = "ALT > ULN but ≤ 8 × ULN"
+    (f,) = find_constraints(text, 0, len(text))
+    assert (f.operator, f.value, f.upper, f.lower_inclusive, f.upper_inclusive) == ("between", 1.0, 8.0, False, True)
