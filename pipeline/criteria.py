@@ -495,7 +495,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             if w and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
             p = _PARTICIPLE.match(text, tail.end(), e)
-            if p and _words(text, p.end(), e) >= 2:  # "aged 18 years or older receiving dialysis"
+            if p and _words(text, p.end(), e) >= 1:  # "aged 18 years or older receiving dialysis", "living with HIV-1"
                 cuts.append((p.start(), p.start("verb"), LogicOp.AND))
             a = _AGED_BEFORE.search(text, s, con.start)
             if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")) and _depth_zero(text, s, a.start()):
@@ -757,7 +757,9 @@ _SEX_LEAD = re.compile(
 _SEX_TAIL = Gated(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
 _OR_PARTICIPLE = re.compile(r"(?:receiving|requiring|undergoing|on\s+(?:chronic\s+)?dialysis)\b", re.I)
 _AGE_TAIL = re.compile(r"(?:\s+(?:old|of\s+age|(?:or|and)\s+(?:older|above|over)))?", re.I)
-_PARTICIPLE = re.compile(r"\s*,?\s+(?P<verb>receiving|undergoing|requiring|scheduled\s+for|treated\s+with)\s", re.I)
+_PARTICIPLE = re.compile(r"\s*,?\s+(?P<verb>receiving|undergoing|requiring|scheduled\s+for|treated\s+with|living\s+with|"
+                         r"diagnosed\s+with|infected\s+with|presenting\s+with|suffering\s+from|hospitali[sz]ed\s+(?:with|for))\s",
+                         re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age

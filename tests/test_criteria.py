@@ -477,3 +477,17 @@ def test_criteria_conditional_second_limit(line, expected):
     got = [(c.text, c.constraint.value, c.condition.text if c.condition else None) for c in crits]
     assert got == expected
     assert all(c.logic.op.value == "AND" for c in crits)
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        # a second requirement after an age (GUIDELINES 11.65), introduced by a participle
+        ("Adults ≥ 18 years living with HIV-2", ["Adults ≥ 18 years", "living with HIV-2"]),
+        ("Women aged 40 years or older diagnosed with osteoporosis", ["Women", "aged 40 years or older",
+                                                                     "diagnosed with osteoporosis"]),
+    ],
+)
+def test_criteria_participle_after_an_age_is_a_second_requirement(line, parts):
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == parts
