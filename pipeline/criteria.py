@@ -778,6 +778,9 @@ _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor
 _EXC_LEAD = re.compile(
     r"(?:(?:but|a|an|the|on|for|(?:in|within)(?!\s+situ\b)|any(?!\s+of\b)|patients?\s+with|participants?\s+with|those\s+with|"
     r"subjects?\s+with|people\s+with|individuals?\s+with)\s+)+", re.I)
+_RELATIVE_END = re.compile(r",?\s*(?:which|that|who)\s*$", re.I)  # "X, which is permitted up to ...": one span (11.109)
+_PERMISSION = re.compile(r"\b(?:permitted|allowed|acceptable|accepted)\b", re.I)
+_PEOPLE_WITH = re.compile(r"(?:the\s+)?(?:patients?|participants?|subjects?|those|people|individuals?)\s+(?:with|who)\b", re.I)
 _COMMA_RELATIVE = re.compile(r",\s*(?:that|which)\b", re.I)
 _MORE_AFTER = re.compile(r"\b(?:and|or|but|with|if)\s+\w+\s+\w+", re.I)
 _EXC_PREDICATE = re.compile(
@@ -900,16 +903,18 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         if intro and intro.end() < b and (":" in intro.group(0) or "-" in intro.group(0) or "–" in intro.group(0)):
             a = intro.end()
         if temp is not None and a < temp.start < b and temp.end >= _trim_clause(text, a, b)[1] - 1:
-            if _STATEMENT_WINDOW.match(text, temp.start) and not _ATTACHED.search(text, a, temp.start):
+            # ("with the exception of participants with normal testing in the last 6 months": the people's own)
+            if (_STATEMENT_WINDOW.match(text, temp.start) and not _ATTACHED.search(text, a, temp.start)
+                    and not _PEOPLE_WITH.match(text, a, temp.start)):
                 b = temp.start
         a, b = _trim_clause(text, a, b)
         if b <= a or _EXC_EMPTY.match(text, a, b):
             continue
         marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
         conditional = marker.startswith(_CONDITIONAL)
-        if not conditional:  # "except alopecia, which is allowed", "..., that has not resolved": the statement's again
-            rel = _COMMA_RELATIVE.search(text, a, b)
-            if rel and _depth_zero(text, a, rel.start()):
+        if not conditional:  # "except hair loss, that has not resolved": the statement's again; a permission
+            rel = _COMMA_RELATIVE.search(text, a, b)  # stays ("except X, which is permitted up to 14 days before", 11.109)
+            if rel and _depth_zero(text, a, rel.start()) and not _PERMISSION.search(text, rel.end(), b):
                 a, b = _trim_clause(text, a, rel.start())
         for pa, pb in _exception_items(text, a, b, conditional):
             lead = _EXC_LEAD.match(text, pa, pb)
@@ -917,29 +922,17 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
                 pa = lead.end()
             pred = _EXC_PREDICATE.search(text, pa, pb)
             # "except where organ damage is present and surgery is needed": a condition goes on after its predicate
-            if pred and not (conditional and _MORE_AFTER.search(pred.group(0))):
+            if pred and not (conditional and _MORE_AFTER.search(pred.group(0))) and not _RELATIVE_END.search(text, pa, pred.start()):
                 pb = pred.start()
             pa, pb = _trim_clause(text, pa, pb)
             if pb > pa:
                 out.append((pa, pb))
-    # "(treated brain metastases are allowed)", ", but stable HIV infection is permitted"
-    for m in _ALLOWED.finditer(text, s, e):
-        a, b = m.start("x"), m.end("x")
-        lead = _EXC_LEAD.match(text, a, b)
-        if lead and lead.end() < b:
-            a = lead.end()
-        if m.start() > s and not any(x <= a < y for x, y in out) and not _PRONOUN.fullmatch(text, a, b):
-            out.append((a, b))
+    # a permission with no marker ("(treated brain metastases are allowed)", "; inhaled steroids are permitted")
+    # excepts nothing: 11.41 needs a marker (11.109)
     return out
 
 
-_PRONOUN = re.compile(r"(?:which|that|these|those|this|they|it|both|all)", re.I)  # ", which are allowed": nothing named
 _EXC_INCLUDING = re.compile(r",\s*(?:including|such\s+as|e\.g\.)\s", re.I)
-_ALLOWED = Gated(
-    r"(?:(?<=\()|(?<=[,;]\s)|(?<=\bbut\s))\s*(?P<x>[^()\[\];,]{3,80}?)\s+(?:is|are|will\s+be|would\s+be)\s+"
-    r"(?:allowed|permitted|eligible|acceptable|accepted|not\s+excluded)\b",
-    re.I,
-)
 
 
 _HEAD_WORD = re.compile(r"[A-Za-z][\w\-/'.]*|\d+[A-Za-z][\w\-]*|\([^()]{1,15}\)")

@@ -154,8 +154,13 @@ def test_negation_lct_cues(text, cues):
          ["mild mitral regurgitation", "trace tricuspid regurgitation"]),
         ("Unresolved toxicity from prior therapy, except hair loss or skin discoloration, that is above grade 1",
          ["hair loss", "skin discoloration"]),
+        # ... but a permission in the relative clause stays in the exception (GUIDELINES 11.109)
         ("Residual toxicity ≥ grade 2, with the exception of hair loss and grade 2 fatigue, which are permitted",
-         ["hair loss", "grade 2 fatigue"]),
+         ["hair loss and grade 2 fatigue, which are permitted"]),
+        ("Any vaccine within 30 days, except seasonal influenza vaccine, which is permitted up to 7 days before",
+         ["seasonal influenza vaccine, which is permitted up to 7 days before"]),
+        # a permission with no marker excepts nothing (11.41, 11.109)
+        ("Brain metastases (treated lesions are allowed)", []),
         ("Prior cancer except basal-cell or squamous-cell carcinoma of the skin",
          ["basal-cell or squamous-cell carcinoma of the skin"]),
         # a condition goes on after a predicate; "any of" keeps its "any"
