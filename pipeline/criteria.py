@@ -356,6 +356,8 @@ def _qualifies_next(text: str, subjects: list[FoundSubject], prev: int, con: Fou
 
 
 _AGE_CODE = "LOINC:30525-0"
+_AGE_PEOPLE = re.compile(r"(?P<w>adults|adult\s+patients|patients|participants|subjects|volunteers|children|adolescents|"
+                         r"individuals|persons|people|infants)\b", re.I)
 _AGE_PREFIX = re.compile(
     r"(?:[\s,]*(?:healthy|male|female|males|females|men|women|and|or|adults?|adult\s+patients|patients?|participants?|"
     r"subjects?|volunteers?|children|adolescents?|individuals?|persons?|people|boys|girls|infants?|aged?|ages|between|"
@@ -1367,7 +1369,10 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                     atom.subject = None
                 if atom.subject is None and atom.constraint is not None and _implicit_age(text, atom.start, atom.constraint):
                     c = atom.constraint
-                    atom.subject = FoundSubject(c.unit_span[0], c.unit_span[1], "age", "age", _AGE_CODE)
+                    # "Adults ≥ 18 years old": the people word names whose age it is (as the gold writes it)
+                    who = _AGE_PEOPLE.match(text, atom.start, c.start)
+                    a, b = (who.start("w"), who.end("w")) if who else c.unit_span
+                    atom.subject = FoundSubject(a, b, "age", "age", _AGE_CODE)
             group = f"{sec.value}-{item.path}"
             for atom in atoms:
                 counter += 1

@@ -491,3 +491,11 @@ def test_criteria_conditional_second_limit(line, expected):
 def test_criteria_participle_after_an_age_is_a_second_requirement(line, parts):
     _, crits = _stmts(line)
     assert [c.text for c in crits] == parts
+
+
+def test_criteria_age_without_age_word_takes_the_people_word_as_subject():
+    _, crits = _stmts("Adults ≥ 21 years old")
+    (c,) = crits
+    assert (c.subject.name, c.subject.text) == ("age", "Adults")
+    _, crits = _stmts("21 years or older")
+    assert crits[0].subject.name == "age" and crits[0].subject.text == "years"
