@@ -1228,6 +1228,9 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
             m = _AGE_BEFORE.search(text, max(0, trig.start - 25), trig.start)
             if m:
                 return m.start("w"), m.end("w")
+        m = _AGE_WORD.search(text, trig.start, trig.end)  # "Adult patients (16 years old and older)": "old"
+        if m:
+            return m.start(), m.end()
         m = _AGE_IN_COMPARISON.search(text, trig.start, trig.end)
         if m:
             return m.start(), m.end()

@@ -1369,10 +1369,13 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                     atom.subject = None
                 if atom.subject is None and atom.constraint is not None and _implicit_age(text, atom.start, atom.constraint):
                     c = atom.constraint
+                    atom.subject = FoundSubject(c.unit_span[0], c.unit_span[1], "age", "age", _AGE_CODE)
+                if (atom.subject is not None and atom.subject.name == "age" and atom.constraint is not None
+                        and not text.startswith(("age", "Age", "AGE"), atom.subject.start)):
                     # "Adults ≥ 18 years old": the people word names whose age it is (as the gold writes it)
-                    who = _AGE_PEOPLE.match(text, atom.start, c.start)
-                    a, b = (who.start("w"), who.end("w")) if who else c.unit_span
-                    atom.subject = FoundSubject(a, b, "age", "age", _AGE_CODE)
+                    who = _AGE_PEOPLE.match(text, atom.start, atom.constraint.start)
+                    if who:
+                        atom.subject = FoundSubject(who.start("w"), who.end("w"), "age", "age", _AGE_CODE)
             group = f"{sec.value}-{item.path}"
             for atom in atoms:
                 counter += 1

@@ -631,7 +631,8 @@ def test_brat_every_period_cue_of_a_statement():
 
 @pytest.mark.parametrize(
     "line,age",
-    [("Age: 50-80 years", "Age"), ("Children aged 3 months and older", "aged"), ("Between the ages of 60 and 85", "ages")],
+    [("Age: 50-80 years", "Age"), ("Children aged 3 months and older", "aged"), ("Between the ages of 60 and 85", "ages"),
+     ("Adult volunteers (21 years old and older)", "old")],
 )
 def test_brat_age_trigger_is_the_written_age_word(line, age):
     from pipeline.brat import predict_document
