@@ -719,6 +719,36 @@ _RESTATES_EXCLUSION = re.compile(
     r"within\b|during\b|if\b|unless\b|except\b))", re.I)
 
 
+# a statement about people (or a predicate): a cue after the head negates it ("Women ... who are not using
+# contraception", "Has not provided consent", 11.71)
+_PEOPLE_HEAD = re.compile(
+    r"[\W_]*(?:(?:[\w/-]+\s+){0,3}(?:women|woman|men|man|females?|males?|girls?|boys?|patients?|participants?|"
+    r"subjects?|volunteers?|individuals?|persons?|people|those|anyone|partners?|parents?|caregivers?|mothers?|fathers?|"
+    r"children|adolescents?|infants?)|(?:of\s+)?childbearing|(?:of\s+)?reproductive|has|have|had|is|are|was|were|must|"
+    r"should|will|can|did|does|do|able|unable|willing|unwilling)\b", re.I)
+_RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
+_AUX_BEFORE = re.compile(
+    r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|must|should|will|would|can|could|may|might|shall|"
+    r"and|or|but|who|if|whether|to|,)\s*$|[,;:(]\s*$", re.I)
+
+
+def _qualifier_cue(text: str, s: int, cue: tuple[int, int]) -> bool:
+    """A cue after the head of a statement about a thing qualifies that thing, it does not negate the
+    statement (GUIDELINES 11.37): "second-degree AV block without a pacemaker", "SpO2 > 91% without
+    oxygen", "helminth infection that has not been treated", "latent tuberculosis not adequately
+    treated". Statements about people keep it (11.71)."""
+    if _words(text, s, cue[0]) < 1 or _PEOPLE_HEAD.match(text, s):
+        return False
+    word = text[cue[0]:cue[1]].lower()
+    if word == "without":
+        return True
+    if not word.endswith("not"):
+        return False
+    if _RELATIVE_BEFORE.search(text, s, cue[0]):
+        return True  # "... that has not been treated"
+    return word == "not" and not _AUX_BEFORE.search(text, s, cue[0])  # "tuberculosis not adequately treated"
+
+
 def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTemporal]:
     """The statement's window: the first with an amount ("Currently experiencing X with onset less than
     2 months before screening": the amount says more than "currently"), else the first; a look-back
@@ -1478,6 +1508,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if cue is not None and sec == Section.EXCLUSION and any(
             m.start() <= cue[0] < m.end() for m in _RESTATES_EXCLUSION.finditer(text, s, e)):
         cue = None  # exclusion "Pregnant or nursing women are excluded": the section said it already
+    if cue is not None and _qualifier_cue(text, s, cue):
+        cue = None  # "AV block without a pacemaker", "infection that has not been treated": a qualifier (§11.37)
     negated = cue is not None
     # the record of an excepted limit describes the exception; it has none of its own
     exceptions = [] if atom.excepted else [_span(text, a, b) for a, b in exc_spans]

@@ -499,3 +499,24 @@ def test_criteria_age_without_age_word_takes_the_people_word_as_subject():
     assert (c.subject.name, c.subject.text) == ("age", "Adults")
     _, crits = _stmts("21 years or older")
     assert crits[0].subject.name == "age" and crits[0].subject.text == "years"
+
+
+@pytest.mark.parametrize(
+    "line,negated",
+    [
+        # a cue after the head of a statement about a thing qualifies it (GUIDELINES 11.37, 11.122)
+        ("Complete heart block without an implanted pacemaker", False),
+        ("Asthma that is not controlled by inhaled therapy", False),
+        ("Hepatitis B infection not adequately suppressed", False),
+        ("Seizure disorder that has not been stable for 6 months", False),
+        # statements about people keep it (11.71); a leading cue negates
+        ("Female participants not using contraception", True),
+        ("Post-menopausal women not taking hormone therapy", True),
+        ("Without a caregiver able to attend visits", True),
+        ("Has not signed the consent form", True),
+    ],
+)
+def test_criteria_negation_of_a_qualifier_is_not_the_statements(line, negated):
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    (c,) = build_criteria(Trial("T", "t", text))
+    assert c.negated is negated
