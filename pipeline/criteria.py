@@ -719,6 +719,9 @@ _RESTATES_EXCLUSION = re.compile(
     r"within\b|during\b|if\b|unless\b|except\b))", re.I)
 
 
+_ONE_OF = re.compile(r"\b(?:(?:at\s+least\s+)?(?:one|1)\s+(?:\(1\)\s+)?of|either\s+of)\b(?!\s+(?:the\s+)?(?:study|trial)\b)",
+                     re.I)
+_ANY_OF = re.compile(r"\bany\s+of\s+the\s+following\b", re.I)
 # a statement about people (or a predicate): a cue after the head negates it ("Women ... who are not using
 # contraception", "Has not provided consent", 11.71)
 _PEOPLE_HEAD = re.compile(
@@ -1349,6 +1352,9 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         first = len(out)
         itext = item_text(seg, item)
         lead = item_text(seg, item.parent) if item.parent is not None else None
+        # "Disease activity, as evidenced by one of the following:" - its children are alternatives (11.100)
+        one_of = lead is not None and bool(
+            _ONE_OF.search(lead) or (item.section == "inclusion" and _ANY_OF.search(lead)))
         sec = Section(item.section)
         counter = 0
         clauses = []
@@ -1406,10 +1412,11 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                     who = _AGE_PEOPLE.match(text, atom.start, atom.constraint.start)
                     if who:
                         atom.subject = FoundSubject(who.start("w"), who.end("w"), "age", "age", _AGE_CODE)
-            group = f"{sec.value}-{item.path}"
+            # alternatives of "one of the following" share their lead-in's group, so that a reader can OR them
+            group = f"{sec.value}-{item.parent.path if one_of else item.path}"
             for atom in atoms:
                 counter += 1
-                if or_clauses and clause_op == LogicOp.OR:
+                if (or_clauses and clause_op == LogicOp.OR) or one_of:
                     atom.op = LogicOp.OR
                 out.append(_criterion(trial, seg, item, itext, lead, sec, atom, temporals, group, counter, cs, ce))
         if exc_lead:

@@ -520,3 +520,12 @@ def test_criteria_negation_of_a_qualifier_is_not_the_statements(line, negated):
     text = "Exclusion Criteria:\n- " + line + "\n"
     (c,) = build_criteria(Trial("T", "t", text))
     assert c.negated is negated
+
+
+def test_criteria_children_of_one_of_the_following_are_alternatives():
+    text = ("Inclusion Criteria:\n- Active disease, shown by at least one of the following:\n"
+            "  - CRP ≥ 10 mg/L\n  - ESR ≥ 28 mm/h\n- Age ≥ 18 years\n")
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.logic.group, c.logic.op.value) for c in crits] == [
+        ("CRP ≥ 10 mg/L", "inclusion-1", "OR"), ("ESR ≥ 28 mm/h", "inclusion-1", "OR"),
+        ("Age ≥ 18 years", "inclusion-2", "AND")]
