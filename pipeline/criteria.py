@@ -333,6 +333,7 @@ def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints
 
 _BARE_COMMA = re.compile(r"\s*,\s*")
 _AND = re.compile(r"\band\b(?!/or)", re.I)
+_EQUIV_END = re.compile(r"\s*[)\]]")
 _EQUIV_GAP = re.compile(r"\s*[(\[]\s*(?:=|≈|~|approximately|approx\.?|equivalent\s+to|or)?\s*", re.I)
 _SPECIMEN_BEFORE = re.compile(r"(?<![\w-])(?:peripheral\s+blood|whole\s+blood|serum|plasma|urine|urinary)\s+$", re.I)
 _EXAMPLES_OPEN = re.compile(r"\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example|for\s+instance)", re.I)
@@ -1062,7 +1063,7 @@ def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list
 
 _COND_AFTER = re.compile(
     r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|"
-    r"subjects|those|people|individuals)\b)[^()]*?)\s*(?:\)|$)", re.I)
+    r"subjects|those|people|individuals|women|men|females|males|children|adolescents)\b)[^()]*?)\s*(?:\)|$)", re.I)
 _LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
 _CONDITIONAL_LIMIT = re.compile(
     r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d[^,;()]*?"
@@ -1077,7 +1078,7 @@ def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
     out = list(atoms)
     for atom in atoms:
         c = atom.constraint
-        if c is None or atom.condition is not None or atom.excepted or atom not in out:
+        if c is None or atom.excepted or atom not in out:
             continue
         m = _COND_AFTER.match(text, c.end, ce)
         if not m:
@@ -1145,6 +1146,10 @@ def _unpaired(text: str, atoms: list[Atom], constraints: list[Found], cs: int, c
         last = max((a.constraint.end for a in prev), default=None)
         owners = [a for a in prev if a.constraint.end == last and a.subject is not None]
         gap = _INHERIT_GAP.fullmatch(text, last, c.start) if owners else None
+        if (gap and owners and _EQUIV_GAP.fullmatch(text, last, c.start) and c.unit_normalized
+                and owners[0].constraint.unit_normalized and c.unit_normalized != owners[0].constraint.unit_normalized
+                and _EQUIV_END.match(text, c.end, ce)):
+            continue  # "HbA1c 7.0-10.5% (53-91 mmol/mol)": the same limit in other units, inside its span (§11.7)
         if gap:
             op = LogicOp.OR if (gap.group("op") or "").lower() in ("or", "and/or") else LogicOp.AND
             if gap.group("group"):

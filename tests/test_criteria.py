@@ -268,10 +268,15 @@ def test_criteria_look_back_window_wins_over_an_exposure_duration():
     assert (t.relation, t.amount, t.unit) == ("within", 3.0, "month")
 
 
-def test_criteria_unit_equivalent_in_parentheses_keeps_the_subject():
+def test_criteria_unit_equivalent_in_parentheses_is_inside_the_statement():
+    # the same limit in other units is no statement of its own (GUIDELINES 11.7, 11.124); the subject stays
     _, crits = _stmts("Serum calcium between 8.5 and 10.5 mg/dL (2.1 to 2.6 mmol/L) after a calcium supplement washout")
-    assert {(c.subject.name, c.constraint.unit_normalized) for c in crits} == {("calcium", "mg/dL"), ("calcium", "mmol/L")}
-    assert len({(c.start, c.end) for c in crits}) == 1
+    assert [(c.subject.name, c.constraint.unit_normalized) for c in crits] == [("calcium", "mg/dL")]
+    assert "(2.1 to 2.6 mmol/L)" in crits[0].text
+    # a second limit for a subgroup is a statement (11.40): the first ends before it
+    _, crits = _stmts("Haemoglobin ≥ 10 g/dL (≥ 9 g/dL for women)")
+    assert [(c.text, c.constraint.value, c.condition and c.condition.text) for c in crits] == [
+        ("Haemoglobin ≥ 10 g/dL", 10.0, None), ("Haemoglobin ≥ 10 g/dL (≥ 9 g/dL for women)", 9.0, "for women")]
 
 
 def test_criteria_specimen_goes_with_the_next_analyte():
