@@ -1492,7 +1492,9 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
                           con is not None)
     if subject is not None and subject.kind is None:
         subject.kind = category.value
-    if category == Category.SEX and subject is not None and subject.name is None and _SEX_ONLY.fullmatch(subject.text):
+    if category == Category.SEX and _SEX_ONLY.fullmatch(text, s, e) and (subject is None or subject.name is None):
+        subject = Subject(text[s:e], s, e, "sex", None, category.value)  # §11.21: "Men or women", "Women"
+    elif category == Category.SEX and subject is not None and subject.name is None and _SEX_ONLY.fullmatch(subject.text):
         subject.name = "sex"  # §11.21: "Male or female", "Women"
     constraint = _constraint(text, con) if con else None
     if constraint is not None and subj_found is not None:

@@ -534,3 +534,11 @@ def test_criteria_children_of_one_of_the_following_are_alternatives():
     assert [(c.text, c.logic.group, c.logic.op.value) for c in crits] == [
         ("CRP ≥ 10 mg/L", "inclusion-1", "OR"), ("ESR ≥ 28 mm/h", "inclusion-1", "OR"),
         ("Age ≥ 18 years", "inclusion-2", "AND")]
+
+
+@pytest.mark.parametrize("line", ["Men or women", "Men and women aged 40 to 70 years"])
+def test_criteria_sex_statement_has_the_sex_words_as_subject(line):
+    # GUIDELINES 11.21
+    _, crits = _stmts(line)
+    assert (crits[0].text, crits[0].subject.name, crits[0].subject.text) == ("Men " + line.split()[1] + " women", "sex",
+                                                                             "Men " + line.split()[1] + " women")
