@@ -26,7 +26,7 @@ from .subjects import FoundSubject, find_subjects, lexicon
 from .temporal import FoundTemporal, find_periods, find_temporal, half_lives
 from .thresholds import Found, bare_values, find_constraints
 
-MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
+MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy", "lifestyle"}
 _PAREN = re.compile(r"\([^()]{0,40}\)")
 _CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)

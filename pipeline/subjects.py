@@ -17,7 +17,7 @@ from .rules import check_keys, read_jsonl
 from .paths import model_file
 
 _ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit", "not_after", "implied_unit"}
-_CATEGORIES = {"lab", "vital", "score", "age", "life_expectancy"}
+_CATEGORIES = {"lab", "vital", "score", "age", "life_expectancy", "lifestyle"}
 
 
 @dataclass(frozen=True)

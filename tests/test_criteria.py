@@ -542,3 +542,10 @@ def test_criteria_sex_statement_has_the_sex_words_as_subject(line):
     _, crits = _stmts(line)
     assert (crits[0].text, crits[0].subject.name, crits[0].subject.text) == ("Men " + line.split()[1] + " women", "sex",
                                                                              "Men " + line.split()[1] + " women")
+
+
+def test_criteria_alcohol_intake_is_a_measured_lifestyle_subject():
+    text = "Exclusion Criteria:\n- Regular alcohol consumption of more than 21 units per week\n"
+    (c,) = build_criteria(Trial("T", "t", text))
+    assert (c.subject.name, c.category.value, c.constraint.operator.value, c.constraint.value) == (
+        "alcohol_intake", "lifestyle", ">", 21.0)
