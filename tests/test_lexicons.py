@@ -425,7 +425,7 @@ GOLD = Path(__file__).resolve().parents[1] / "annotations" / "gold"
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
 # Names the two annotators spell differently for the same subject; the lexicon keeps the first
 # spelling (the GUIDELINES style) and the other awaits a decision in the gold files.
-KNOWN_NAME_CONFLICTS = {"hbsag": "hbv.surface_antigen", "ktv": "kt_v"}
+KNOWN_NAME_CONFLICTS = {"hbsag": "hbv.surface_antigen", "ktv": "kt_v", "urine_drug_screen": "drug_screen"}
 
 
 # gold written blind (sets E, F): its annotators named subjects the lexicon lacks; those are misses the
