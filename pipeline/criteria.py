@@ -551,13 +551,18 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 cuts.append((w.start(), w.end(), LogicOp.AND))
     # "Heart failure diagnosed at least 3 months before screening, NYHA class II-IV": a dated condition, then a
     # measured subject with its own limit
-    for w in _BARE_COMMA_CUT.finditer(text, s, e):
-        right = cons(w.end(), e)
-        if not (right and _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3
-                and _measured_next(text, w.end(), right[0])):
+    dated = None
+    for w in (_BARE_COMMA_CUT.finditer(text, s, e) if found and "," in text[s:e] else ()):
+        if dated is None:  # the clause's windows with an amount, found once and only when a comma is there
+            dated = [t for t in find_temporal(text, s, e) if t.amount is not None]
+        if not any(t.end <= w.start() for t in dated):
             continue
-        windows = [t for t in find_temporal(text, s, w.start()) if t.amount is not None]
-        if windows and all(any(t.start <= c.start < t.end for t in windows) for c in cons(s, w.start())):
+        right = cons(w.end(), e)
+        if not (right and _depth_zero(text, s, w.start()) and _measured_next(text, w.end(), right[0])
+                and _words(text, s, w.start()) >= 3):
+            continue
+        windows = [t for t in dated if t.end <= w.start()]
+        if all(any(t.start <= c.start < t.end for t in windows) for c in cons(s, w.start())):
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "platelet count ≥ 75 × 10⁹/L (no platelet transfusion within 7 days)": a requirement of its own (§11.7)
     for w in _PAREN_NO.finditer(text, s, e):
