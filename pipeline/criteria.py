@@ -776,7 +776,8 @@ def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
 
 # words that open a criterion of their own ("... or planning to become pregnant", "... or treatment for ...")
 _STANDALONE = re.compile(
-    r"(?:planning|planned|intention|intends|high\s+risk|treatment|history|use|receipt|current|known|active|"
+    r"(?:planning|planned|intention|intends|high\s+risk|treatment|(?:any\s+)?(?:prior\s+|previous\s+|past\s+)?history|use|receipt|"
+    r"current|known|active|prior\s+(?:non-?response|failure|intolerance|exposure)|"
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
     r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled)\b", re.I)

@@ -549,3 +549,17 @@ def test_criteria_alcohol_intake_is_a_measured_lifestyle_subject():
     (c,) = build_criteria(Trial("T", "t", text))
     assert (c.subject.name, c.category.value, c.constraint.operator.value, c.constraint.value) == (
         "alcohol_intake", "lifestyle", ">", 21.0)
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        ("Myocardial infarction within 3 months before day 1 or any history of cardiac arrest",
+         ["Myocardial infarction within 3 months before day 1", "any history of cardiac arrest"]),
+        ("Known allergy to sertraline or prior non-response to an adequate trial of sertraline",
+         ["Known allergy to sertraline", "prior non-response to an adequate trial of sertraline"]),
+    ],
+)
+def test_criteria_or_before_a_criterion_head_splits(line, parts):
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == parts and all(c.logic.op.value == "OR" for c in crits)
