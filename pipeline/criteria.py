@@ -500,6 +500,12 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             p = _PARTICIPLE.match(text, tail.end(), e)
             if p and _words(text, p.end(), e) >= 1:  # "aged 18 years or older receiving dialysis", "living with HIV-1"
                 cuts.append((p.start(), p.start("verb"), LogicOp.AND))
+            # "HIV-1 infected adults, 18 to 65 years of age": an age after a comma is a statement of its own
+            comma = _COMMA_BEFORE.search(text, s, con.start)
+            if (comma and con.unit_normalized in ("a", "mo")
+                    and (_AGE_WORD_AFTER.match(text, con.end, e) or _AGE_WORD_END.search(text, con.start, con.end))
+                    and _words(text, s, comma.start()) >= 2 and _depth_zero(text, s, comma.start())):
+                cuts.append((comma.start(), comma.end(), LogicOp.AND))
             a = _AGED_BEFORE.search(text, s, con.start)
             if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")) and _depth_zero(text, s, a.start()):
                 before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
@@ -803,6 +809,9 @@ _PARTICIPLE = re.compile(r"\s*,?\s+(?P<verb>receiving|undergoing|requiring|sched
                          r"diagnosed\s+with|infected\s+with|presenting\s+with|suffering\s+from|hospitali[sz]ed\s+(?:with|for))\s",
                          re.I)
 _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
+_COMMA_BEFORE = re.compile(r"\s*,\s*(?:(?:and\s+)?(?:aged?|between|from)\s+)?$", re.I)
+_AGE_WORD_AFTER = re.compile(r"\s*(?:of\s+age|old|or\s+(?:older|over|above)|and\s+(?:older|over|above))\b", re.I)
+_AGE_WORD_END = re.compile(r"(?:older|over|above|old|of\s+age)\s*$", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)

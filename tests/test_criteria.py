@@ -563,3 +563,16 @@ def test_criteria_alcohol_intake_is_a_measured_lifestyle_subject():
 def test_criteria_or_before_a_criterion_head_splits(line, parts):
     _, crits = _stmts(line)
     assert [c.text for c in crits] == parts and all(c.logic.op.value == "OR" for c in crits)
+
+
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        ("Adults with type 2 diabetes, 30 to 70 years of age", ["Adults with type 2 diabetes", "30 to 70 years of age"]),
+        ("Outpatients with asthma, 12 years or older", ["Outpatients with asthma", "12 years or older"]),
+    ],
+)
+def test_criteria_age_after_a_comma_is_its_own_statement(line, parts):
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == parts
+    assert crits[1].subject.name == "age"
