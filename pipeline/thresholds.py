@@ -286,6 +286,10 @@ _QUALITATIVE = re.compile(
     r"seropositive|seronegative|abnormal)\b",
     re.I,
 )
+_NOUN_NEXT = re.compile(
+    r"\s+(?!(?:at|on|in|for|with|and|or|by|as|from|since|within|before|after|during|prior|but|if|who|that|which|"
+    r"is|are|was|were|test|tests|result|results|status|serology|screen|screening|patients?|participants?|subjects?|"
+    r"individuals?|people|persons?|adults?|children|women|men|volunteers?)\b)[A-Za-z]", re.I)
 _QUAL_HINT = re.compile(r"positive|negative|detectable|reactive|abnormal")
 _NORMAL = re.compile(
     r"\b(?:(?:is|are|be|being|remain|remains)\s+)?(?:(?P<neg>not\s+|outside\s+(?:of\s+)?)(?:within\s+|in\s+)?|within\s+|in\s+)(?:the\s+)?(?:institutional\s+|normal\s+)?"
@@ -536,6 +540,8 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             taken.append((s, e))
     # 5. qualitative results
     for m in (_QUALITATIVE.finditer(text, start, end) if _QUAL_HINT.search(low) else ()):
+        if m.start() > start and text[m.start() - 1] == "-" and _NOUN_NEXT.match(text, m.end(), end):
+            continue  # "HER2-positive breast cancer", "an HIV-positive mother": part of a name, no result
         if free(m.start(), m.end()):
             q = re.sub(r"[\s-]+", "", m.group("q").lower())
             q = {"notdetectable": "undetectable", "nondetectable": "undetectable", "seropositive": "positive",

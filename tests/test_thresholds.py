@@ -250,3 +250,19 @@ def test_thresholds_above_uln_but_below_a_multiple_is_one_range():
     text = "ALT > ULN but ≤ 8 × ULN"
     (f,) = find_constraints(text, 0, len(text))
     assert (f.operator, f.value, f.upper, f.lower_inclusive, f.upper_inclusive) == ("between", 1.0, 8.0, False, True)
+
+
+@pytest.mark.parametrize(
+    "text,n",
+    [
+        ("Histologically confirmed HER2-positive breast cancer", 0),  # part of the disease's name
+        ("Born to an HIV-positive mother", 0),
+        ("HIV-negative", 1),  # the result itself
+        ("HBeAg-negative at screening", 1),
+        ("HCV-positive patients", 1),  # said of the participants
+    ],
+)
+def test_thresholds_hyphenated_result_before_a_noun_is_a_name(text, n):
+    from pipeline.thresholds import find_constraints
+
+    assert len(find_constraints(text, 0, len(text))) == n
