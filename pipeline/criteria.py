@@ -1405,7 +1405,9 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                          for c, (a, b) in excepted_in}
                 subjects = [sj for sj in subjects if not any(a <= sj.start < b for _, (a, b) in excepted_in)]
             if not constraints and any(s.category in MEASURABLE for s in subjects):
-                constraints = bare_values(text, cs, ce, claimed)
+                # "... insulin ..., except short-term insulin for up to 14 days": no bare value from an exception
+                skip = claimed + (find_exceptions(text, cs, ce) if _EXCEPT.search(text, cs, ce) else [])
+                constraints = bare_values(text, cs, ce, skip)
                 constraints = [c for c in constraints if not any(s.start <= c.start < s.end for s in subjects)
                                and (c.unit_normalized or _score_value(text, subjects, c))]
             elif constraints:

@@ -211,9 +211,14 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
             continue
         if _in_context(text, s, e):
             continue
+        if _COMPOUND_NEXT.match(text, e):
+            continue  # "sodium-glucose co-transporter", "platelet-rich plasma": a modifier in a compound name
         out.append(FoundSubject(s, e, name, ent.category, f"LOINC:{ent.loinc}" if ent.loinc else None))
     return out
 
 
 _PAREN = re.compile(r"\s\([^()]{1,12}\)(?=\s)")
+_COMPOUND_NEXT = re.compile(
+    r"-(?!(?:positive|negative|reactive|non-?reactive|detectable|undetectable|level|levels|count|value|values|test|"
+    r"based|corrected|adjusted|specific|stable)\b)[A-Za-z]{3,}", re.I)
 _ABBR_GAP = re.compile(r"\s*[(\[,]?\s*")

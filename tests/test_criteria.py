@@ -576,3 +576,11 @@ def test_criteria_age_after_a_comma_is_its_own_statement(line, parts):
     _, crits = _stmts(line)
     assert [c.text for c in crits] == parts
     assert crits[1].subject.name == "age"
+
+
+def test_criteria_no_bare_value_from_inside_an_exception():
+    text = ("Exclusion Criteria:\n- Treatment with insulin within 3 months before screening, except short-term insulin "
+            "for up to 10 days\n")
+    crits = build_criteria(Trial("T", "t", text))
+    main = [c for c in crits if "exception" not in c.flags]
+    assert len(main) == 1 and main[0].constraint is None

@@ -33,3 +33,18 @@ def _names(text):
 )
 def test_subjects_context_decides_whether_a_mention_is_the_subject(text, names):
     assert _names(text) == names
+
+
+@pytest.mark.parametrize(
+    "text,names",
+    [
+        ("Use of a sodium-glucose co-transporter 2 inhibitor", []),  # a compound name, not serum sodium
+        ("Platelet-rich plasma injection in the last 3 months", []),
+        ("Serum sodium < 130 mmol/L", ["sodium"]),
+        ("Weight-stable for 3 months", ["weight"]),
+    ],
+)
+def test_subjects_a_name_glued_into_a_compound_is_no_subject(text, names):
+    from pipeline.subjects import find_subjects
+
+    assert [s.name for s in find_subjects(text, 0, len(text))] == names
