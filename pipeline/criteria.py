@@ -591,7 +591,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             right_words = _words(text, mm.end(), e)
             if rx is _VERB_CONJ and left_words < (2 if _NO_NOUN.match(text, mm.end(), e) else 3):
                 continue  # "Intact membranes and no contractions": two requirements
-            if rx is _COMMA_CONJ and (left_words < 2 or right_words < 2 or "," in text[s:mm.start()]
+            # one word before is a list head ("HIV, or hepatitis B or C") unless it is a condition's name and a
+            # whole criterion follows ("Cirrhosis, or hepatocellular carcinoma suspected on imaging")
+            one_word_head = (left_words == 1 and right_words >= 4 and _CONDITION_WORD.fullmatch(text[s:mm.start()].strip()))
+            if rx is _COMMA_CONJ and ((left_words < 2 and not one_word_head) or right_words < 2 or "," in text[s:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             if rx is _COMMA_CONJ and _CONDITIONAL_LIMIT.match(text, mm.end(), e):
@@ -659,6 +662,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
 
 
 _ANY_DIGIT = re.compile(r"\d")
+_CONDITION_WORD = re.compile(r"[A-Z][a-z]{3,}(?:[- ][a-zïé]+)?")  # "Cirrhosis", "Treatment-naive"; not "HIV"
 
 
 _ITEM_GAP = re.compile(r"[\s,;]*(?:(?:and|or|and/or)\b[\s,;]*)?", re.I)

@@ -584,3 +584,15 @@ def test_criteria_no_bare_value_from_inside_an_exception():
     crits = build_criteria(Trial("T", "t", text))
     main = [c for c in crits if "exception" not in c.flags]
     assert len(main) == 1 and main[0].constraint is None
+
+
+@pytest.mark.parametrize(
+    "line,n",
+    [
+        ("Splenomegaly, or portal hypertension confirmed on ultrasound imaging", 2),  # a condition, then a criterion
+        ("HCV, or hepatitis B or D infection", 1),  # an abbreviation heading a list
+    ],
+)
+def test_criteria_one_word_condition_before_comma_or(line, n):
+    _, crits = _stmts(line)
+    assert len(crits) == n
