@@ -105,14 +105,44 @@ def _class_char(code: int) -> str:
     return ch if ch.isalnum() or ch in " !\"#%&',/:;<=>@_`{}~" else f"\\U{code:08x}"
 
 
+def _boundary_first(items) -> bool:
+    """Whether every match of the sequence starts at a `\\b` that comes after other zero-width items
+    or inside alternatives (`(?<!x)\\bfoo|\\bbar`): then one `\\b` in front rejects a position
+    inside a word once, not once per alternative. (The parser already moves a `\\b` that starts
+    every alternative to the front.)"""
+    return bool(items) and items[0] != (C.AT, C.AT_BOUNDARY) and _at_boundary(items)
+
+
+def _at_boundary(items) -> bool:
+    """Whether every match of the sequence starts at a position where it tests `\\b`."""
+    for op, av in items:
+        if op is C.AT and av is C.AT_BOUNDARY:
+            return True
+        if op in _ZERO_WIDTH:
+            continue  # a lookaround or anchor at the same position: the order does not matter
+        if op is C.BRANCH:
+            return all(_at_boundary(alt) for alt in av[1])
+        if op is C.SUBPATTERN and not av[1] and not av[2]:  # no local flags (`(?a:` changes \\b)
+            return _at_boundary(av[3])
+        return False
+    return False
+
+
 def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     """`re.compile(pattern, flags)` behind a lookahead for its possible first characters: the
-    same matches, groups and group names, found faster when few positions can start a match."""
+    same matches, groups and group names, found faster when few positions can start a match.
+    A pattern whose alternatives all start with `\\b` also gets one `\\b` in front (`_boundary_first`)."""
     cls = first_class(pattern, flags)
-    if cls is None:
+    lead = "" if cls is None else f"(?={cls})"
+    try:
+        if _boundary_first(P.parse(pattern, flags)):
+            lead += r"\b"
+    except re.error:
+        pass
+    if not lead:
         return re.compile(pattern, flags)
     try:
-        return re.compile(f"(?={cls})(?:{pattern}\n)" if flags & re.X else f"(?={cls})(?:{pattern})", flags)
+        return re.compile(f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})", flags)
     except re.error:  # e.g. inline global flags, which must stay at the start
         return re.compile(pattern, flags)
 

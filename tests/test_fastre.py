@@ -17,6 +17,8 @@ PATTERNS = [
     (r"\w+(?:ectomy|otomy)", re.I),
     (r"(?P<a>over)|(?P<b>under)|[^a-z]", re.I),
     (r"""(?x) \b  foo  \s+ bar  # comment""", 0),
+    (r"(?<!\bpast\s)\bdays?\b|\bwithin\b(?!\s+one)|(?P<w>\bweek)", re.I),  # a \b in front (_boundary_first)
+    (r"(?<!x)\bover|under", re.I),  # not every alternative starts at \b: none in front
 ]
 ALPHABET = list("abcdefghilmnoprstuvwxyz ABIVXK.,;()≥>=\\-0123456789") + ["\u212a", "\u0130", "\u017f", "é"]
 WORDS = ["within", "during", "past", "last", "days", "week", "that", "which", "prior to", "one", "two", "IV",
@@ -49,6 +51,15 @@ def test_guarded_and_gated_find_the_same(pattern, flags):
         for method in ("search", "match"):
             m1, m2 = getattr(gated, method)(text, s, e), getattr(plain, method)(text, s, e)
             assert (m1 and m1.span()) == (m2 and m2.span())
+
+
+def test_boundary_first():
+    from re import _parser as P
+
+    assert fastre._boundary_first(P.parse(r"(?<!x)\bab|\bcd", re.I))
+    assert not fastre._boundary_first(P.parse(r"\bab|\bcd", re.I))  # the parser moved \b to the front
+    assert not fastre._boundary_first(P.parse(r"\bab|cd", re.I))
+    assert not fastre._boundary_first(P.parse(r"(?a:(?<!x)\bab)", re.I))  # local flags change \b
 
 
 def test_first_class():
