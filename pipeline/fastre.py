@@ -367,6 +367,55 @@ def any_of(words) -> re.Pattern:
     return re.compile(build(trie))
 
 
+class WordSets:
+    """Which of several lists of literal strings occur in a lower-cased text, in one scan instead of
+    one `any_of` search per list: `find` returns a bit mask (bit i: a string of list i occurs in
+    low[pos:endpos]; a list that is None or empty always counts as present).
+
+    The scan finds, at every position, the longest listed string that starts there; the strings
+    that start there are exactly its prefixes that are listed, so each string's mask includes the
+    lists of its listed prefixes."""
+
+    __slots__ = ("rx", "masks", "always")
+
+    def __init__(self, lists):
+        own: dict[str, int] = {}
+        self.always = 0
+        for i, words in enumerate(lists):
+            if not words:
+                self.always |= 1 << i
+            for w in words or ():
+                own[w] = own.get(w, 0) | 1 << i
+        self.masks = {w: 0 for w in own}
+        for w in own:
+            for v, m in own.items():
+                if w.startswith(v):
+                    self.masks[w] |= m
+        trie: dict = {}
+        for w in own:
+            node = trie
+            for ch in w:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+
+        def build(node: dict) -> str:
+            alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+            if not alts:
+                return ""
+            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+            return f"(?:{body})?" if "" in node else body  # greedy: the longest string
+
+        self.rx = re.compile("(?=(" + build(trie) + "))") if own else None
+
+    def find(self, low: str, pos: int = 0, endpos: int = sys.maxsize) -> int:
+        mask = self.always
+        if self.rx is not None:
+            masks = self.masks
+            for m in self.rx.finditer(low, pos, endpos):
+                mask |= masks[m.group(1)]
+        return mask
+
+
 # Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the
 # long s, the dotted and dotless i ...): where one occurs, a lower-cased text is not a safe gate.
 # (tests/test_fastre.py recomputes the list over all code points)
