@@ -430,7 +430,7 @@ _VERB_CONJ = Gated(
     r"younger|than)\b))\b)|"
     # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
-    re.I,
+    re.I, min_strength=2,  # gated on the verbs after "and"/"but" and the "if" after "or,"
 )
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 _PART_LEAD = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
@@ -726,8 +726,10 @@ _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
 _SECOND_REQ = Gated(r"\s+with\s+(?=(?:disease\s+|radiographic\s+)?(?:progression|relapse|recurrence)\b)", re.I)
 _WHILE_ON = Gated(r"\s*,?\s+(?P<while>while\s+)?(?:on|receiving|taking)\s+(?:an?\s+)?(?=stable|\w+\s+dose)", re.I)
-_WITH_MEASURE = Gated(r"\s+with\s+(?:an?\s+|the\s+)?", re.I)
-_WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I)
+# min_strength=1: gated on "with" and "," (most clauses have neither)
+_WITH_MEASURE = Gated(r"\s+with\s+(?:an?\s+|the\s+)?", re.I, min_strength=1)
+_WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I,
+                     min_strength=1)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
