@@ -32,6 +32,14 @@ _ATOMIC = getattr(C, "ATOMIC_GROUP", object())  # both new in Python 3.11
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT) + ((C.POSSESSIVE_REPEAT,) if hasattr(C, "POSSESSIVE_REPEAT") else ())
 
 
+@lru_cache(maxsize=16)
+def _parse(pattern: str, flags: int = 0):
+    """`re._parser.parse`, kept for the last few patterns: the analyses below (first characters,
+    needed strings, lower-cased form, leading \\b) each read the parse tree of the same pattern, which
+    takes longer than the analysis itself; they never change it. (Raises re.error as parse does.)"""
+    return P.parse(pattern, flags)
+
+
 class _Unknown(Exception):
     """The first characters of a (sub)pattern cannot be listed as a class."""
 
@@ -82,7 +90,7 @@ def first_class(pattern: str, flags: int = 0) -> Optional[str]:
     """A character class that every match of `pattern` starts with, or None when there is none
     worth testing (the pattern may match empty, or start with any word character)."""
     try:
-        items, nullable = _first(P.parse(pattern, flags), flags)
+        items, nullable = _first(_parse(pattern, flags), flags)
     except _Unknown:
         return None
     if nullable or not items:
@@ -135,7 +143,7 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     cls = first_class(pattern, flags)
     lead = "" if cls is None else f"(?={cls})"
     try:
-        if _boundary_first(P.parse(pattern, flags)):
+        if _boundary_first(_parse(pattern, flags)):
             lead += r"\b"
     except re.error:
         pass
@@ -199,7 +207,7 @@ def _needs(items) -> Optional[frozenset]:
 def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3) -> Optional[tuple[str, ...]]:
     """Lower-cased strings one of which every match of `pattern` contains, or None when no short
     list of selective strings (see `_strength`) is required."""
-    need = _needs(P.parse(pattern, flags))
+    need = _needs(_parse(pattern, flags))
     if not need or len(need) > max_words or min(map(_strength, need)) < min_strength:
         return None
     # a string that contains another one is implied by it
@@ -208,7 +216,7 @@ def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength
 
 def requires_group(pattern: str, flags: int, name: str) -> bool:
     """Whether every match of `pattern` matches its group `name` (outside lookarounds)."""
-    tree = P.parse(pattern, flags)
+    tree = _parse(pattern, flags)
     gid = tree.state.groupdict.get(name)
 
     def seq(items) -> bool:
@@ -239,7 +247,7 @@ def has_backreference(pattern: str, flags: int = 0) -> bool:
                     return True
         return False
 
-    return walk(P.parse(pattern, flags))
+    return walk(_parse(pattern, flags))
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
@@ -271,7 +279,7 @@ def lowered_source(pattern: str, flags: int = 0) -> str:
         return pattern  # no upper-case letter but in [A-Za-z] (which `lowered` accepts as it is)
     low = pattern.translate(_ASCII_LOWER).replace("(?p<", "(?P<").replace("(?p=", "(?P=")  # group syntax
     try:
-        a, b = P.parse(pattern, flags), P.parse(low, flags)
+        a, b = _parse(pattern, flags), _parse(low, flags)
     except re.error:
         return pattern
     if a.state.groupdict != b.state.groupdict or not _same_but_lowered(a, b):
@@ -343,7 +351,7 @@ def lowered_form(pattern: str, flags: int = 0) -> Optional[tuple[str, int]]:
                 return False  # group references, conditionals, a negated letter
         return True
 
-    if not ok(P.parse(pattern, flags)):
+    if not ok(_parse(pattern, flags)):
         return None
     return pattern, max(behind, 1)  #  looks one character back
 
