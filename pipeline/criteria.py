@@ -1132,7 +1132,7 @@ def _heuristic_subject(text: str, s: int, e: int, skip: Optional[tuple[int, int]
 
 
 @lru_cache(maxsize=None)
-def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
+def _hypothetical_rules() -> tuple[Gated, dict[str, str]]:
     """Cues of statements that are not plain facts (`models/rules/hypothetical_cues.jsonl`)."""
     path = model_file("rules", "hypothetical_cues.jsonl")
     kinds: dict[str, str] = {}
@@ -1142,8 +1142,10 @@ def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
             raise RuleFileError(path, n, "kind must be uncertain, future or risk")
         kinds[rec["literal"].lower()] = rec["kind"]
     words = sorted(kinds, key=len, reverse=True)
-    # CaseFolded: the lower-cased text on ASCII statements (the flag lower-cases the match anyway)
-    rx = CaseFolded(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I, guard=True)
+    # folded: the lower-cased text on ASCII statements (the flag lower-cases the match anyway); Gated:
+    # scanned only where one of the cue words occurs (few statements)
+    rx = Gated(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I,
+               max_words=64, fold=True)
     return rx, kinds
 
 
