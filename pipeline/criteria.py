@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import CaseFolded, Gated, any_of, folded, needed_words
+from .fastre import CaseFolded, Gated, WordSets, folded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -109,21 +109,30 @@ def _head_rules() -> tuple[re.Pattern, tuple[str, ...]]:
     return rx, tuple(r.category for r in rules)
 
 
-@lru_cache(maxsize=None)
-def _statement_rules() -> dict[str, Gated]:
-    """judgment, pregnancy and consent as Gated patterns: skipped where the words they need are missing
-    (folded: only whether they match is used)."""
-    return {r.category: Gated(r.regex.pattern, re.I, max_words=64, fold=True) for r in category_rules()
-            if r.category in ("judgment", "pregnancy", "consent")}
+_STATEMENT_CATS = ("judgment", "pregnancy", "consent")
 
 
 @lru_cache(maxsize=None)
-def _head_scanners() -> tuple[tuple[CaseFolded, Optional[re.Pattern]], ...]:
-    """Per head rule: its pattern (guarded; CaseFolded: only the match start is used) and a search
-    for the lower-cased strings one of which its matches contain (None: no such list)."""
+def _statement_rules() -> tuple[dict[str, Gated], WordSets]:
+    """judgment, pregnancy and consent as Gated patterns (folded: only whether they match is used),
+    and their gates found in one scan of the lower-cased statement: bit 2i, the word stems of
+    `_GATES` (none for consent); bit 2i+1, the strings one of which the rule's matches need."""
+    rules = {r.category: Gated(r.regex.pattern, re.I, max_words=64, fold=True) for r in category_rules()
+             if r.category in _STATEMENT_CATS}
+    lists = []
+    for cat in _STATEMENT_CATS:
+        lists += [_GATES.get(cat), rules[cat].words]
+    return rules, WordSets(lists)
+
+
+@lru_cache(maxsize=None)
+def _head_scanners() -> tuple[tuple[CaseFolded, ...], WordSets]:
+    """Per head rule its pattern (guarded; CaseFolded: only the match start is used), and the
+    lower-cased strings one of which each rule's matches contain (None: no such list), all found
+    in one scan."""
     rules = [r for r in category_rules() if r.category not in ("judgment", "pregnancy", "consent")]
-    return tuple((CaseFolded(r.regex.pattern, re.I, guard=True),
-                  any_of(w) if (w := needed_words(r.regex.pattern, re.I, max_words=500)) else None) for r in rules)
+    return (tuple(CaseFolded(r.regex.pattern, re.I, guard=True) for r in rules),
+            WordSets([needed_words(r.regex.pattern, re.I, max_words=500) for r in rules]))
 
 
 @lru_cache(maxsize=4096)
@@ -133,9 +142,11 @@ def _head_rule(target: str) -> Optional[int]:
     A rule whose needed strings are missing from `target` is not searched. Cached: subject phrases
     repeat ("pregnancy", "HIV infection")."""
     low = folded(target).low
+    scanners, gates = _head_scanners()
+    present = -1 if low is None else gates.find(low)  # -1: every rule may match
     best = None
-    for i, (rx, gate) in enumerate(_head_scanners()):
-        if gate is not None and low is not None and gate.search(low) is None:
+    for i, rx in enumerate(scanners):
+        if not present >> i & 1:
             continue
         m = rx.search(target)
         if m is not None and (best is None or m.start() < best[0]):
@@ -149,7 +160,6 @@ _GATES = {
     "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
                   "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
 }
-_GATE_RX = {cat: any_of(stems) for cat, stems in _GATES.items()}  # one scan for "any stem in low"
 
 
 _TAKEN = re.compile(r"\b(?:use\s+of|using|treat(?:ment|ed)\s+with|taking|receiv(?:ing|ed)|receipt\s+of|requiring|"
@@ -169,17 +179,25 @@ def _categorize(text: str, subject_category: Optional[str], subject_text: Option
                 has_constraint: bool) -> Category:
     """`categorize` on the values it depends on, cached: registries repeat statements ("Pregnant or
     breastfeeding women"), about a quarter of them in a sample of ClinicalTrials.gov."""
-    rules = _statement_rules()
-    low = text.lower()
     if subject_category == "life_expectancy" and has_constraint:
         return Category.LIFE_EXPECTANCY  # "in the opinion of the investigator" does not make it a judgment (§11.91)
+    rules, gates = _statement_rules()
+    present = gates.find(text.lower())
+    if folded(text).low is None:
+        present |= 0b101010  # no trusted lower-cased text: the rules' own gates pass (as Gated.search's)
+
+    def matches(cat: str) -> bool:
+        # cheap substring gates before the regex: judgment and pregnancy need one of their word stems,
+        # each rule one of the strings its matches contain (Gated.search, gate already known)
+        i = _STATEMENT_CATS.index(cat)
+        return present >> 2 * i & 3 == 3 and rules[cat].rx.search(text) is not None
+
     for cat in ("judgment", "pregnancy"):
-        # cheap substring gate before the regex: both rules need one of these word stems
-        if _GATE_RX[cat].search(low) and rules[cat].search(text):
+        if matches(cat):
             return Category(cat)
     if subject_category is not None and has_constraint:
         return Category(subject_category)
-    if rules["consent"].search(text):
+    if matches("consent"):
         return Category.CONSENT
     if subject_category is not None and not (subject_category == "lab" and _TAKEN.search(text)):
         return Category(subject_category)  # "use of insulin", "glucose-lowering drug": a therapy, not a lab
@@ -424,7 +442,7 @@ _VERB_CONJ = Gated(
     r"younger|than)\b))\b)|"
     # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
-    re.I,
+    re.I, min_strength=2,  # gated on the verbs after "and"/"but" and the "if" after "or,"
 )
 _BARE_COMMA_CUT = re.compile(r"\s*,\s*(?!(?:and|or|and/or|but|with|including|except|unless|which|who|that)\b)", re.I)
 _PAREN_NO = Gated(r"\s*\((?=\s*(?:no|without)\s+(?!(?:or|more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
@@ -821,8 +839,10 @@ _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)
 _SECOND_REQ = Gated(r"\s+with\s+(?=(?:disease\s+|radiographic\s+)?(?:progression|relapse|recurrence)\b)", re.I)
 _WHILE_ON = Gated(r"\s*,?\s+(?P<while>while\s+)?(?:on|receiving|taking)\s+(?:an?\s+)?(?=stable|\w+\s+dose)", re.I)
-_WITH_MEASURE = Gated(r"\s+with\s+(?:an?\s+|the\s+)?", re.I)
-_WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I)
+# min_strength=1: gated on "with" and "," (most clauses have neither)
+_WITH_MEASURE = Gated(r"\s+with\s+(?:an?\s+|the\s+)?", re.I, min_strength=1)
+_WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I,
+                     min_strength=1)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
@@ -1297,7 +1317,7 @@ def _heuristic_subject(text: str, s: int, e: int, skip: Optional[tuple[int, int]
 
 
 @lru_cache(maxsize=None)
-def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
+def _hypothetical_rules() -> tuple[Gated, dict[str, str]]:
     """Cues of statements that are not plain facts (`models/rules/hypothetical_cues.jsonl`)."""
     path = model_file("rules", "hypothetical_cues.jsonl")
     kinds: dict[str, str] = {}
@@ -1307,8 +1327,10 @@ def _hypothetical_rules() -> tuple[re.Pattern, dict[str, str]]:
             raise RuleFileError(path, n, "kind must be uncertain, future or risk")
         kinds[rec["literal"].lower()] = rec["kind"]
     words = sorted(kinds, key=len, reverse=True)
-    # CaseFolded: the lower-cased text on ASCII statements (the flag lower-cases the match anyway)
-    rx = CaseFolded(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I, guard=True)
+    # folded: the lower-cased text on ASCII statements (the flag lower-cases the match anyway); Gated:
+    # scanned only where one of the cue words occurs (few statements)
+    rx = Gated(r"\b(?:" + "|".join(r"\s+".join(map(re.escape, w.split())) for w in words) + r")\b", re.I,
+               max_words=64, fold=True)
     return rx, kinds
 
 

@@ -32,6 +32,14 @@ _ATOMIC = getattr(C, "ATOMIC_GROUP", object())  # both new in Python 3.11
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT) + ((C.POSSESSIVE_REPEAT,) if hasattr(C, "POSSESSIVE_REPEAT") else ())
 
 
+@lru_cache(maxsize=16)
+def _parse(pattern: str, flags: int = 0):
+    """`re._parser.parse`, kept for the last few patterns: the analyses below (first characters,
+    needed strings, lower-cased form, leading \\b) each read the parse tree of the same pattern, which
+    takes longer than the analysis itself; they never change it. (Raises re.error as parse does.)"""
+    return P.parse(pattern, flags)
+
+
 class _Unknown(Exception):
     """The first characters of a (sub)pattern cannot be listed as a class."""
 
@@ -82,7 +90,7 @@ def first_class(pattern: str, flags: int = 0) -> Optional[str]:
     """A character class that every match of `pattern` starts with, or None when there is none
     worth testing (the pattern may match empty, or start with any word character)."""
     try:
-        items, nullable = _first(P.parse(pattern, flags), flags)
+        items, nullable = _first(_parse(pattern, flags), flags)
     except _Unknown:
         return None
     if nullable or not items:
@@ -105,14 +113,44 @@ def _class_char(code: int) -> str:
     return ch if ch.isalnum() or ch in " !\"#%&',/:;<=>@_`{}~" else f"\\U{code:08x}"
 
 
+def _boundary_first(items) -> bool:
+    """Whether every match of the sequence starts at a `\\b` that comes after other zero-width items
+    or inside alternatives (`(?<!x)\\bfoo|\\bbar`): then one `\\b` in front rejects a position
+    inside a word once, not once per alternative. (The parser already moves a `\\b` that starts
+    every alternative to the front.)"""
+    return bool(items) and items[0] != (C.AT, C.AT_BOUNDARY) and _at_boundary(items)
+
+
+def _at_boundary(items) -> bool:
+    """Whether every match of the sequence starts at a position where it tests `\\b`."""
+    for op, av in items:
+        if op is C.AT and av is C.AT_BOUNDARY:
+            return True
+        if op in _ZERO_WIDTH:
+            continue  # a lookaround or anchor at the same position: the order does not matter
+        if op is C.BRANCH:
+            return all(_at_boundary(alt) for alt in av[1])
+        if op is C.SUBPATTERN and not av[1] and not av[2]:  # no local flags (`(?a:` changes \\b)
+            return _at_boundary(av[3])
+        return False
+    return False
+
+
 def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     """`re.compile(pattern, flags)` behind a lookahead for its possible first characters: the
-    same matches, groups and group names, found faster when few positions can start a match."""
+    same matches, groups and group names, found faster when few positions can start a match.
+    A pattern whose alternatives all start with `\\b` also gets one `\\b` in front (`_boundary_first`)."""
     cls = first_class(pattern, flags)
-    if cls is None:
+    lead = "" if cls is None else f"(?={cls})"
+    try:
+        if _boundary_first(_parse(pattern, flags)):
+            lead += r"\b"
+    except re.error:
+        pass
+    if not lead:
         return re.compile(pattern, flags)
     try:
-        return re.compile(f"(?={cls})(?:{pattern}\n)" if flags & re.X else f"(?={cls})(?:{pattern})", flags)
+        return re.compile(f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})", flags)
     except re.error:  # e.g. inline global flags, which must stay at the start
         return re.compile(pattern, flags)
 
@@ -169,7 +207,7 @@ def _needs(items) -> Optional[frozenset]:
 def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3) -> Optional[tuple[str, ...]]:
     """Lower-cased strings one of which every match of `pattern` contains, or None when no short
     list of selective strings (see `_strength`) is required."""
-    need = _needs(P.parse(pattern, flags))
+    need = _needs(_parse(pattern, flags))
     if not need or len(need) > max_words or min(map(_strength, need)) < min_strength:
         return None
     # a string that contains another one is implied by it
@@ -178,7 +216,7 @@ def needed_words(pattern: str, flags: int = 0, max_words: int = 24, min_strength
 
 def requires_group(pattern: str, flags: int, name: str) -> bool:
     """Whether every match of `pattern` matches its group `name` (outside lookarounds)."""
-    tree = P.parse(pattern, flags)
+    tree = _parse(pattern, flags)
     gid = tree.state.groupdict.get(name)
 
     def seq(items) -> bool:
@@ -209,7 +247,7 @@ def has_backreference(pattern: str, flags: int = 0) -> bool:
                     return True
         return False
 
-    return walk(P.parse(pattern, flags))
+    return walk(_parse(pattern, flags))
 
 
 _ASCII_LOWER = {c: c + 32 for c in range(65, 91)}
@@ -241,7 +279,7 @@ def lowered_source(pattern: str, flags: int = 0) -> str:
         return pattern  # no upper-case letter but in [A-Za-z] (which `lowered` accepts as it is)
     low = pattern.translate(_ASCII_LOWER).replace("(?p<", "(?P<").replace("(?p=", "(?P=")  # group syntax
     try:
-        a, b = P.parse(pattern, flags), P.parse(low, flags)
+        a, b = _parse(pattern, flags), _parse(low, flags)
     except re.error:
         return pattern
     if a.state.groupdict != b.state.groupdict or not _same_but_lowered(a, b):
@@ -313,7 +351,7 @@ def lowered_form(pattern: str, flags: int = 0) -> Optional[tuple[str, int]]:
                 return False  # group references, conditionals, a negated letter
         return True
 
-    if not ok(P.parse(pattern, flags)):
+    if not ok(_parse(pattern, flags)):
         return None
     return pattern, max(behind, 1)  #  looks one character back
 
@@ -335,6 +373,55 @@ def any_of(words) -> re.Pattern:
         return alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
 
     return re.compile(build(trie))
+
+
+class WordSets:
+    """Which of several lists of literal strings occur in a lower-cased text, in one scan instead of
+    one `any_of` search per list: `find` returns a bit mask (bit i: a string of list i occurs in
+    low[pos:endpos]; a list that is None or empty always counts as present).
+
+    The scan finds, at every position, the longest listed string that starts there; the strings
+    that start there are exactly its prefixes that are listed, so each string's mask includes the
+    lists of its listed prefixes."""
+
+    __slots__ = ("rx", "masks", "always")
+
+    def __init__(self, lists):
+        own: dict[str, int] = {}
+        self.always = 0
+        for i, words in enumerate(lists):
+            if not words:
+                self.always |= 1 << i
+            for w in words or ():
+                own[w] = own.get(w, 0) | 1 << i
+        self.masks = {w: 0 for w in own}
+        for w in own:
+            for v, m in own.items():
+                if w.startswith(v):
+                    self.masks[w] |= m
+        trie: dict = {}
+        for w in own:
+            node = trie
+            for ch in w:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+
+        def build(node: dict) -> str:
+            alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+            if not alts:
+                return ""
+            body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+            return f"(?:{body})?" if "" in node else body  # greedy: the longest string
+
+        self.rx = re.compile("(?=(" + build(trie) + "))") if own else None
+
+    def find(self, low: str, pos: int = 0, endpos: int = sys.maxsize) -> int:
+        mask = self.always
+        if self.rx is not None:
+            masks = self.masks
+            for m in self.rx.finditer(low, pos, endpos):
+                mask |= masks[m.group(1)]
+        return mask
 
 
 # Non-ASCII characters that re.IGNORECASE matches against an ASCII letter (the Kelvin sign, the

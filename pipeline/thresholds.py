@@ -101,16 +101,23 @@ _WORD_NUMBERS = {
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
     "eighty": 80, "ninety": 90, "hundred": 100,
 }
-_NUM = guarded(  # guarded: a lookahead for the first characters (fastre), same matches
+_NUM_DIGITS_RX = (
     r"(?<![\w.^/*×])(?<![x×*]\s)10\^-?\d{1,2}(?![\d.])"  # "> 10^3 CFU/mL" (not the "x 10^9/L" of a unit)
     r"|(?<![\w.^/])(?:[-+](?=\d))?(?:\d{1,3}(?:,\d{3})+(?!\d)"
     r"|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])(?=\s*[/A-Za-zµμ%])"  # "100 000/mm³": spaced thousands
     r"|\d+)(?:\.\d+)?(?![\d])(?!\.\d)"
     r"|(?<![\w.])\.\d+"
-    r"|\b(?:" + "|".join(_WORD_NUMBERS) + r")\b"
-    r"|(?-i:\b(?:IV|IX|VI{0,3}|I{1,3}|X)\b)",  # roman numerals, upper case only ("NYHA class II-IV")
-    re.I,
 )
+_NUM_WORDS_RX = (  # one \b for words and roman numerals (tested once per position)
+    r"\b(?:(?:" + "|".join(_WORD_NUMBERS) + r")\b"
+    r"|(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)\b))"  # roman numerals, upper case only ("NYHA class II-IV")
+)
+# guarded: a lookahead for the first characters (fastre), same matches
+_NUM = guarded(_NUM_DIGITS_RX + "|" + _NUM_WORDS_RX, re.I)
+# the two halves of _NUM: a match of one holds no letter, a match of the other only letters, so
+# neither starts inside the other's matches and _NUM finds the matches of both (`_numbers`)
+_NUM_DIGITS = guarded(_NUM_DIGITS_RX, re.I)
+_NUM_WORDS = guarded(_NUM_WORDS_RX, re.I)
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 _ROMAN_CONTEXT = re.compile(
     r"\b(?:class(?:es)?|classification|grades?|status|ASA|NYHA|Killip|functional\s+class|(?:≥|≤|>|<|=))\s*"
@@ -313,10 +320,17 @@ _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
 _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
 
 
-# a number of _NUM: a digit, a number word or an upper-case roman numeral (the \b is tested once per
-# position for both words and numerals; `find_constraints` looks for a digit first)
 _DIGIT = re.compile(r"\d")
-_ANY_NUMBER = guarded(r"\d|\b(?:(?:" + "|".join(_WORD_NUMBERS) + r")\b|(?-i:(?:IV|IX|VI{0,3}|I{1,3}|X)\b))", re.I)
+
+
+def _numbers(text: str, start: int, end: int, digit: bool) -> list[re.Match]:
+    """`list(_NUM.finditer(text, start, end))`, faster: the number words in one scan, the numbers
+    written with digits in another only when the text has a digit (`digit`)."""
+    found = list(_NUM_WORDS.finditer(text, start, end))
+    if digit:
+        found += _NUM_DIGITS.finditer(text, start, end)
+        found.sort(key=lambda m: m.start())
+    return found
 
 
 _DECIMAL_COMMA = re.compile(r",(\d{1,2})(?![\d,])(?!\s*(?:,|or\b|and\b)\s*\d)")
@@ -376,8 +390,11 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         return all(b <= s or a >= e for s, e in taken)
 
     rx, lookup = _comparator_regex()
-    # a digit first: that search skips through the text in C; the full pattern only without digits
-    has_number = _DIGIT.search(text, start, end) is not None or _ANY_NUMBER.search(text, start, end) is not None
+    # every pattern below needs a number: a digit (a search that skips through the text in C), or a
+    # number word or roman numeral (matches of _NUM)
+    digit = _DIGIT.search(text, start, end) is not None
+    numbers = _numbers(text, start, end, digit)
+    has_number = digit or bool(numbers)
     # 1. between X and Y / from X to Y
     for m in (_BETWEEN.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
@@ -461,7 +478,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             out.append(f)
             taken.append((f.start, f.end))
     # 3. ranges "18-75 years", "0 to 2", and sets "0, 1 or 2", and "18 years or older"
-    for m in (_NUM.finditer(text, start, end) if has_number else ()):
+    for m in numbers:
         if not free(m.start(), m.end()):
             continue
         if m.group(0) in _ROMAN and not _ROMAN_CONTEXT.search(text, max(start, m.start() - 30), m.start()):

@@ -54,11 +54,20 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
 
 
 def _plain(obj: Any) -> Any:
-    """`schema.to_dict` with the per-class field lists cached (the writers call it per record)."""
+    """`schema.to_dict` with the per-class field lists cached (the writers call it per record). An
+    instance whose attributes are its fields in field order (as its __init__ sets them) is copied
+    from its __dict__ in one step, and only its values that are not plain scalars are converted."""
     if obj is None or type(obj) in _SCALARS:
         return obj
     names = _field_names(type(obj))
     if names is not None:
+        attrs = getattr(obj, "__dict__", None)
+        if attrs is not None and len(attrs) == len(names) and tuple(attrs) == names:
+            out = attrs.copy()
+            for n, v in attrs.items():
+                if v is not None and type(v) not in _SCALARS:
+                    out[n] = _plain(v)
+            return out
         return {n: _plain(getattr(obj, n)) for n in names}
     if isinstance(obj, enum.Enum):
         return obj._value_  # the plain attribute behind `.value` (a slower descriptor)

@@ -17,9 +17,11 @@ PATTERNS = [
     (r"\w+(?:ectomy|otomy)", re.I),
     (r"(?P<a>over)|(?P<b>under)|[^a-z]", re.I),
     (r"""(?x) \b  foo  \s+ bar  # comment""", 0),
+    (r"(?<!\bpast\s)\bdays?\b|\bwithin\b(?!\s+one)|(?P<w>\bweek)", re.I),  # a \b in front (_boundary_first)
+    (r"(?<!x)\bover|under", re.I),  # not every alternative starts at \b: none in front
 ]
 ALPHABET = list("abcdefghilmnoprstuvwxyz ABIVXK.,;()≥>=\\-0123456789") + ["\u212a", "\u0130", "\u017f", "é"]
-WORDS = ["within", "during", "past", "last", "days", "week", "that", "which", "prior to", "one", "two", "IV",
+WORDS = ["within", "thin", "east", "during", "past", "last", "days", "week", "that", "which", "prior to", "one", "two", "IV",
          "at least", "more than", "ago", "before", "foo bar", "FOO  BAR", "gastrectomy", "over", "under", "ſince"]
 
 
@@ -49,6 +51,15 @@ def test_guarded_and_gated_find_the_same(pattern, flags):
         for method in ("search", "match"):
             m1, m2 = getattr(gated, method)(text, s, e), getattr(plain, method)(text, s, e)
             assert (m1 and m1.span()) == (m2 and m2.span())
+
+
+def test_boundary_first():
+    from re import _parser as P
+
+    assert fastre._boundary_first(P.parse(r"(?<!x)\bab|\bcd", re.I))
+    assert not fastre._boundary_first(P.parse(r"\bab|\bcd", re.I))  # the parser moved \b to the front
+    assert not fastre._boundary_first(P.parse(r"\bab|cd", re.I))
+    assert not fastre._boundary_first(P.parse(r"(?a:(?<!x)\bab)", re.I))  # local flags change \b
 
 
 def test_first_class():
@@ -154,3 +165,17 @@ def test_lowered_matches_like_re_i_on_characters_without_case():
         assert [m.span() for m in fast.finditer(f.low)] == [m.span() for m in plain.finditer(text)]
     f = fastre.Folded("Not μg ≥ 5")
     assert f.plain(0, 4) and not f.plain(0, 6) and f.plain(6, 10)
+
+
+def test_word_sets_find_what_any_of_finds():
+    lists = [("with", "within", "in"), ("thin", "hin"), None, ("at", "at least", "east"), (), ("ago", "before")]
+    sets = fastre.WordSets(lists)
+    rnd = random.Random(3)
+    for text in _texts():
+        low = text.lower()
+        s = rnd.randint(0, len(low))
+        e = rnd.randint(s, len(low))
+        mask = sets.find(low, s, e)
+        for i, words in enumerate(lists):
+            expected = not words or fastre.any_of(words).search(low, s, e) is not None
+            assert bool(mask >> i & 1) == expected, (low[s:e], words)
