@@ -813,9 +813,15 @@ _SEVERITY_RANGE = re.compile(
     r"\b(?P<a>mild|moderate|severe)(?P<op>\s+to\s+|\s*-\s*)(?P<b>moderate|severe|high)\b(?!-)", re.I)
 
 
+# "under treatment", "patient under chronic dialysis": "under" is the present period too (dev: 6 of 7)
+_UNDER_PRESENT = re.compile(
+    r"\b(?P<c>under)\s+(?:[A-Za-z-]+\s+)?(?:treatment|therapy|dialysis|medication|anticoagulation)\b", re.I)
+
+
 def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
-            if start <= m.start("c") < end]
+    found = [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
+             if start <= m.start("c") < end]
+    return found + [(m.start("c"), m.end("c")) for m in _UNDER_PRESENT.finditer(text, start, end)]
 
 
 def _severity_range(b: _Builder, m: re.Match) -> None:
@@ -950,9 +956,11 @@ def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
 
 
-# "> 140/90", "> 4/10": the number after the slash is the comparison's second value
+# "> 140/90", "> 4/10": the number after the slash is the comparison's second value; not the
+# denominator of a unit ("5/10 mg"), but a word after it is no unit ("> 4/10 on the VAS")
 _SLASH_VALUE = re.compile(
-    r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*[ \t]*[%A-Za-zµμ/])"
+    r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*(?:[ \t]*[%µμ/×]|[A-Za-z]|[ \t]+(?:x|mm|mg|ml|g|kg|cm|m|"
+    r"mmol|[µμu]mol|nmol|U|IU|L|dL|d[lL]|l|mcg|ng|pg|cells)\b))"
     r"|[ \t]*/[ \t]*(?P<u>\d+)(?=[ \t]*mm[ \t]*Hg)")
 
 
@@ -1016,6 +1024,37 @@ def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 taken.append((m.start(), m.end()))
 
 
+# "multiple pregnancy", "multiple metastases", "for multiple hours": "multiple" is a count of more
+# than one, LCT's comparison with the word as its operator (GT) and no value (dev: 11 of 14 outside
+# disease names); a time unit right after it is the comparison's unit
+_MULTIPLE = re.compile(
+    r"\b(?P<op>multiple)\b(?![\s-]+(?:sclerosis|myeloma|system\s+atrophy|endocrine|organ|choice|"
+    r"regression|logistic|imputation|comparisons?|testing|personality|chemical)\b)"
+    r"(?:[ \t]+(?P<unit>seconds|minutes|hours|days|weeks|months|years)\b)?", re.I)
+
+
+def _multiple_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _MULTIPLE.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
+            if op is None:
+                continue
+            b.attribute("Eq-Operator-Value", op, "GT")
+            args = [("Operator", op)]
+            if m.group("unit"):
+                uid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
+                if uid:
+                    b.attribute("Eq-Temporal-Unit-Value", uid, time_unit_value(m.group("unit")) or "day")
+                    args.append(("Temporal-Unit", uid))
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if trig:
+                b.event("Eq-Comparison", trig, args)
+                taken.append((m.start(), m.end()))
+
+
 # Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these
 # exclusions, the other words 27 of 41); not ordinals of other things ("first-degree relative",
 # "first molar", "first-line", "first language", "first trimester")
@@ -1052,6 +1091,36 @@ def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
             if trig:
                 eid = b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])
                 comparisons.append(b.doc.events[eid])
+
+
+# "at least 2 sites", "more than 10 cigarettes", "≥34 letters": the counted things written right
+# after a comparison's number are its unit (dev: 11 of 12 such plural nouns after an operator)
+_COUNT_NOUN = re.compile(r"[ \t]+(?P<u>[a-z]{3,}(?<!ous)(?<!ss)(?<!is)(?<!us)(?<!ics)(?<!ward)s)\b(?![-‐])")
+_NOT_COUNT_NOUN = frozenset(
+    "times others patients subjects participants persons people children adults women men individuals "
+    "cases previous various serious consecutive successive days weeks months years hours minutes seconds "
+    "mins hrs yrs secs wks decades this thus plus less unless".split())
+
+
+def _count_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        roles = [(_base_role(r), a) for r, a in ev.args]
+        names = {r for r, _ in roles}
+        if "Operator" not in names or "Value" not in names or names & {"Unit", "Temporal-Unit", "Per"}:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        last = max((b.doc.entities[a] for r, a in roles if r == "Value"), key=lambda e: e.end)
+        if last.end != trig.end:
+            continue
+        m = _COUNT_NOUN.match(text, trig.end)
+        if not m or m.group("u") in _NOT_COUNT_NOUN or time_unit_value(m.group("u")):
+            continue
+        uid = b.entity("Eq-Unit", m.start("u"), m.end("u"))
+        if uid is None:
+            continue
+        _add_arg(ev, "Unit", uid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
 
 
 # "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
@@ -1443,7 +1512,9 @@ def criteria_to_brat(
     _class_comparisons(b, lines)
     _date_comparisons(b, lines)
     _count_comparisons(b, lines)
+    _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)
+    _count_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
     _slash_values(b)

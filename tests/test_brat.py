@@ -775,6 +775,16 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "I or II"), ("Eq-Value", "I"), ("Eq-Value", "II")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
+    ("multiple_is_a_count_operator", "Women carrying multiple fetuses",
+     [("Eq-Comparison", "multiple"), ("Eq-Operator", "multiple")]),
+    ("multiple_with_a_time_unit", "Unable to sit still for multiple hours",
+     [("Eq-Comparison", "multiple hours"), ("Eq-Operator", "multiple"), ("Eq-Temporal-Unit", "hours")]),
+    ("slash_value_before_a_word", "Average itch rating above 6/10 during the last week",
+     [("Eq-Comparison", "above 6/10"), ("Eq-Value", "6"), ("Eq-Value", "10")]),
+    ("counted_things_are_the_unit", "At least 3 lesions visible on imaging",
+     [("Eq-Comparison", "At least 3 lesions"), ("Eq-Unit", "lesions"), ("Eq-Value", "3")]),
+    ("under_treatment_is_present", "Patients under anticoagulation therapy",
+     [("Eq-Comparison", "under"), ("Eq-Temporal-Period", "under")]),
 ]
 
 
@@ -830,6 +840,22 @@ def test_brat_scale_ranges_and_daily_living_are_not_comparisons():
     comparisons = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Comparison"}
     assert "0-10" not in comparisons and "daily" not in comparisons
     assert "above 4" in comparisons
+
+
+def test_brat_multiple_in_a_disease_name_is_no_count():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Diagnosis of multiple sclerosis or multiple myeloma\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Operator"]
+
+
+def test_brat_plural_after_a_number_that_is_no_counted_thing():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- At least 4 patients per site\n- Treated with more than 2 previous regimens\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Unit"]
 
 
 def test_brat_ordinals_that_are_not_recency():
