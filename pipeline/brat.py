@@ -1058,9 +1058,15 @@ def _multiple_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
 # Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these
 # exclusions, the other words 27 of 41); not ordinals of other things ("first-degree relative",
 # "first molar", "first-line", "first language", "first trimester")
+# "the last dose", "new onset", "a new antidepressant": "last" outside a window (not before an
+# amount or a time unit) is the most recent time (dev: 5 of 6), "new" outside a proper name the
+# first (5 of 6)
 _RECENCY = re.compile(
     r"\b(?:first(?:[\s-]+(?:time|ever))?\b(?![\s-]*(?:degree|molars?|line|language|trimester|class|part|"
-    r"and\s+second|or\s+second|,))|onset|newly|initiation|initial|beginning)\b", re.I)
+    r"and\s+second|or\s+second|,))|new(?:\s+onset)?(?!(?-i:\s+[A-Z]))|onset|newly|initiation|initial|beginning"
+    r"|(?P<last>last)(?:\s+time)?(?!\s+(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|few|"
+    r"several|half|couple|years?|months?|weeks?|days?|hours?|minutes?|nights?|decades?)\b|[\w-]+\s+(?:years?|"
+    r"months?|weeks?|days?|hours?)\b)))\b", re.I)
 
 
 def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
@@ -1077,7 +1083,7 @@ def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
             rid = b.entity("Eq-Temporal-Recency", m.start(), m.end())
             if rid is None:
                 continue
-            b.attribute("Eq-Temporal-Recency-Value", rid, "first-time")
+            b.attribute("Eq-Temporal-Recency-Value", rid, "most-recent-time" if m.group("last") else "first-time")
             if inside:  # "within the first 24 hours"
                 _add_arg(inside[0], "Temporal-Recency", rid)
                 continue

@@ -785,6 +785,10 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "At least 3 lesions"), ("Eq-Unit", "lesions"), ("Eq-Value", "3")]),
     ("under_treatment_is_present", "Patients under anticoagulation therapy",
      [("Eq-Comparison", "under"), ("Eq-Temporal-Period", "under")]),
+    ("last_outside_a_window_is_recency", "Surgery less than 4 weeks after the last infusion",
+     [("Eq-Comparison", "last"), ("Eq-Temporal-Recency", "last")]),
+    ("new_is_recency", "Started a new biologic agent",
+     [("Eq-Comparison", "new"), ("Eq-Temporal-Recency", "new")]),
 ]
 
 
@@ -856,6 +860,15 @@ def test_brat_plural_after_a_number_that_is_no_counted_thing():
     text = "Inclusion Criteria:\n- At least 4 patients per site\n- Treated with more than 2 previous regimens\n"
     doc = predict_document("T", text)
     assert not [e for e in doc.entities.values() if e.type == "Eq-Unit"]
+
+
+def test_brat_last_in_a_window_and_new_in_a_name_are_not_recency():
+    from pipeline.brat import predict_document
+
+    text = ("Exclusion Criteria:\n- Infection in the last 2 weeks\n- Smoking during the last year\n"
+            "- Heart failure New York Heart Association class IV\n")
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Recency"]
 
 
 def test_brat_ordinals_that_are_not_recency():
