@@ -273,13 +273,13 @@ _T_PERIOD = re.compile(
     r"\b(?P<period>past|last|previous|preceding|prior|next|coming|following)\s+$", re.I)
 _T_OPERATOR = re.compile(
     r"(?:^|(?<=\s)|\b)(?P<op>within|at\s+least|(?:no\s+)?more\s+than|(?:no\s+)?less\s+than|greater\s+than|longer\s+than|"
-    r"shorter\s+than|fewer\s+than|over|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
+    r"shorter\s+than|fewer\s+than|over|beyond|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
     r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following|first)\s+)?$",
     re.I)
 _T_OP_CLASS = {
     "within": "LTEQ", "at least": "GTEQ", "more than": "GT", "no more than": "LTEQ",
     "less than": "LT", "no less than": "GTEQ", "greater than": "GT", "longer than": "GT",
-    "shorter than": "LT", "fewer than": "LT", "over": "GT", "up to": "LTEQ", "a minimum of": "GTEQ",
+    "shorter than": "LT", "fewer than": "LT", "over": "GT", "beyond": "GT", "up to": "LTEQ", "a minimum of": "GTEQ",
     "minimum of": "GTEQ", "a maximum of": "LTEQ", "maximum of": "LTEQ",
     "≥": "GTEQ", ">=": "GTEQ", ">": "GT", "≤": "LTEQ", "<=": "LTEQ", "<": "LT",
 }
@@ -1129,6 +1129,42 @@ def _count_units(b: _Builder) -> None:
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
+# "<1 ml/kg/h", "<30kg.m2", "18.5-29.9 kg∙m-2": a compound unit that no record read, written right
+# after a comparison's number; LCT marks each part, the first as Unit, the others as Per
+_COMPOUND_UNIT = re.compile(
+    r"[ \t]?(?P<u>[A-Za-zµμ]{1,6}(?:(?:[ \t]*/[ \t]*|[.∙·])(?:\d+(?:\.\d+)?[ \t]*)?[A-Za-zµμ]{1,6}[0-9²³]?"
+    r"(?:-[0-9])?)+)(?![\w/.∙·-]*[A-Za-z0-9])")
+_COMPOUND_SEP = re.compile(r"[ \t]*/[ \t]*|[.∙·]")
+
+
+def _compound_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        roles = {_base_role(r) for r, _ in ev.args}
+        if "Value" not in roles or roles & {"Unit", "Temporal-Unit", "Per"}:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        m = _COMPOUND_UNIT.match(text, trig.end)
+        if not m:
+            continue
+        pos, parts = m.start("u"), []
+        for sep in _COMPOUND_SEP.finditer(text, m.start("u"), m.end("u")):
+            parts.append((pos, sep.start()))
+            pos = sep.end()
+        parts.append((pos, m.end("u")))
+        if any(_NOT_A_UNIT.fullmatch(text, a, z) for a, z in parts):  # "≥ 18 and/or"
+            continue
+        for k, (a, z) in enumerate(parts):
+            tv = time_unit_value(text[a:z]) if k else None
+            tid = b.entity("Eq-Temporal-Unit" if tv else "Eq-Unit", a, z)
+            if tid is None:
+                continue
+            if tv:
+                b.attribute("Eq-Temporal-Unit-Value", tid, tv)
+            _add_arg(ev, "Per" if k else "Unit", tid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
 # "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
 # after a comparison is its Per argument and inside it (67 of 70 such time words are marked)
 _RATE_UNIT = re.compile(
@@ -1521,6 +1557,7 @@ def criteria_to_brat(
     _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)
     _count_units(b)
+    _compound_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
     _slash_values(b)

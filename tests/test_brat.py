@@ -789,6 +789,12 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "last"), ("Eq-Temporal-Recency", "last")]),
     ("new_is_recency", "Started a new biologic agent",
      [("Eq-Comparison", "new"), ("Eq-Temporal-Recency", "new")]),
+    ("beyond_is_an_operator_of_time", "Delivery beyond 41 weeks of gestation",
+     [("Eq-Comparison", "beyond 41 weeks"), ("Eq-Operator", "beyond")]),
+    ("compound_unit_parts", "Body mass index below 32kg.m2",
+     [("Eq-Comparison", "below 32kg.m2"), ("Eq-Unit", "kg"), ("Eq-Unit", "m2")]),
+    ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
+     [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
 
 
@@ -869,6 +875,14 @@ def test_brat_last_in_a_window_and_new_in_a_name_are_not_recency():
             "- Heart failure New York Heart Association class IV\n")
     doc = predict_document("T", text)
     assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Recency"]
+
+
+def test_brat_and_or_after_a_number_is_no_unit():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Depression score of ≥ 20 and/or anxiety score ≥ 12\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Unit"]
 
 
 def test_brat_ordinals_that_are_not_recency():
