@@ -1243,6 +1243,70 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 b.event("Eq-Comparison", trig, args)
 
 
+# gestational ages: "24 + 0 weeks", "36+6 weeks", "16 weeks 0 days", "between 16 weeks and 2 days":
+# one amount in two parts, one comparison with both values (an operator before it joins)
+_GESTATION = re.compile(
+    r"\b(?P<w>\d{1,2})[ \t]*\+[ \t]*(?P<d>[0-6])[ \t]*(?P<u>weeks?|wks?)\b"
+    r"|\b(?P<w2>\d{1,2})[ \t]*(?P<u2>weeks?|wks?)[ \t]*(?:and[ \t]+|\+[ \t]*|,[ \t]*)?(?P<d2>[0-6])[ \t]*"
+    r"(?P<u3>days?)\b", re.I)
+_GESTATION_OP = re.compile(rf"(?:\b(?P<b>between)|(?P<o>{_BOUND_OP.pattern}))[ \t]*$", re.I)
+
+
+def _gestation_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    text = b.text
+    for ls, le in lines:
+        for m in _GESTATION.finditer(text, ls, le):
+            start = m.start()
+            op = _GESTATION_OP.search(text, max(ls, m.start() - 30), m.start())
+            if op:
+                start = op.start()
+            span = (start, m.end())
+            clash = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"
+                     and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   for ev in clash):
+                continue
+            keep = min(clash, key=lambda ev: _trigger_span(b, ev)[0]) if clash else None
+            for ev in clash:
+                if ev is not keep:
+                    b.drop_event(ev.id)
+            old = [a for _, a in keep.args] if keep is not None else []
+            args: list[tuple[str, str]] = []
+            if op:
+                g = "b" if op.group("b") else "o"
+                tid = b.entity("Eq-Operator", op.start(g), op.end(g))
+                if tid:
+                    cls = "BETWEEN" if g == "b" else _bound_class(op.group("o"))
+                    b.attribute("Eq-Operator-Value", tid, cls)
+                    args.append(("Operator", tid))
+            groups = ("w", "d", "u") if m.group("w") else ("w2", "u2", "d2", "u3")
+            for g in groups:
+                unit = g.startswith("u")
+                tid = b.entity("Eq-Temporal-Unit" if unit else "Eq-Value", m.start(g), m.end(g))
+                if tid is None:
+                    continue
+                if unit:
+                    b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group(g)) or "week")
+                args.append(("Temporal-Unit" if unit else "Value", tid))
+            if keep is None:
+                trig = b.entity("Eq-Comparison", *span)
+                if trig:
+                    b.event("Eq-Comparison", trig, args)
+                continue
+            # the comparison a record linked keeps its id; its old parts go if nothing else uses them
+            keep.args = _number_roles(args)
+            b.retrigger(keep.id, *span)
+            used = {a for e in b.doc.events.values() for _, a in e.args}
+            used |= {e.trigger for e in b.doc.events.values()}
+            for ident in old:
+                ent = b.doc.entities.get(ident)
+                if ent is not None and ident not in used:
+                    del b.doc.entities[ident]
+                    b._ent.pop((ent.type, ent.fragments), None)
+                    for key in [k for k in b._attr if k[1] == ident]:
+                        del b.doc.attributes[b._attr.pop(key)]
+
+
 # "stable weight for at least 1 year", "pain lasting more than 3 months": an amount of time after
 # "for"/"lasting" is how long the observation holds (LCT Duration), not a threshold on its value
 _DURATION_LEAD = re.compile(
@@ -1553,6 +1617,7 @@ def criteria_to_brat(
                     del periods[key]
     _class_comparisons(b, lines)
     _date_comparisons(b, lines)
+    _gestation_comparisons(b, lines)
     _count_comparisons(b, lines)
     _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)

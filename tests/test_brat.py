@@ -793,6 +793,12 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "beyond 41 weeks"), ("Eq-Operator", "beyond")]),
     ("compound_unit_parts", "Body mass index below 32kg.m2",
      [("Eq-Comparison", "below 32kg.m2"), ("Eq-Unit", "kg"), ("Eq-Unit", "m2")]),
+    ("gestation_weeks_plus_days", "All births between 25 + 0 weeks of amenorrhea and 35 + 6 weeks",
+     [("Eq-Comparison", "between 25 + 0 weeks"), ("Eq-Comparison", "35 + 6 weeks"), ("Eq-Value", "0"),
+      ("Eq-Value", "6")]),
+    ("gestation_weeks_and_days", "Gestational age at inclusion between 14 weeks 0 days and 20 weeks 6 days",
+     [("Eq-Comparison", "between 14 weeks 0 days"), ("Eq-Comparison", "20 weeks 6 days"),
+      ("Eq-Temporal-Unit", "days")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
