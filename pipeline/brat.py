@@ -845,6 +845,33 @@ def _severity_range(b: _Builder, m: re.Match) -> None:
         b.event("Eq-Comparison", trig, args)
 
 
+# "at least moderate", "moderate or higher": one severity with a bound is an Eq-Comparison too, the
+# bound its operator and the severity its value (dev: 3 of 3)
+_SEVERITY_BOUND = re.compile(
+    r"\b(?:(?P<op>at\s+least|at\s+most)\s+(?P<a>mild|moderate|severe)"
+    r"|(?P<a2>mild|moderate|severe)\s+(?P<op2>or\s+(?:higher|greater|worse|more|above|less|lower|below)))\b", re.I)
+
+
+def _severity_bounds(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _SEVERITY_BOUND.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            og, vg = ("op", "a") if m.group("op") else ("op2", "a2")
+            op = b.entity("Eq-Operator", m.start(og), m.end(og))
+            val = b.entity("Severity", m.start(vg), m.end(vg))
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if not (op and val and trig):
+                continue
+            word = re.sub(r"\s+", " ", m.group(og).lower())
+            up = word == "at least" or re.search(r"higher|greater|worse|more|above", word) is not None
+            b.attribute("Eq-Operator-Value", op, "GTEQ" if up else "LTEQ")
+            b.attribute("Severity-Value", val, m.group(vg).lower())
+            b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
+            taken.append((m.start(), m.end()))
+
+
 # "for 6 weeks", "(42 months)", "2 hours or longer": an amount of time that no record kept
 _BARE_NOT_TIME = re.compile(r"\d\s*D\b|one\s+second", re.I)  # "3D scan", "volume in one second"
 _BARE_TAIL = re.compile(
@@ -1628,6 +1655,7 @@ def criteria_to_brat(
     _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))
+    _severity_bounds(b, lines)
     for fs, fe in sorted(frequencies):
         cid = b.entity("Eq-Comparison", fs, fe)
         uid = b.entity("Eq-Temporal-Unit", fs, fe)

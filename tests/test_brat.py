@@ -799,6 +799,10 @@ LCT_TEXT_CASES = [
     ("gestation_weeks_and_days", "Gestational age at inclusion between 14 weeks 0 days and 20 weeks 6 days",
      [("Eq-Comparison", "between 14 weeks 0 days"), ("Eq-Comparison", "20 weeks 6 days"),
       ("Eq-Temporal-Unit", "days")]),
+    ("severity_with_a_lower_bound", "Expected pain of at least moderate intensity after surgery",
+     [("Eq-Comparison", "at least moderate"), ("Eq-Operator", "at least"), ("Severity", "moderate")]),
+    ("severity_or_higher", "Reports moderate or higher fatigue",
+     [("Eq-Comparison", "moderate or higher"), ("Eq-Operator", "or higher")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
