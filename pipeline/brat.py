@@ -1192,6 +1192,24 @@ def _compound_units(b: _Builder) -> None:
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
+# "(40 mg or equivalent)", "attend 70% of the sessions", "at 60 dBA": an amount with a measurement
+# unit outside any comparison is one too, its value and unit (dev: 9 exact and 7 overlapping of 18)
+_BARE_AMOUNT = re.compile(
+    r"(?<![\w.,/×^+-])(?P<v>\d+(?:\.\d+)?)[ \t]?(?P<u>(?:%|(?-i:mg|kg|g|cm|mm|ml|mL|lbs?|dBA|dB|µg|μg|mcg|IU|mmHg|"
+    r"kPa|mmol|µmol|μmol|nmol|ng|pg|L|dL|dl))(?:/(?:[a-zA-Zµμ]+[0-9²³]?))*)(?![\w/%])")
+
+
+def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _BARE_AMOUNT.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            eid = _emit_comparison(b, None, None, [m.span("v")], m.span("u"))
+            if eid:
+                taken.append((m.start(), m.end()))
+
+
 # "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
 # after a comparison is its Per argument and inside it (67 of 70 such time words are marked)
 _RATE_UNIT = re.compile(
@@ -1649,6 +1667,7 @@ def criteria_to_brat(
     _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)
     _count_units(b)
+    _bare_amounts(b, lines)
     _compound_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
