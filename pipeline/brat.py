@@ -1192,6 +1192,34 @@ def _compound_units(b: _Builder) -> None:
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
+# "≥ 33 gestational weeks", "≥6 consecutive weeks", "3 or more years": a time unit written after
+# a comparison that no record gave a unit is its temporal unit and inside it
+_TIME_AFTER = re.compile(
+    r"[ \t]*(?:(?:consecutive|successive|gestational|calendar|completed|full)[ \t]+)*"
+    r"(?P<u>seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b(?![-‐])", re.I)
+
+
+def _time_units_after(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        roles = {_base_role(r) for r, _ in ev.args}
+        if "Value" not in roles or roles & {"Unit", "Temporal-Unit", "Per"}:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        m = _TIME_AFTER.match(text, trig.end)
+        if not m or m.start("u") == trig.end and text[trig.end - 1].isalpha():
+            continue
+        if any(e.type == "Eq-Comparison" and e.id != trig.id and e.start < m.end() and trig.end < e.end
+               for e in b.doc.entities.values()):
+            continue
+        tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
+        if tid is None:
+            continue
+        b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
+        _add_arg(ev, "Temporal-Unit", tid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
 # "(40 mg or equivalent)", "attend 70% of the sessions", "at 60 dBA": an amount with a measurement
 # unit outside any comparison is one too, its value and unit (dev: 9 exact and 7 overlapping of 18)
 _BARE_AMOUNT = re.compile(
@@ -1667,6 +1695,7 @@ def criteria_to_brat(
     _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)
     _count_units(b)
+    _time_units_after(b)
     _bare_amounts(b, lines)
     _compound_units(b)
     _rate_units(b)

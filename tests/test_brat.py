@@ -805,6 +805,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "moderate or higher"), ("Eq-Operator", "or higher")]),
     ("amount_outside_a_comparison", "Treated with a stable dose of simvastatin (20 mg or equivalent)",
      [("Eq-Comparison", "20 mg"), ("Eq-Value", "20"), ("Eq-Unit", "mg")]),
+    ("time_unit_after_a_comparison", "Hives on most days for ≥8 consecutive weeks",
+     [("Eq-Comparison", "≥8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
