@@ -253,6 +253,7 @@ _MULTIPLIER = re.compile(r"(?:x|×|\*|times)(?:\s+|(?=[\dA-Za-z(]))(?:the\s+)?|t
 _NOT_A_UNIT = re.compile(
     r"(?:a|an|the|of|in|on|at|to|for|and|or|times)(?:\s+(?:a|an|the|of|in|on|at|to|for|and|or))*",
     re.I)
+_RATE_LEAD = re.compile(r"(?:a|an|per|each|every)\s+(?=\S)", re.I)
 _UNIT_SPLIT = re.compile(r"\s*(?:/|\bper\b|\s(?:in\s+)?an?\b|\seach\b|\severy\b)\s*", re.I)
 _AGE_TAIL = re.compile(r"\s+(?:of\s+age|old|of\s+life)\b.*$", re.I)
 _NUMBER_TOKEN = re.compile(
@@ -477,6 +478,10 @@ def _unit_parts(text: str, s: int, e: int) -> list[tuple[str, int, int, Optional
     while m and m.end() > s:
         s = m.end()
         m = _MULTIPLIER.match(text, s, e)
+    # "3 times a week", "twice per day": what is left after the multiplier is the rate's Per part
+    rate = _RATE_LEAD.match(text, s, e)
+    if rate:
+        s = rate.end()
     # "kg (110 lb)", "years (inclusive)", "mg/dL (at screening)": the unit ends before the "("
     paren = text.find("(", s, e)
     if paren > s:
@@ -509,8 +514,8 @@ def _unit_parts(text: str, s: int, e: int) -> list[tuple[str, int, int, Optional
         if b <= a or _NOT_A_UNIT.fullmatch(text[a:b]):
             continue
         tv = time_unit_value(text[a:b])
-        role = "Unit" if not out else "Per"
-        if not out and tv:
+        role = "Unit" if not out and not rate else "Per"
+        if not out and tv and not rate:
             role = "Temporal-Unit"
         out.append((role, a, b, tv))
     return out

@@ -807,6 +807,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "20 mg"), ("Eq-Value", "20"), ("Eq-Unit", "mg")]),
     ("time_unit_after_a_comparison", "Hives on most days for ≥8 consecutive weeks",
      [("Eq-Comparison", "≥8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
+    ("times_a_week_is_a_rate", "Exercising less than two times a week",
+     [("Eq-Comparison", "less than two times a week"), ("Eq-Temporal-Unit", "week")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
