@@ -658,7 +658,15 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             sep = _RANGE_WORD.search(text, spans[0][1], spans[1][0])
             op_span = (sep.start(), sep.end()) if sep else None
     unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
+    bound = _RANGE_THEN_BOUND.fullmatch(text, *op_span) if op_span is not None and len(spans) == 2 else None
+    if bound:  # "4 to < 17": the range word and the upper bound's sign are two operators
+        op_span = bound.span("r")
     eid = _emit_comparison(b, op_span, op_class, spans, unit)
+    if eid and bound:
+        tid = b.entity("Eq-Operator", *bound.span("o"))
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, _bound_class(bound.group("o")))
+            _add_arg(b.doc.events[eid], "Operator", tid)
     if eid and unit is not None and len(spans) == 2:
         _first_bound_unit(b, eid, spans, unit)
     if (
@@ -678,6 +686,7 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
     return [eid] if eid else []
 
 
+_RANGE_THEN_BOUND = re.compile(r"(?P<r>to|-|–)[ \t]*(?P<o>[<>≤≥]=?)")
 _FIRST_UNIT = re.compile(r"[ \t]*(?P<u>%|[A-Za-zµμ]+(?:/[A-Za-z0-9]+)*)")
 
 

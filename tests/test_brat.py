@@ -809,6 +809,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "≥8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
     ("times_a_week_is_a_rate", "Exercising less than two times a week",
      [("Eq-Comparison", "less than two times a week"), ("Eq-Temporal-Unit", "week")]),
+    ("range_word_then_upper_sign", "Boys aged 6 to < 14 years",
+     [("Eq-Operator", "to"), ("Eq-Operator", "<"), ("Eq-Comparison", "6 to < 14 years")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
