@@ -903,6 +903,17 @@ def test_brat_and_or_after_a_number_is_no_unit():
     assert not [e for e in doc.entities.values() if e.type == "Eq-Unit"]
 
 
+def test_brat_using_an_instrument_is_no_period():
+    from pipeline.brat import predict_document
+
+    text = ("Inclusion Criteria:\n- Frailty confirmed using the Fried criteria\n"
+            "- Women using hormonal contraception\n")
+    doc = predict_document("T", text)
+    periods = [text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Temporal-Period"]
+    assert periods == ["using"] and text.index("Women using") + 6 == next(
+        e.start for e in doc.entities.values() if e.type == "Eq-Temporal-Period")
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
