@@ -263,7 +263,7 @@ _NUMBER_TOKEN = re.compile(
     r"sixty|seventy|eighty|ninety|hundred)\b", re.I)
 
 # temporal windows: "within the past 6 months", "at least 4 weeks", "in the last 30 days"
-_T_NUM = (r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+_T_NUM = (r"\d+(?:\.\d+)?|half|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
           r"fourteen|fifteen|eighteen|twenty|thirty|forty|forty-eight|sixty|ninety")
 _T_AMOUNT = re.compile(
     rf"\b(?P<amount>{_T_NUM})(?:\s*(?P<sep>-|–|to|or)\s*(?P<upper>{_T_NUM}))?\s*-?\s*"
@@ -832,6 +832,14 @@ _UNDER_PRESENT = re.compile(
     r"\b(?P<c>under)\s+(?:[A-Za-z-]+\s+)?(?:treatment|therapy|dialysis|medication|anticoagulation)\b", re.I)
 
 
+# "in the past", "past or present history", "no past pregnancy": "past" without an amount of time
+# after it is the past period (dev: 5 of 6)
+_PAST_ALONE = re.compile(
+    r"\b(?P<c>past)\b(?![\s-]+(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|"
+    r"several|half|couple|years?|months?|weeks?|days?|hours?|decades?|medical|history)\b|[\w-]+\s+(?:years?|"
+    r"months?|weeks?|days?|hours?)\b))", re.I)
+
+
 def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
     found = [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
              if start <= m.start("c") < end]
@@ -1204,6 +1212,33 @@ def _compound_units(b: _Builder) -> None:
                 b.attribute("Eq-Temporal-Unit-Value", tid, tv)
             _add_arg(ev, "Per" if k else "Unit", tid)
         b.retrigger(ev.id, trig.start, m.end("u"))
+
+
+# "within 5 half-lives", "5 PK half-lives": a number of half-lives is a comparison with the
+# half-lives as its unit (dev: 4 of 4)
+_HALF_LIVES_AMOUNT = re.compile(
+    r"(?:(?P<op>within|<|≤|>|≥|less\s+than|more\s+than|at\s+least)[ \t]*(?:the[ \t]+)?)?"
+    r"(?P<v>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)[ \t]+"
+    r"(?:(?:elimination|plasma|terminal)[ \t]+)?(?P<u>(?:PK[ \t]+)?half[- ]?li(?:fe|ves))\b", re.I)
+
+
+def _half_lives_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    for ls, le in lines:
+        for m in _HALF_LIVES_AMOUNT.finditer(b.text, ls, le):
+            span = m.span()
+            clash = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"
+                     and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   or any(e.type in ("Observation", "Age") and any(a == ev.id for _, a in e.args)
+                          for e in b.doc.events.values())
+                   for ev in clash):
+                continue
+            for ev in clash:
+                b.drop_event(ev.id)
+            op = m.span("op") if m.group("op") else None
+            word = re.sub(r"\s+", " ", m.group("op").lower()) if op else ""
+            cls = _T_OP_CLASS.get(word) or (_bound_class(word) if op else None)
+            _emit_comparison(b, op, cls, [m.span("v")], m.span("u"))
 
 
 # "≥ 33 gestational weeks", "≥6 consecutive weeks", "3 or more years": a time unit written after
@@ -1684,6 +1719,9 @@ def criteria_to_brat(
                 periods.setdefault((ps, pe), pv)
         for ps, pe in _on_present(text, ls, le):
             periods.setdefault((ps, pe), "present")
+        for pm in _PAST_ALONE.finditer(text, ls, le):
+            if not _overlapping(pm.span("c"), windows) and not _overlapping(pm.span("c"), list(periods)):
+                periods.setdefault(pm.span("c"), "past")
         # "in the past week", "(past year)": a one-unit window our records did not keep
         for um in _T_UNIT_ONLY.finditer(text, ls, le):
             if not any(a < um.end() and um.start() < z for a, z in temporals):
@@ -1705,6 +1743,7 @@ def criteria_to_brat(
     _class_comparisons(b, lines)
     _date_comparisons(b, lines)
     _gestation_comparisons(b, lines)
+    _half_lives_comparisons(b, lines)
     _count_comparisons(b, lines)
     _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)

@@ -811,6 +811,12 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "less than two times a week"), ("Eq-Temporal-Unit", "week")]),
     ("range_word_then_upper_sign", "Boys aged 6 to < 14 years",
      [("Eq-Operator", "to"), ("Eq-Operator", "<"), ("Eq-Comparison", "6 to < 14 years")]),
+    ("past_without_an_amount", "Seizures at any point in the past",
+     [("Eq-Comparison", "past"), ("Eq-Temporal-Period", "past")]),
+    ("half_a_unit_of_time", "Antiviral treatment in the past half year",
+     [("Eq-Comparison", "past half year"), ("Eq-Value", "half"), ("Eq-Temporal-Unit", "year")]),
+    ("number_of_half_lives", "Investigational drug within 5 half-lives before randomisation",
+     [("Eq-Comparison", "within 5 half-lives"), ("Eq-Unit", "half-lives"), ("Eq-Value", "5")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
