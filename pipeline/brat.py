@@ -1534,6 +1534,34 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
     return s, e
 
 
+# "Older adults (≥ 65 years)", "Patients above 45 years": a number of years of an adult's age that
+# no subject took is the person's age (dev: 10 of 16 such comparisons are an Age's filter); not an
+# amount of time ("for 15 years", "within the last 15 years", "diagnosed 20 years ago")
+_ORPHAN_LEAD = re.compile(
+    r"\b(?:for|since|lasting|during|duration|history|over\s+the|in\s+the|within|past|last|smok\w*|"
+    r"experience|diagnos\w*)\b[^\n]{0,25}$", re.I)
+_ORPHAN_TAIL = re.compile(r"[ \t]*(?:ago|prior|before|after|earlier|later|since|of\s+(?!age\b))\b", re.I)
+
+
+def _orphan_ages(b: _Builder) -> None:
+    text = b.text
+    used = {a for ev in b.doc.events.values() for _, a in ev.args}
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison" and e.id not in used]:
+        roles = {_base_role(r): a for r, a in ev.args}
+        if set(roles) - {"Operator", "Value", "Temporal-Unit"} or "Temporal-Unit" not in roles:
+            continue
+        unit = b.doc.entities[roles["Temporal-Unit"]]
+        value = parse_value(b.doc.entities[roles["Value"]].text) if "Value" in roles else None
+        if time_unit_value(unit.text) != "year" or value is None or not 12 <= value <= 120:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        if _ORPHAN_LEAD.search(text, max(0, trig.start - 40), trig.start) or _ORPHAN_TAIL.match(text, trig.end):
+            continue
+        age = b.entity("Age", *_age_trigger(b, trig.start, trig.end, [ev.id]))
+        if age is not None and not any(e.type == "Age" and e.trigger == age for e in b.doc.events.values()):
+            b.event("Age", age, [("Numeric-Filter", ev.id)])
+
+
 def _observation_names(text: str, s: int, e: int) -> list[tuple[int, int]]:
     """The Observation spans of a subject; a written abbreviation comes last.
 
@@ -1817,6 +1845,7 @@ def criteria_to_brat(
             obs_type = _OBS_KINDS.get(kinds.get((s, e)) or "")
             if obs_type:
                 b.attribute(_OBS_TYPE_ATTR, eid, obs_type)
+    _orphan_ages(b)
     _add_predicted_observations(b, predicted)
     _emit_negations(b, criteria, subject_events)
     return b.doc

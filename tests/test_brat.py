@@ -920,6 +920,17 @@ def test_brat_using_an_instrument_is_no_period():
         e.start for e in doc.entities.values() if e.type == "Eq-Temporal-Period")
 
 
+def test_brat_years_of_an_adult_without_a_subject_are_an_age():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Elderly volunteers (≥ 70 years)\n- Diabetes for more than 15 years\n"
+    doc = predict_document("T", text)
+    ages = [ev for ev in doc.events.values() if ev.type == "Age"]
+    assert len(ages) == 1
+    cmp = doc.events[ages[0].args[0][1]]
+    assert doc.entities[cmp.trigger].text == "≥ 70 years"
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
