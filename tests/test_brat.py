@@ -817,6 +817,10 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "past half year"), ("Eq-Value", "half"), ("Eq-Temporal-Unit", "year")]),
     ("number_of_half_lives", "Investigational drug within 5 half-lives before randomisation",
      [("Eq-Comparison", "within 5 half-lives"), ("Eq-Unit", "half-lives"), ("Eq-Value", "5")]),
+    ("history_abbreviation", "h/o deep vein thrombosis",
+     [("Eq-Comparison", "h/o"), ("Eq-Temporal-Period", "h/o")]),
+    ("existing_is_present", "Unwilling to stop existing vitamin supplements",
+     [("Eq-Comparison", "existing"), ("Eq-Temporal-Period", "existing")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
