@@ -1214,6 +1214,29 @@ def _compound_units(b: _Builder) -> None:
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
+# "below the lower limit of normal", "within the normal range", "above upper normal limit": a bound
+# set by the reference range is a comparison, the bound word its operator and the reference its
+# unit (dev: 4 exact and 1 overlapping of 6)
+_REFERENCE_BOUND = re.compile(
+    r"\b(?P<op>below|above|within|less\s+than|greater\s+than|under|over|exceeding)\s+(?:the\s+)?"
+    r"(?P<u>(?:lower|upper)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+(?:range|values?))?"
+    r"|(?:lower|upper|highest|lowest)\s+(?:normal\s+limit|limit|reference\s+value)"
+    r"|normal(?:\s+reference)?\s+(?:ranges?|limits?|values?)|normal\b(?!\s+\w+\s+(?:limits?|ranges?)\b)"
+    r"|reference\s+range)", re.I)
+
+
+def _reference_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _REFERENCE_BOUND.finditer(b.text, ls, le):
+            if _overlapping(m.span(), taken):
+                continue
+            word = re.sub(r"\s+", " ", m.group("op").lower())
+            cls = "LTEQ" if word == "within" else _bound_class(word)
+            if _emit_comparison(b, m.span("op"), cls, [], m.span("u")):
+                taken.append(m.span())
+
+
 # "within 5 half-lives", "5 PK half-lives": a number of half-lives is a comparison with the
 # half-lives as its unit (dev: 4 of 4)
 _HALF_LIVES_AMOUNT = re.compile(
@@ -1772,6 +1795,7 @@ def criteria_to_brat(
     _date_comparisons(b, lines)
     _gestation_comparisons(b, lines)
     _half_lives_comparisons(b, lines)
+    _reference_comparisons(b, lines)
     _count_comparisons(b, lines)
     _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)

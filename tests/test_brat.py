@@ -821,6 +821,9 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "h/o"), ("Eq-Temporal-Period", "h/o")]),
     ("existing_is_present", "Unwilling to stop existing vitamin supplements",
      [("Eq-Comparison", "existing"), ("Eq-Temporal-Period", "existing")]),
+    ("bound_set_by_the_reference_range", "Platelet count below the lower limit of normal",
+     [("Eq-Comparison", "below the lower limit of normal"), ("Eq-Operator", "below"),
+      ("Eq-Unit", "lower limit of normal")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
