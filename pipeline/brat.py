@@ -1557,6 +1557,44 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
     return s, e
 
 
+# "BMI: >18 and < 30 kg/m2", "AHI > 15 or ODI > 10": a comparison that no record linked, right after
+# an Observation's name or after a comparison of that Observation joined by and/or, filters it
+_JOINED_BOUND = re.compile(r"[ \t]*(?:,|;|/)?[ \t]*(?:and|or|but|,|;|/)[ \t]*(?:(?:is|be|was)[ \t]+)?$", re.I)
+
+
+def _link_orphan_filters(b: _Builder) -> None:
+    text = b.text
+    owners = [ev for ev in b.doc.events.values() if ev.type in ("Observation", "Age")]
+    used = {a for ev in b.doc.events.values() for _, a in ev.args}
+    comparisons = sorted((ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"),
+                         key=lambda ev: _trigger_span(b, ev)[0])
+    for ev in comparisons:
+        if ev.id in used:
+            continue
+        roles = {_base_role(r) for r, _ in ev.args}
+        if not {"Operator", "Value"} <= roles or roles & {"Temporal-Unit", "Temporal-Period"}:
+            continue
+        units = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Unit"]
+        values = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Value"]
+        if any(_CLASS_WORD.fullmatch(u) for u in units) or any(re.fullmatch(r"(?:19|20)\d\d", v) for v in values):
+            continue  # "stage I-II" (a condition's), "between 2009 and 2018" (dates)
+        start = _trigger_span(b, ev)[0]
+        owner = None
+        for o in owners:  # the name right before it
+            t = b.doc.entities[o.trigger]
+            if t.end <= start and _SUBJECT_GAP.fullmatch(text, t.end, start) and "\n" not in text[t.end:start]:
+                owner = o
+        if owner is None:  # the bound before it, joined by and/or
+            prev = [p for p in comparisons if p.id in used and _trigger_span(b, p)[1] <= start
+                    and _JOINED_BOUND.fullmatch(text, _trigger_span(b, p)[1], start)]
+            if prev:
+                owner = next((o for o in owners if any(a == prev[-1].id for _, a in o.args)), None)
+        if owner is None:
+            continue
+        _add_arg(owner, "Numeric-Filter", ev.id)
+        used.add(ev.id)
+
+
 # "Older adults (≥ 65 years)", "Patients above 45 years": a number of years of an adult's age that
 # no subject took is the person's age (dev: 10 of 16 such comparisons are an Age's filter); not an
 # amount of time ("for 15 years", "within the last 15 years", "diagnosed 20 years ago")
@@ -1871,6 +1909,7 @@ def criteria_to_brat(
                 b.attribute(_OBS_TYPE_ATTR, eid, obs_type)
     _orphan_ages(b)
     _add_predicted_observations(b, predicted)
+    _link_orphan_filters(b)
     _emit_negations(b, criteria, subject_events)
     return b.doc
 

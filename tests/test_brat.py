@@ -938,6 +938,17 @@ def test_brat_years_of_an_adult_without_a_subject_are_an_age():
     assert doc.entities[cmp.trigger].text == "≥ 70 years"
 
 
+def test_brat_unlinked_bound_after_a_linked_one_joins_its_observation():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- BMI: >19 and < 32 kg/m2\n"
+    doc = predict_document("T", text)
+    obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
+    assert len(obs) == 1
+    filters = [doc.entities[doc.events[a].trigger].text for r, a in obs[0].args if r.startswith("Numeric")]
+    assert filters == [">19", "< 32 kg/m2"]
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
