@@ -1595,6 +1595,53 @@ def _link_orphan_filters(b: _Builder) -> None:
         used.add(ev.id)
 
 
+# "younger than 6 months and older than 80 years", "below 18 and above 45 years": LCT gives the two
+# bounds of an age one Age, triggered by the age word if one is written ("old"), else by the later
+_AGE_NOUNS = {"age", "ages", "aged", "old", "olds"}
+
+
+def _join_age_bounds(b: _Builder) -> None:
+    text = b.text
+
+    def joined(x: str, y: str) -> bool:
+        xs, ys = _trigger_span(b, b.doc.events[x]), _trigger_span(b, b.doc.events[y])
+        return xs[1] <= ys[0] and bool(_JOINED_BOUND.fullmatch(text, xs[1], ys[0]))
+
+    ages = [ev for ev in b.doc.events.values() if ev.type == "Age"]
+    for first in ages:
+        for second in ages:
+            if first is second or first.id not in b.doc.events or second.id not in b.doc.events:
+                continue
+            f1 = [a for _, a in first.args if a in b.doc.events]
+            f2 = [a for _, a in second.args if a in b.doc.events]
+            if not f1 or not f2 or not joined(f1[-1], f2[0]):
+                continue
+            t1, t2 = b.doc.entities[first.trigger], b.doc.entities[second.trigger]
+            if t1.text.lower() in _AGE_NOUNS and t2.text.lower() in _AGE_NOUNS:
+                continue  # "18 years of age or older than 95 years of age": two written ages
+            keep, drop = (first, second) if (t1.text.lower() in _AGE_NOUNS
+                                             and t2.text.lower() not in _AGE_NOUNS) else (second, first)
+            filters = sorted(set(f1 + f2), key=lambda a: _trigger_span(b, b.doc.events[a])[0])
+            del b.doc.events[drop.id]
+            trig = b.doc.entities.get(drop.trigger)
+            if trig is not None and not any(e.trigger == drop.trigger for e in b.doc.events.values()):
+                del b.doc.entities[drop.trigger]
+                b._ent.pop((trig.type, trig.fragments), None)
+            keep.args = _number_roles([("Numeric-Filter", a) for a in filters])
+    # a bound no record linked, joined to a bound of an age: the same age ("below 18 and above 45 years")
+    used = {a for ev in b.doc.events.values() for _, a in ev.args}
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison" and e.id not in used]:
+        roles = {_base_role(r) for r, _ in ev.args}
+        if not {"Operator", "Value"} <= roles or roles - {"Operator", "Value", "Temporal-Unit"}:
+            continue
+        for age in [e for e in b.doc.events.values() if e.type == "Age"]:
+            filters = [a for _, a in age.args if a in b.doc.events]
+            if filters and (joined(ev.id, filters[0]) or joined(filters[-1], ev.id)):
+                filters = sorted(filters + [ev.id], key=lambda a: _trigger_span(b, b.doc.events[a])[0])
+                age.args = _number_roles([("Numeric-Filter", a) for a in filters])
+                break
+
+
 # "Older adults (≥ 65 years)", "Patients above 45 years": a number of years of an adult's age that
 # no subject took is the person's age (dev: 10 of 16 such comparisons are an Age's filter); not an
 # amount of time ("for 15 years", "within the last 15 years", "diagnosed 20 years ago")
@@ -1910,6 +1957,7 @@ def criteria_to_brat(
     _orphan_ages(b)
     _add_predicted_observations(b, predicted)
     _link_orphan_filters(b)
+    _join_age_bounds(b)
     _emit_negations(b, criteria, subject_events)
     return b.doc
 

@@ -949,6 +949,21 @@ def test_brat_unlinked_bound_after_a_linked_one_joins_its_observation():
     assert filters == [">19", "< 32 kg/m2"]
 
 
+@pytest.mark.parametrize(
+    "line,trigger",
+    [("Patients younger than 3 months or older than 85 years", "older"),
+     ("Patients below 16 and above 70 years", "years")],
+)
+def test_brat_two_bounds_of_an_age_are_one_age(line, trigger):
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    ages = [ev for ev in doc.events.values() if ev.type == "Age"]
+    assert len(ages) == 1 and doc.entities[ages[0].trigger].text == trigger
+    assert len(ages[0].args) == 2
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
