@@ -1559,6 +1559,7 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
 
 # "BMI: >18 and < 30 kg/m2", "AHI > 15 or ODI > 10": a comparison that no record linked, right after
 # an Observation's name or after a comparison of that Observation joined by and/or, filters it
+_NAME_AFTER = re.compile(r"[ \t)\]]*(?:(?:of|normal|total)[ \t]+)?")
 _JOINED_BOUND = re.compile(r"[ \t]*(?:,|;|/)?[ \t]*(?:and|or|but|,|;|/)[ \t]*(?:(?:is|be|was)[ \t]+)?$", re.I)
 
 
@@ -1584,6 +1585,14 @@ def _link_orphan_filters(b: _Builder) -> None:
             t = b.doc.entities[o.trigger]
             if t.end <= start and _SUBJECT_GAP.fullmatch(text, t.end, start) and "\n" not in text[t.end:start]:
                 owner = o
+        if owner is None:  # the name right after it: "< 32% progressive motile sperm", "(>90%) cure rate"
+            end = _trigger_span(b, ev)[1]
+            for o in owners:
+                t = b.doc.entities[o.trigger]
+                if (o.type == "Observation" and t.start >= end and _NAME_AFTER.fullmatch(text, end, t.start)
+                        and ("Unit" in roles or ")" in text[end:t.start])):  # not a count: "at least 2 lesions"
+                    owner = o
+                    break
         if owner is None:  # the bound before it, joined by and/or
             prev = [p for p in comparisons if p.id in used and _trigger_span(b, p)[1] <= start
                     and _JOINED_BOUND.fullmatch(text, _trigger_span(b, p)[1], start)]

@@ -964,6 +964,18 @@ def test_brat_two_bounds_of_an_age_are_one_age(line, trigger):
     assert len(ages[0].args) == 2
 
 
+def test_brat_comparison_before_the_observation_it_measures():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Teratozoospermia: < 4% normal forms\n- At least 2 lesions on imaging\n"
+    doc = predict_document("T", text)
+    linked = {doc.entities[ev.trigger].text: [doc.entities[doc.events[a].trigger].text
+                                              for r, a in ev.args if r.startswith("Numeric")]
+              for ev in doc.events.values() if ev.type == "Observation"}
+    assert linked.get("forms") == ["< 4%"]
+    assert not any("At least 2" in f for fs in linked.values() for f in fs)
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
