@@ -478,6 +478,10 @@ def _unit_parts(text: str, s: int, e: int) -> list[tuple[str, int, int, Optional
     while m and m.end() > s:
         s = m.end()
         m = _MULTIPLIER.match(text, s, e)
+    # "25-40 kilograms": the upper bound of a range is no part of the unit
+    bound = re.match(r"[-–]\s*\d+(?:\.\d+)?\s+(?=[A-Za-zµμ%°])", text[s:e])
+    if bound:
+        s += bound.end()
     # "3 times a week", "twice per day": what is left after the multiplier is the rate's Per part
     rate = _RATE_LEAD.match(text, s, e)
     if rate:

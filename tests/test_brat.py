@@ -976,6 +976,15 @@ def test_brat_comparison_before_the_observation_it_measures():
     assert not any("At least 2" in f for fs in linked.values() for f in fs)
 
 
+def test_brat_unit_parts_skip_the_upper_bound_of_a_range():
+    from pipeline.brat import _unit_parts
+
+    text = "BMI of 25-40 kilograms per square meter"
+    s = text.index("-40")
+    parts = [(role, text[a:z]) for role, a, z, _ in _unit_parts(text, s, len(text))]
+    assert parts[0] == ("Unit", "kilograms")
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
