@@ -756,11 +756,12 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
             tid = b.entity("Eq-Value", m.start(g), m.end(g))
             if tid:
                 args.append(("Value", tid))
-    if m.group("upper") and m.group("sep") and m.group("sep").lower() != "or" and not op:
+    if m.group("upper") and m.group("sep") and m.group("sep").lower() != "or":
+        # "2-7 days", also after an operator ("within 24-48 hours"): the separator is one too
         tid = b.entity("Eq-Operator", m.start("sep"), m.end("sep"))
         if tid:
             b.attribute("Eq-Operator-Value", tid, "BETWEEN")
-            args.insert(0, ("Operator", tid))
+            args.insert(1 if op else 0, ("Operator", tid))
     tv = time_unit_value(m.group("unit")) or t.unit
     tid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
     if tid:

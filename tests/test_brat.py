@@ -824,6 +824,8 @@ LCT_TEXT_CASES = [
     ("bound_set_by_the_reference_range", "Platelet count below the lower limit of normal",
      [("Eq-Comparison", "below the lower limit of normal"), ("Eq-Operator", "below"),
       ("Eq-Unit", "lower limit of normal")]),
+    ("range_separator_after_an_operator", "Head injury within 3-10 days of the visit",
+     [("Eq-Comparison", "within 3-10 days"), ("Eq-Operator", "within"), ("Eq-Operator", "-")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
