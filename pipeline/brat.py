@@ -661,6 +661,8 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             # "from 18 to 65": LCT marks the separator, not "from"
             sep = _RANGE_WORD.search(text, spans[0][1], spans[1][0])
             op_span = (sep.start(), sep.end()) if sep else None
+    if op_span is not None and text[op_span[0]:op_span[1]] == "+" and text[op_span[1]:op_span[1] + 1].isdigit():
+        return []  # "groups 1+2": a sum, not "1 or more"
     unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
     bound = _RANGE_THEN_BOUND.fullmatch(text, *op_span) if op_span is not None and len(spans) == 2 else None
     if bound:  # "4 to < 17": the range word and the upper bound's sign are two operators

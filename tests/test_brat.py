@@ -987,6 +987,15 @@ def test_brat_unit_parts_skip_the_upper_bound_of_a_range():
     assert parts[0] == ("Unit", "kilograms")
 
 
+def test_brat_a_sum_is_no_open_bound():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Osteoarthritis (cohorts 1+2)\n- Age 21+\n"
+    doc = predict_document("T", text)
+    ops = [text[e.start - 2:e.end] for e in doc.entities.values() if e.type == "Eq-Operator"]
+    assert ops == ["21+"]
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
