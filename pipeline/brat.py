@@ -437,6 +437,7 @@ def _operator_span(text: str, s: int, e: int) -> tuple[int, int]:
     return _trim(text, s, e)
 
 
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _DECIMAL_COMMA = re.compile(r",(\d{1,2})(?!\d)")
 
 
@@ -459,6 +460,9 @@ def _value_spans(
             z = dec.end()
         if toks and a < toks[-1][1]:
             continue
+        ordinal = _ORDINAL_SUFFIX.match(text, z)  # "less than 5th grade", "> 25th percentile"
+        if ordinal and m.group(0)[-1:].isdigit():
+            z = ordinal.end()
         toks.append((a, z))
     # a range "18-75": the second token reads "-75"; drop the sign that is the separator
     fixed = []

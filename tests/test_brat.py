@@ -826,6 +826,8 @@ LCT_TEXT_CASES = [
       ("Eq-Unit", "lower limit of normal")]),
     ("range_separator_after_an_operator", "Head injury within 3-10 days of the visit",
      [("Eq-Comparison", "within 3-10 days"), ("Eq-Operator", "within"), ("Eq-Operator", "-")]),
+    ("ordinal_value_keeps_its_suffix", "Estimated fetal weight < 10th percentile",
+     [("Eq-Value", "10th")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
