@@ -1168,6 +1168,11 @@ _NOT_COUNT_NOUN = frozenset(
     "mins hrs yrs secs wks decades this thus plus less unless".split())
 
 
+# "< 10th percentile", "less than 8th grade": the scale of an ordinal value is its unit too
+_ORDINAL_SCALE = re.compile(
+    r"[ \t]+(?P<u>percentile|centile|grade|trimester|decile|quartile|quintile|tertile)\b", re.I)
+
+
 def _count_units(b: _Builder) -> None:
     text = b.text
     for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
@@ -1179,7 +1184,8 @@ def _count_units(b: _Builder) -> None:
         last = max((b.doc.entities[a] for r, a in roles if r == "Value"), key=lambda e: e.end)
         if last.end != trig.end:
             continue
-        m = _COUNT_NOUN.match(text, trig.end)
+        m = _ORDINAL_SCALE.match(text, trig.end) if _ORDINAL_SUFFIX.search(last.text) else None
+        m = m or _COUNT_NOUN.match(text, trig.end)
         if not m or m.group("u") in _NOT_COUNT_NOUN or time_unit_value(m.group("u")):
             continue
         uid = b.entity("Eq-Unit", m.start("u"), m.end("u"))
