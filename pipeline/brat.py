@@ -742,11 +742,13 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
     op = _T_OPERATOR.search(prefix)
     if op:
         word = re.sub(r"\s+", " ", op.group("op").lower())
-        tid = b.entity("Eq-Operator", p0 + op.start("op"), p0 + op.end("op"))
+        # "a minimum of 12 months": LCT's operator is "minimum", the comparison starts at it
+        os_, oe = _operator_span(text, p0 + op.start("op"), p0 + op.end("op"))
+        tid = b.entity("Eq-Operator", os_, oe)
         if tid:
             b.attribute("Eq-Operator-Value", tid, _T_OP_CLASS.get(word, "LTEQ"))
             args.append(("Operator", tid))
-            start = p0 + op.start("op")
+            start = os_
     if period:
         pw = period.group("period").lower()
         tid = b.entity(

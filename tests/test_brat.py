@@ -828,6 +828,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "within 3-10 days"), ("Eq-Operator", "within"), ("Eq-Operator", "-")]),
     ("ordinal_value_keeps_its_suffix", "Estimated fetal weight < 10th percentile",
      [("Eq-Value", "10th"), ("Eq-Unit", "percentile"), ("Eq-Comparison", "< 10th percentile")]),
+    ("minimum_of_a_time", "Stable dose for a minimum of 8 weeks",
+     [("Eq-Comparison", "minimum of 8 weeks"), ("Eq-Operator", "minimum")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
