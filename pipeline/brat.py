@@ -1313,14 +1313,27 @@ def _time_units_after(b: _Builder) -> None:
 
 # "(40 mg or equivalent)", "attend 70% of the sessions", "at 60 dBA": an amount with a measurement
 # unit outside any comparison is one too, its value and unit (dev: 9 exact and 7 overlapping of 18)
+_AMOUNT_UNIT = (r"(?:%|(?-i:mg|kg|g|cm|mm|ml|mL|lbs?|dBA|dB|µg|μg|mcg|IU|mmHg|kPa|mmol|µmol|μmol|nmol|ng|pg|L|dL|dl))"
+                r"(?:/(?:[a-zA-Zµμ]+[0-9²³]?))*")
 _BARE_AMOUNT = re.compile(
-    r"(?<![\w.,/×^+-])(?P<v>\d+(?:\.\d+)?)[ \t]?(?P<u>(?:%|(?-i:mg|kg|g|cm|mm|ml|mL|lbs?|dBA|dB|µg|μg|mcg|IU|mmHg|"
-    r"kPa|mmol|µmol|μmol|nmol|ng|pg|L|dL|dl))(?:/(?:[a-zA-Zµμ]+[0-9²³]?))*)(?![\w/%])")
+    rf"(?<![\w.,/×^+-])(?P<v>\d+(?:\.\d+)?)[ \t]?(?P<u>{_AMOUNT_UNIT})(?![\w/%])")
+
+
+# "residents with ≥2 of the following": a comparator sign before a number is always a comparison
+_SIGN_BOUND = re.compile(
+    rf"(?P<op>[<>≤≥⩽⩾]=?|=>|>=|<=|=<)[ \t]*(?P<v>[-+]?\d+(?:\.\d+)?)(?![\d.,/])"
+    rf"(?:[ \t]?(?P<u>{_AMOUNT_UNIT})(?![\w/%]))?")
 
 
 def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
     taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
     for ls, le in lines:
+        for m in _SIGN_BOUND.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            unit = m.span("u") if m.group("u") else None
+            if _emit_comparison(b, m.span("op"), _bound_class(m.group("op")), [m.span("v")], unit):
+                taken.append((m.start(), m.end()))
         for m in _BARE_AMOUNT.finditer(b.text, ls, le):
             if _overlapping((m.start(), m.end()), taken):
                 continue

@@ -830,6 +830,8 @@ LCT_TEXT_CASES = [
      [("Eq-Value", "10th"), ("Eq-Unit", "percentile"), ("Eq-Comparison", "< 10th percentile")]),
     ("minimum_of_a_time", "Stable dose for a minimum of 8 weeks",
      [("Eq-Comparison", "minimum of 8 weeks"), ("Eq-Operator", "minimum")]),
+    ("sign_before_a_number", "Residents with ≥3 of the following risk factors",
+     [("Eq-Comparison", "≥3"), ("Eq-Operator", "≥"), ("Eq-Value", "3")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
