@@ -1490,14 +1490,24 @@ _DURATION_LEAD = re.compile(
     r"\b(?:for|lasting|during|over)\s+(?:the\s+)?(?:a\s+)?(?:period\s+of\s+)?$", re.I)
 
 
-def _filter_role(b: _Builder, comparison: str) -> str:
+# what is itself an amount of time ("life expectancy < 6 months", "gestational age ≥ 32 weeks", "cycle
+# length"): an amount of time is its value; of anything else ("pain ... at least 3 months", "exercise
+# ≥ 30 minutes") it is how long that holds (dev: 10 of 12 such comparisons are LCT Durations)
+_TIME_MEASURE = re.compile(
+    r"life|surviv|expectan|gestation|\bage\b|cycle|time|duration|interval|length|period|onset|delay|"
+    r"latency|tmax|rate|flow", re.I)
+
+
+def _filter_role(b: _Builder, comparison: str, name: str = "") -> str:
     ev = b.doc.events[comparison]
     roles = {_base_role(r) for r, _ in ev.args}
-    if "Temporal-Unit" not in roles or "Unit" in roles:
+    if "Temporal-Unit" not in roles or roles & {"Unit", "Per"}:
         return "Numeric-Filter"
     trig = b.doc.entities[ev.trigger]
     lead = _DURATION_LEAD.search(b.text, max(0, trig.start - 30), trig.start)
-    return "Duration" if lead else "Numeric-Filter"
+    if lead or (name and "Operator" in roles and not _TIME_MEASURE.search(name)):
+        return "Duration"
+    return "Numeric-Filter"
 
 
 # "> 3 on a 0-10 pain scale": the range of the scale, not a threshold
@@ -1987,7 +1997,7 @@ def criteria_to_brat(
             last = k == len(names) - 1
             args = [("Name", name)]
             if last:
-                args += [(_filter_role(b, f), f) for f in filters]
+                args += [(_filter_role(b, f, text[s:e]), f) for f in filters]
                 args += [("Temporality", t) for t in temps]
             eid = b.event("Observation", trig, args)
             if last:

@@ -850,7 +850,9 @@ def test_brat_lct_conventions_from_the_text(name, line, spans):
 @pytest.mark.parametrize(
     "line,role",
     [("Chronic low back pain lasting more than 3 months", "Duration"),
-     ("Life expectancy of more than 6 months", "Numeric-Filter")],
+     ("Life expectancy of more than 6 months", "Numeric-Filter"),
+     ("Gestational age < 34 weeks at delivery", "Numeric-Filter"),
+     ("Neck pain at least 3 months", "Duration")],
 )
 def test_brat_an_amount_of_time_after_for_is_a_duration(line, role):
     """"pain lasting more than 3 months": how long, not a threshold on the value."""
