@@ -253,6 +253,7 @@ _MULTIPLIER = re.compile(r"(?:x|×|\*|times)(?:\s+|(?=[\dA-Za-z(]))(?:the\s+)?|t
 _NOT_A_UNIT = re.compile(
     r"(?:a|an|the|of|in|on|at|to|for|and|or|times)(?:\s+(?:a|an|the|of|in|on|at|to|for|and|or))*",
     re.I)
+_RATE_LEAD = re.compile(r"(?:a|an|per|each|every)\s+(?=\S)", re.I)
 _UNIT_SPLIT = re.compile(r"\s*(?:/|\bper\b|\s(?:in\s+)?an?\b|\seach\b|\severy\b)\s*", re.I)
 _AGE_TAIL = re.compile(r"\s+(?:of\s+age|old|of\s+life)\b.*$", re.I)
 _NUMBER_TOKEN = re.compile(
@@ -262,7 +263,7 @@ _NUMBER_TOKEN = re.compile(
     r"sixty|seventy|eighty|ninety|hundred)\b", re.I)
 
 # temporal windows: "within the past 6 months", "at least 4 weeks", "in the last 30 days"
-_T_NUM = (r"\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+_T_NUM = (r"\d+(?:\.\d+)?|half|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
           r"fourteen|fifteen|eighteen|twenty|thirty|forty|forty-eight|sixty|ninety")
 _T_AMOUNT = re.compile(
     rf"\b(?P<amount>{_T_NUM})(?:\s*(?P<sep>-|–|to|or)\s*(?P<upper>{_T_NUM}))?\s*-?\s*"
@@ -273,13 +274,13 @@ _T_PERIOD = re.compile(
     r"\b(?P<period>past|last|previous|preceding|prior|next|coming|following)\s+$", re.I)
 _T_OPERATOR = re.compile(
     r"(?:^|(?<=\s)|\b)(?P<op>within|at\s+least|(?:no\s+)?more\s+than|(?:no\s+)?less\s+than|greater\s+than|longer\s+than|"
-    r"shorter\s+than|fewer\s+than|over|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
+    r"shorter\s+than|fewer\s+than|over|beyond|up\s+to|a\s+minimum\s+of|minimum\s+of|a\s+maximum\s+of|maximum\s+of|"
     r"≥|>=|>|≤|<=|<)\s*(?:the\s+)?(?:(?:past|last|previous|preceding|prior|next|coming|following|first)\s+)?$",
     re.I)
 _T_OP_CLASS = {
     "within": "LTEQ", "at least": "GTEQ", "more than": "GT", "no more than": "LTEQ",
     "less than": "LT", "no less than": "GTEQ", "greater than": "GT", "longer than": "GT",
-    "shorter than": "LT", "fewer than": "LT", "over": "GT", "up to": "LTEQ", "a minimum of": "GTEQ",
+    "shorter than": "LT", "fewer than": "LT", "over": "GT", "beyond": "GT", "up to": "LTEQ", "a minimum of": "GTEQ",
     "minimum of": "GTEQ", "a maximum of": "LTEQ", "maximum of": "LTEQ",
     "≥": "GTEQ", ">=": "GTEQ", ">": "GT", "≤": "LTEQ", "<=": "LTEQ", "<": "LT",
 }
@@ -436,6 +437,7 @@ def _operator_span(text: str, s: int, e: int) -> tuple[int, int]:
     return _trim(text, s, e)
 
 
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _DECIMAL_COMMA = re.compile(r",(\d{1,2})(?!\d)")
 
 
@@ -458,6 +460,9 @@ def _value_spans(
             z = dec.end()
         if toks and a < toks[-1][1]:
             continue
+        ordinal = _ORDINAL_SUFFIX.match(text, z)  # "less than 5th grade", "> 25th percentile"
+        if ordinal and m.group(0)[-1:].isdigit():
+            z = ordinal.end()
         toks.append((a, z))
     # a range "18-75": the second token reads "-75"; drop the sign that is the separator
     fixed = []
@@ -477,6 +482,14 @@ def _unit_parts(text: str, s: int, e: int) -> list[tuple[str, int, int, Optional
     while m and m.end() > s:
         s = m.end()
         m = _MULTIPLIER.match(text, s, e)
+    # "25-40 kilograms": the upper bound of a range is no part of the unit
+    bound = re.match(r"[-–]\s*\d+(?:\.\d+)?\s+(?=[A-Za-zµμ%°])", text[s:e])
+    if bound:
+        s += bound.end()
+    # "3 times a week", "twice per day": what is left after the multiplier is the rate's Per part
+    rate = _RATE_LEAD.match(text, s, e)
+    if rate:
+        s = rate.end()
     # "kg (110 lb)", "years (inclusive)", "mg/dL (at screening)": the unit ends before the "("
     paren = text.find("(", s, e)
     if paren > s:
@@ -509,8 +522,8 @@ def _unit_parts(text: str, s: int, e: int) -> list[tuple[str, int, int, Optional
         if b <= a or _NOT_A_UNIT.fullmatch(text[a:b]):
             continue
         tv = time_unit_value(text[a:b])
-        role = "Unit" if not out else "Per"
-        if not out and tv:
+        role = "Unit" if not out and not rate else "Per"
+        if not out and tv and not rate:
             role = "Temporal-Unit"
         out.append((role, a, b, tv))
     return out
@@ -652,8 +665,18 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
             # "from 18 to 65": LCT marks the separator, not "from"
             sep = _RANGE_WORD.search(text, spans[0][1], spans[1][0])
             op_span = (sep.start(), sep.end()) if sep else None
+    if op_span is not None and text[op_span[0]:op_span[1]] == "+" and text[op_span[1]:op_span[1] + 1].isdigit():
+        return []  # "groups 1+2": a sum, not "1 or more"
     unit = (c.unit_span.start, c.unit_span.end) if c.unit_span is not None else None
+    bound = _RANGE_THEN_BOUND.fullmatch(text, *op_span) if op_span is not None and len(spans) == 2 else None
+    if bound:  # "4 to < 17": the range word and the upper bound's sign are two operators
+        op_span = bound.span("r")
     eid = _emit_comparison(b, op_span, op_class, spans, unit)
+    if eid and bound:
+        tid = b.entity("Eq-Operator", *bound.span("o"))
+        if tid:
+            b.attribute("Eq-Operator-Value", tid, _bound_class(bound.group("o")))
+            _add_arg(b.doc.events[eid], "Operator", tid)
     if eid and unit is not None and len(spans) == 2:
         _first_bound_unit(b, eid, spans, unit)
     if (
@@ -673,6 +696,7 @@ def _comparisons_from_constraint(b: _Builder, c) -> list[str]:
     return [eid] if eid else []
 
 
+_RANGE_THEN_BOUND = re.compile(r"(?P<r>to|-|–)[ \t]*(?P<o>[<>≤≥]=?)")
 _FIRST_UNIT = re.compile(r"[ \t]*(?P<u>%|[A-Za-zµμ]+(?:/[A-Za-z0-9]+)*)")
 
 
@@ -718,11 +742,13 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
     op = _T_OPERATOR.search(prefix)
     if op:
         word = re.sub(r"\s+", " ", op.group("op").lower())
-        tid = b.entity("Eq-Operator", p0 + op.start("op"), p0 + op.end("op"))
+        # "a minimum of 12 months": LCT's operator is "minimum", the comparison starts at it
+        os_, oe = _operator_span(text, p0 + op.start("op"), p0 + op.end("op"))
+        tid = b.entity("Eq-Operator", os_, oe)
         if tid:
             b.attribute("Eq-Operator-Value", tid, _T_OP_CLASS.get(word, "LTEQ"))
             args.append(("Operator", tid))
-            start = p0 + op.start("op")
+            start = os_
     if period:
         pw = period.group("period").lower()
         tid = b.entity(
@@ -738,11 +764,12 @@ def _comparison_from_temporal(b: _Builder, t) -> Optional[str]:
             tid = b.entity("Eq-Value", m.start(g), m.end(g))
             if tid:
                 args.append(("Value", tid))
-    if m.group("upper") and m.group("sep") and m.group("sep").lower() != "or" and not op:
+    if m.group("upper") and m.group("sep") and m.group("sep").lower() != "or":
+        # "2-7 days", also after an operator ("within 24-48 hours"): the separator is one too
         tid = b.entity("Eq-Operator", m.start("sep"), m.end("sep"))
         if tid:
             b.attribute("Eq-Operator-Value", tid, "BETWEEN")
-            args.insert(0, ("Operator", tid))
+            args.insert(1 if op else 0, ("Operator", tid))
     tv = time_unit_value(m.group("unit")) or t.unit
     tid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
     if tid:
@@ -813,9 +840,23 @@ _SEVERITY_RANGE = re.compile(
     r"\b(?P<a>mild|moderate|severe)(?P<op>\s+to\s+|\s*-\s*)(?P<b>moderate|severe|high)\b(?!-)", re.I)
 
 
+# "under treatment", "patient under chronic dialysis": "under" is the present period too (dev: 6 of 7)
+_UNDER_PRESENT = re.compile(
+    r"\b(?P<c>under)\s+(?:[A-Za-z-]+\s+)?(?:treatment|therapy|dialysis|medication|anticoagulation)\b", re.I)
+
+
+# "in the past", "past or present history", "no past pregnancy": "past" without an amount of time
+# after it is the past period (dev: 5 of 6)
+_PAST_ALONE = re.compile(
+    r"\b(?P<c>past)\b(?![\s-]+(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|few|"
+    r"several|half|couple|years?|months?|weeks?|days?|hours?|decades?|medical|history)\b|[\w-]+\s+(?:years?|"
+    r"months?|weeks?|days?|hours?)\b))", re.I)
+
+
 def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
-            if start <= m.start("c") < end]
+    found = [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
+             if start <= m.start("c") < end]
+    return found + [(m.start("c"), m.end("c")) for m in _UNDER_PRESENT.finditer(text, start, end)]
 
 
 def _severity_range(b: _Builder, m: re.Match) -> None:
@@ -837,6 +878,33 @@ def _severity_range(b: _Builder, m: re.Match) -> None:
     trig = b.entity("Eq-Comparison", m.start(), m.end())
     if trig:
         b.event("Eq-Comparison", trig, args)
+
+
+# "at least moderate", "moderate or higher": one severity with a bound is an Eq-Comparison too, the
+# bound its operator and the severity its value (dev: 3 of 3)
+_SEVERITY_BOUND = re.compile(
+    r"\b(?:(?P<op>at\s+least|at\s+most)\s+(?P<a>mild|moderate|severe)"
+    r"|(?P<a2>mild|moderate|severe)\s+(?P<op2>or\s+(?:higher|greater|worse|more|above|less|lower|below)))\b", re.I)
+
+
+def _severity_bounds(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _SEVERITY_BOUND.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            og, vg = ("op", "a") if m.group("op") else ("op2", "a2")
+            op = b.entity("Eq-Operator", m.start(og), m.end(og))
+            val = b.entity("Severity", m.start(vg), m.end(vg))
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if not (op and val and trig):
+                continue
+            word = re.sub(r"\s+", " ", m.group(og).lower())
+            up = word == "at least" or re.search(r"higher|greater|worse|more|above", word) is not None
+            b.attribute("Eq-Operator-Value", op, "GTEQ" if up else "LTEQ")
+            b.attribute("Severity-Value", val, m.group(vg).lower())
+            b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
+            taken.append((m.start(), m.end()))
 
 
 # "for 6 weeks", "(42 months)", "2 hours or longer": an amount of time that no record kept
@@ -950,9 +1018,11 @@ def _class_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 comparisons.append(b.doc.events[b.event("Eq-Comparison", trig, args)])
 
 
-# "> 140/90", "> 4/10": the number after the slash is the comparison's second value
+# "> 140/90", "> 4/10": the number after the slash is the comparison's second value; not the
+# denominator of a unit ("5/10 mg"), but a word after it is no unit ("> 4/10 on the VAS")
 _SLASH_VALUE = re.compile(
-    r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*[ \t]*[%A-Za-zµμ/])"
+    r"[ \t]*/[ \t]*(?P<v>\d+(?:\.\d+)?)(?![\d.]*(?:[ \t]*[%µμ/×]|[A-Za-z]|[ \t]+(?:x|mm|mg|ml|g|kg|cm|m|"
+    r"mmol|[µμu]mol|nmol|U|IU|L|dL|d[lL]|l|mcg|ng|pg|cells)\b))"
     r"|[ \t]*/[ \t]*(?P<u>\d+)(?=[ \t]*mm[ \t]*Hg)")
 
 
@@ -1016,12 +1086,49 @@ def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 taken.append((m.start(), m.end()))
 
 
+# "multiple pregnancy", "multiple metastases", "for multiple hours": "multiple" is a count of more
+# than one, LCT's comparison with the word as its operator (GT) and no value (dev: 11 of 14 outside
+# disease names); a time unit right after it is the comparison's unit
+_MULTIPLE = re.compile(
+    r"\b(?P<op>multiple)\b(?![\s-]+(?:sclerosis|myeloma|system\s+atrophy|endocrine|organ|choice|"
+    r"regression|logistic|imputation|comparisons?|testing|personality|chemical)\b)"
+    r"(?:[ \t]+(?P<unit>seconds|minutes|hours|days|weeks|months|years)\b)?", re.I)
+
+
+def _multiple_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _MULTIPLE.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
+            if op is None:
+                continue
+            b.attribute("Eq-Operator-Value", op, "GT")
+            args = [("Operator", op)]
+            if m.group("unit"):
+                uid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
+                if uid:
+                    b.attribute("Eq-Temporal-Unit-Value", uid, time_unit_value(m.group("unit")) or "day")
+                    args.append(("Temporal-Unit", uid))
+            trig = b.entity("Eq-Comparison", m.start(), m.end())
+            if trig:
+                b.event("Eq-Comparison", trig, args)
+                taken.append((m.start(), m.end()))
+
+
 # Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these
 # exclusions, the other words 27 of 41); not ordinals of other things ("first-degree relative",
 # "first molar", "first-line", "first language", "first trimester")
+# "the last dose", "new onset", "a new antidepressant": "last" outside a window (not before an
+# amount or a time unit) is the most recent time (dev: 5 of 6), "new" outside a proper name the
+# first (5 of 6)
 _RECENCY = re.compile(
     r"\b(?:first(?:[\s-]+(?:time|ever))?\b(?![\s-]*(?:degree|molars?|line|language|trimester|class|part|"
-    r"and\s+second|or\s+second|,))|onset|newly|initiation|initial|beginning)\b", re.I)
+    r"and\s+second|or\s+second|,))|new(?:\s+onset)?(?!(?-i:\s+[A-Z]))|onset|newly|initiation|initial|beginning"
+    r"|(?P<last>last)(?:\s+time)?(?!\s+(?:\d|(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|few|"
+    r"several|half|couple|years?|months?|weeks?|days?|hours?|minutes?|nights?|decades?)\b|[\w-]+\s+(?:years?|"
+    r"months?|weeks?|days?|hours?)\b)))\b", re.I)
 
 
 def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
@@ -1038,7 +1145,7 @@ def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
             rid = b.entity("Eq-Temporal-Recency", m.start(), m.end())
             if rid is None:
                 continue
-            b.attribute("Eq-Temporal-Recency-Value", rid, "first-time")
+            b.attribute("Eq-Temporal-Recency-Value", rid, "most-recent-time" if m.group("last") else "first-time")
             if inside:  # "within the first 24 hours"
                 _add_arg(inside[0], "Temporal-Recency", rid)
                 continue
@@ -1052,6 +1159,187 @@ def _recency_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
             if trig:
                 eid = b.event("Eq-Comparison", trig, [("Temporal-Recency", rid)])
                 comparisons.append(b.doc.events[eid])
+
+
+# "at least 2 sites", "more than 10 cigarettes", "≥34 letters": the counted things written right
+# after a comparison's number are its unit (dev: 11 of 12 such plural nouns after an operator)
+_COUNT_NOUN = re.compile(r"[ \t]+(?P<u>[a-z]{3,}(?<!ous)(?<!ss)(?<!is)(?<!us)(?<!ics)(?<!ward)s)\b(?![-‐])")
+_NOT_COUNT_NOUN = frozenset(
+    "times others patients subjects participants persons people children adults women men individuals "
+    "cases previous various serious consecutive successive days weeks months years hours minutes seconds "
+    "mins hrs yrs secs wks decades this thus plus less unless".split())
+
+
+# "< 10th percentile", "less than 8th grade": the scale of an ordinal value is its unit too
+_ORDINAL_SCALE = re.compile(
+    r"[ \t]+(?P<u>percentile|centile|grade|trimester|decile|quartile|quintile|tertile)\b", re.I)
+
+
+def _count_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        roles = [(_base_role(r), a) for r, a in ev.args]
+        names = {r for r, _ in roles}
+        if "Operator" not in names or "Value" not in names or names & {"Unit", "Temporal-Unit", "Per"}:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        last = max((b.doc.entities[a] for r, a in roles if r == "Value"), key=lambda e: e.end)
+        if last.end != trig.end:
+            continue
+        m = _ORDINAL_SCALE.match(text, trig.end) if _ORDINAL_SUFFIX.search(last.text) else None
+        m = m or _COUNT_NOUN.match(text, trig.end)
+        if not m or m.group("u") in _NOT_COUNT_NOUN or time_unit_value(m.group("u")):
+            continue
+        uid = b.entity("Eq-Unit", m.start("u"), m.end("u"))
+        if uid is None:
+            continue
+        _add_arg(ev, "Unit", uid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
+# "<1 ml/kg/h", "<30kg.m2", "18.5-29.9 kg∙m-2": a compound unit that no record read, written right
+# after a comparison's number; LCT marks each part, the first as Unit, the others as Per
+_COMPOUND_UNIT = re.compile(
+    r"[ \t]?(?P<u>[A-Za-zµμ]{1,6}(?:(?:[ \t]*/[ \t]*|[.∙·])(?:\d+(?:\.\d+)?[ \t]*)?[A-Za-zµμ]{1,6}[0-9²³]?"
+    r"(?:-[0-9])?)+)(?![\w/.∙·-]*[A-Za-z0-9])")
+_COMPOUND_SEP = re.compile(r"[ \t]*/[ \t]*|[.∙·]")
+
+
+def _compound_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        roles = {_base_role(r) for r, _ in ev.args}
+        if "Value" not in roles or roles & {"Unit", "Temporal-Unit", "Per"}:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        m = _COMPOUND_UNIT.match(text, trig.end)
+        if not m:
+            continue
+        pos, parts = m.start("u"), []
+        for sep in _COMPOUND_SEP.finditer(text, m.start("u"), m.end("u")):
+            parts.append((pos, sep.start()))
+            pos = sep.end()
+        parts.append((pos, m.end("u")))
+        if any(_NOT_A_UNIT.fullmatch(text, a, z) for a, z in parts):  # "≥ 18 and/or"
+            continue
+        for k, (a, z) in enumerate(parts):
+            tv = time_unit_value(text[a:z]) if k else None
+            tid = b.entity("Eq-Temporal-Unit" if tv else "Eq-Unit", a, z)
+            if tid is None:
+                continue
+            if tv:
+                b.attribute("Eq-Temporal-Unit-Value", tid, tv)
+            _add_arg(ev, "Per" if k else "Unit", tid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
+# "below the lower limit of normal", "within the normal range", "above upper normal limit": a bound
+# set by the reference range is a comparison, the bound word its operator and the reference its
+# unit (dev: 4 exact and 1 overlapping of 6)
+_REFERENCE_BOUND = re.compile(
+    r"\b(?P<op>below|above|within|less\s+than|greater\s+than|under|over|exceeding)\s+(?:the\s+)?"
+    r"(?P<u>(?:lower|upper)\s+limits?\s+of\s+(?:the\s+)?normal(?:\s+(?:range|values?))?"
+    r"|(?:lower|upper|highest|lowest)\s+(?:normal\s+limit|limit|reference\s+value)"
+    r"|normal(?:\s+reference)?\s+(?:ranges?|limits?|values?)|normal\b(?!\s+\w+\s+(?:limits?|ranges?)\b)"
+    r"|reference\s+range)", re.I)
+
+
+def _reference_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _REFERENCE_BOUND.finditer(b.text, ls, le):
+            if _overlapping(m.span(), taken):
+                continue
+            word = re.sub(r"\s+", " ", m.group("op").lower())
+            cls = "LTEQ" if word == "within" else _bound_class(word)
+            if _emit_comparison(b, m.span("op"), cls, [], m.span("u")):
+                taken.append(m.span())
+
+
+# "within 5 half-lives", "5 PK half-lives": a number of half-lives is a comparison with the
+# half-lives as its unit (dev: 4 of 4)
+_HALF_LIVES_AMOUNT = re.compile(
+    r"(?:(?P<op>within|<|≤|>|≥|less\s+than|more\s+than|at\s+least)[ \t]*(?:the[ \t]+)?)?"
+    r"(?P<v>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten)[ \t]+"
+    r"(?:(?:elimination|plasma|terminal)[ \t]+)?(?P<u>(?:PK[ \t]+)?half[- ]?li(?:fe|ves))\b", re.I)
+
+
+def _half_lives_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    for ls, le in lines:
+        for m in _HALF_LIVES_AMOUNT.finditer(b.text, ls, le):
+            span = m.span()
+            clash = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"
+                     and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   or any(e.type in ("Observation", "Age") and any(a == ev.id for _, a in e.args)
+                          for e in b.doc.events.values())
+                   for ev in clash):
+                continue
+            for ev in clash:
+                b.drop_event(ev.id)
+            op = m.span("op") if m.group("op") else None
+            word = re.sub(r"\s+", " ", m.group("op").lower()) if op else ""
+            cls = _T_OP_CLASS.get(word) or (_bound_class(word) if op else None)
+            _emit_comparison(b, op, cls, [m.span("v")], m.span("u"))
+
+
+# "≥ 33 gestational weeks", "≥6 consecutive weeks", "3 or more years": a time unit written after
+# a comparison that no record gave a unit is its temporal unit and inside it
+_TIME_AFTER = re.compile(
+    r"[ \t]*(?:(?:consecutive|successive|gestational|calendar|completed|full)[ \t]+)*"
+    r"(?P<u>seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b(?![-‐])", re.I)
+
+
+def _time_units_after(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        roles = {_base_role(r) for r, _ in ev.args}
+        if "Value" not in roles or roles & {"Unit", "Temporal-Unit", "Per"}:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        m = _TIME_AFTER.match(text, trig.end)
+        if not m or m.start("u") == trig.end and text[trig.end - 1].isalpha():
+            continue
+        if any(e.type == "Eq-Comparison" and e.id != trig.id and e.start < m.end() and trig.end < e.end
+               for e in b.doc.entities.values()):
+            continue
+        tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
+        if tid is None:
+            continue
+        b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
+        _add_arg(ev, "Temporal-Unit", tid)
+        b.retrigger(ev.id, trig.start, m.end("u"))
+
+
+# "(40 mg or equivalent)", "attend 70% of the sessions", "at 60 dBA": an amount with a measurement
+# unit outside any comparison is one too, its value and unit (dev: 9 exact and 7 overlapping of 18)
+_AMOUNT_UNIT = (r"(?:%|(?-i:mg|kg|g|cm|mm|ml|mL|lbs?|dBA|dB|µg|μg|mcg|IU|mmHg|kPa|mmol|µmol|μmol|nmol|ng|pg|L|dL|dl))"
+                r"(?:/(?:[a-zA-Zµμ]+[0-9²³]?))*")
+_BARE_AMOUNT = re.compile(
+    rf"(?<![\w.,/×^+-])(?P<v>\d+(?:\.\d+)?)[ \t]?(?P<u>{_AMOUNT_UNIT})(?![\w/%])")
+
+
+# "residents with ≥2 of the following": a comparator sign before a number is always a comparison
+_SIGN_BOUND = re.compile(
+    rf"(?P<op>[<>≤≥⩽⩾]=?|=>|>=|<=|=<)[ \t]*(?P<v>[-+]?\d+(?:\.\d+)?)(?![\d.,/])"
+    rf"(?:[ \t]?(?P<u>{_AMOUNT_UNIT})(?![\w/%]))?")
+
+
+def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
+    for ls, le in lines:
+        for m in _SIGN_BOUND.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            unit = m.span("u") if m.group("u") else None
+            if _emit_comparison(b, m.span("op"), _bound_class(m.group("op")), [m.span("v")], unit):
+                taken.append((m.start(), m.end()))
+        for m in _BARE_AMOUNT.finditer(b.text, ls, le):
+            if _overlapping((m.start(), m.end()), taken):
+                continue
+            eid = _emit_comparison(b, None, None, [m.span("v")], m.span("u"))
+            if eid:
+                taken.append((m.start(), m.end()))
 
 
 # "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
@@ -1132,20 +1420,94 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 b.event("Eq-Comparison", trig, args)
 
 
+# gestational ages: "24 + 0 weeks", "36+6 weeks", "16 weeks 0 days", "between 16 weeks and 2 days":
+# one amount in two parts, one comparison with both values (an operator before it joins)
+_GESTATION = re.compile(
+    r"\b(?P<w>\d{1,2})[ \t]*\+[ \t]*(?P<d>[0-6])[ \t]*(?P<u>weeks?|wks?)\b"
+    r"|\b(?P<w2>\d{1,2})[ \t]*(?P<u2>weeks?|wks?)[ \t]*(?:and[ \t]+|\+[ \t]*|,[ \t]*)?(?P<d2>[0-6])[ \t]*"
+    r"(?P<u3>days?)\b", re.I)
+_GESTATION_OP = re.compile(rf"(?:\b(?P<b>between)|(?P<o>{_BOUND_OP.pattern}))[ \t]*$", re.I)
+
+
+def _gestation_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    text = b.text
+    for ls, le in lines:
+        for m in _GESTATION.finditer(text, ls, le):
+            start = m.start()
+            op = _GESTATION_OP.search(text, max(ls, m.start() - 30), m.start())
+            if op:
+                start = op.start()
+            span = (start, m.end())
+            clash = [ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"
+                     and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   for ev in clash):
+                continue
+            keep = min(clash, key=lambda ev: _trigger_span(b, ev)[0]) if clash else None
+            for ev in clash:
+                if ev is not keep:
+                    b.drop_event(ev.id)
+            old = [a for _, a in keep.args] if keep is not None else []
+            args: list[tuple[str, str]] = []
+            if op:
+                g = "b" if op.group("b") else "o"
+                tid = b.entity("Eq-Operator", op.start(g), op.end(g))
+                if tid:
+                    cls = "BETWEEN" if g == "b" else _bound_class(op.group("o"))
+                    b.attribute("Eq-Operator-Value", tid, cls)
+                    args.append(("Operator", tid))
+            groups = ("w", "d", "u") if m.group("w") else ("w2", "u2", "d2", "u3")
+            for g in groups:
+                unit = g.startswith("u")
+                tid = b.entity("Eq-Temporal-Unit" if unit else "Eq-Value", m.start(g), m.end(g))
+                if tid is None:
+                    continue
+                if unit:
+                    b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group(g)) or "week")
+                args.append(("Temporal-Unit" if unit else "Value", tid))
+            if keep is None:
+                trig = b.entity("Eq-Comparison", *span)
+                if trig:
+                    b.event("Eq-Comparison", trig, args)
+                continue
+            # the comparison a record linked keeps its id; its old parts go if nothing else uses them
+            keep.args = _number_roles(args)
+            b.retrigger(keep.id, *span)
+            used = {a for e in b.doc.events.values() for _, a in e.args}
+            used |= {e.trigger for e in b.doc.events.values()}
+            for ident in old:
+                ent = b.doc.entities.get(ident)
+                if ent is not None and ident not in used:
+                    del b.doc.entities[ident]
+                    b._ent.pop((ent.type, ent.fragments), None)
+                    for key in [k for k in b._attr if k[1] == ident]:
+                        del b.doc.attributes[b._attr.pop(key)]
+
+
 # "stable weight for at least 1 year", "pain lasting more than 3 months": an amount of time after
 # "for"/"lasting" is how long the observation holds (LCT Duration), not a threshold on its value
 _DURATION_LEAD = re.compile(
     r"\b(?:for|lasting|during|over)\s+(?:the\s+)?(?:a\s+)?(?:period\s+of\s+)?$", re.I)
 
 
-def _filter_role(b: _Builder, comparison: str) -> str:
+# what is itself an amount of time ("life expectancy < 6 months", "gestational age ≥ 32 weeks", "cycle
+# length"): an amount of time is its value; of anything else ("pain ... at least 3 months", "exercise
+# ≥ 30 minutes") it is how long that holds (dev: 10 of 12 such comparisons are LCT Durations)
+_TIME_MEASURE = re.compile(
+    r"life|surviv|expectan|gestation|\bage\b|cycle|time|duration|interval|length|period|onset|delay|"
+    r"latency|tmax|rate|flow", re.I)
+
+
+def _filter_role(b: _Builder, comparison: str, name: str = "") -> str:
     ev = b.doc.events[comparison]
     roles = {_base_role(r) for r, _ in ev.args}
-    if "Temporal-Unit" not in roles or "Unit" in roles:
+    if "Temporal-Unit" not in roles or roles & {"Unit", "Per"}:
         return "Numeric-Filter"
     trig = b.doc.entities[ev.trigger]
     lead = _DURATION_LEAD.search(b.text, max(0, trig.start - 30), trig.start)
-    return "Duration" if lead else "Numeric-Filter"
+    if lead or (name and "Operator" in roles and not _TIME_MEASURE.search(name)):
+        return "Duration"
+    return "Numeric-Filter"
 
 
 # "> 3 on a 0-10 pain scale": the range of the scale, not a threshold
@@ -1238,6 +1600,128 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
         if units:
             return units[0].start, units[0].end
     return s, e
+
+
+# "BMI: >18 and < 30 kg/m2", "AHI > 15 or ODI > 10": a comparison that no record linked, right after
+# an Observation's name or after a comparison of that Observation joined by and/or, filters it
+_NAME_AFTER = re.compile(r"[ \t)\]]*(?:(?:of|normal|total)[ \t]+)?")
+_JOINED_BOUND = re.compile(r"[ \t]*(?:,|;|/)?[ \t]*(?:and|or|but|,|;|/)[ \t]*(?:(?:is|be|was)[ \t]+)?$", re.I)
+
+
+def _link_orphan_filters(b: _Builder) -> None:
+    text = b.text
+    owners = [ev for ev in b.doc.events.values() if ev.type in ("Observation", "Age")]
+    used = {a for ev in b.doc.events.values() for _, a in ev.args}
+    comparisons = sorted((ev for ev in b.doc.events.values() if ev.type == "Eq-Comparison"),
+                         key=lambda ev: _trigger_span(b, ev)[0])
+    for ev in comparisons:
+        if ev.id in used:
+            continue
+        roles = {_base_role(r) for r, _ in ev.args}
+        if not {"Operator", "Value"} <= roles or roles & {"Temporal-Unit", "Temporal-Period"}:
+            continue
+        units = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Unit"]
+        values = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Value"]
+        if any(_CLASS_WORD.fullmatch(u) for u in units) or any(re.fullmatch(r"(?:19|20)\d\d", v) for v in values):
+            continue  # "stage I-II" (a condition's), "between 2009 and 2018" (dates)
+        start = _trigger_span(b, ev)[0]
+        owner = None
+        for o in owners:  # the name right before it
+            t = b.doc.entities[o.trigger]
+            if t.end <= start and _SUBJECT_GAP.fullmatch(text, t.end, start) and "\n" not in text[t.end:start]:
+                owner = o
+        if owner is None:  # the name right after it: "< 32% progressive motile sperm", "(>90%) cure rate"
+            end = _trigger_span(b, ev)[1]
+            for o in owners:
+                t = b.doc.entities[o.trigger]
+                if (o.type == "Observation" and t.start >= end and _NAME_AFTER.fullmatch(text, end, t.start)
+                        and ("Unit" in roles or ")" in text[end:t.start])):  # not a count: "at least 2 lesions"
+                    owner = o
+                    break
+        if owner is None:  # the bound before it, joined by and/or
+            prev = [p for p in comparisons if p.id in used and _trigger_span(b, p)[1] <= start
+                    and _JOINED_BOUND.fullmatch(text, _trigger_span(b, p)[1], start)]
+            if prev:
+                owner = next((o for o in owners if any(a == prev[-1].id for _, a in o.args)), None)
+        if owner is None:
+            continue
+        _add_arg(owner, "Numeric-Filter", ev.id)
+        used.add(ev.id)
+
+
+# "younger than 6 months and older than 80 years", "below 18 and above 45 years": LCT gives the two
+# bounds of an age one Age, triggered by the age word if one is written ("old"), else by the later
+_AGE_NOUNS = {"age", "ages", "aged", "old", "olds"}
+
+
+def _join_age_bounds(b: _Builder) -> None:
+    text = b.text
+
+    def joined(x: str, y: str) -> bool:
+        xs, ys = _trigger_span(b, b.doc.events[x]), _trigger_span(b, b.doc.events[y])
+        return xs[1] <= ys[0] and bool(_JOINED_BOUND.fullmatch(text, xs[1], ys[0]))
+
+    ages = [ev for ev in b.doc.events.values() if ev.type == "Age"]
+    for first in ages:
+        for second in ages:
+            if first is second or first.id not in b.doc.events or second.id not in b.doc.events:
+                continue
+            f1 = [a for _, a in first.args if a in b.doc.events]
+            f2 = [a for _, a in second.args if a in b.doc.events]
+            if not f1 or not f2 or not joined(f1[-1], f2[0]):
+                continue
+            t1, t2 = b.doc.entities[first.trigger], b.doc.entities[second.trigger]
+            if t1.text.lower() in _AGE_NOUNS and t2.text.lower() in _AGE_NOUNS:
+                continue  # "18 years of age or older than 95 years of age": two written ages
+            keep, drop = (first, second) if (t1.text.lower() in _AGE_NOUNS
+                                             and t2.text.lower() not in _AGE_NOUNS) else (second, first)
+            filters = sorted(set(f1 + f2), key=lambda a: _trigger_span(b, b.doc.events[a])[0])
+            del b.doc.events[drop.id]
+            trig = b.doc.entities.get(drop.trigger)
+            if trig is not None and not any(e.trigger == drop.trigger for e in b.doc.events.values()):
+                del b.doc.entities[drop.trigger]
+                b._ent.pop((trig.type, trig.fragments), None)
+            keep.args = _number_roles([("Numeric-Filter", a) for a in filters])
+    # a bound no record linked, joined to a bound of an age: the same age ("below 18 and above 45 years")
+    used = {a for ev in b.doc.events.values() for _, a in ev.args}
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison" and e.id not in used]:
+        roles = {_base_role(r) for r, _ in ev.args}
+        if not {"Operator", "Value"} <= roles or roles - {"Operator", "Value", "Temporal-Unit"}:
+            continue
+        for age in [e for e in b.doc.events.values() if e.type == "Age"]:
+            filters = [a for _, a in age.args if a in b.doc.events]
+            if filters and (joined(ev.id, filters[0]) or joined(filters[-1], ev.id)):
+                filters = sorted(filters + [ev.id], key=lambda a: _trigger_span(b, b.doc.events[a])[0])
+                age.args = _number_roles([("Numeric-Filter", a) for a in filters])
+                break
+
+
+# "Older adults (≥ 65 years)", "Patients above 45 years": a number of years of an adult's age that
+# no subject took is the person's age (dev: 10 of 16 such comparisons are an Age's filter); not an
+# amount of time ("for 15 years", "within the last 15 years", "diagnosed 20 years ago")
+_ORPHAN_LEAD = re.compile(
+    r"\b(?:for|since|lasting|during|duration|history|over\s+the|in\s+the|within|past|last|smok\w*|"
+    r"experience|diagnos\w*)\b[^\n]{0,25}$", re.I)
+_ORPHAN_TAIL = re.compile(r"[ \t]*(?:ago|prior|before|after|earlier|later|since|of\s+(?!age\b))\b", re.I)
+
+
+def _orphan_ages(b: _Builder) -> None:
+    text = b.text
+    used = {a for ev in b.doc.events.values() for _, a in ev.args}
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison" and e.id not in used]:
+        roles = {_base_role(r): a for r, a in ev.args}
+        if set(roles) - {"Operator", "Value", "Temporal-Unit"} or "Temporal-Unit" not in roles:
+            continue
+        unit = b.doc.entities[roles["Temporal-Unit"]]
+        value = parse_value(b.doc.entities[roles["Value"]].text) if "Value" in roles else None
+        if time_unit_value(unit.text) != "year" or value is None or not 12 <= value <= 120:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        if _ORPHAN_LEAD.search(text, max(0, trig.start - 40), trig.start) or _ORPHAN_TAIL.match(text, trig.end):
+            continue
+        age = b.entity("Age", *_age_trigger(b, trig.start, trig.end, [ev.id]))
+        if age is not None and not any(e.type == "Age" and e.trigger == age for e in b.doc.events.values()):
+            b.event("Age", age, [("Numeric-Filter", ev.id)])
 
 
 def _observation_names(text: str, s: int, e: int) -> list[tuple[int, int]]:
@@ -1425,6 +1909,9 @@ def criteria_to_brat(
                 periods.setdefault((ps, pe), pv)
         for ps, pe in _on_present(text, ls, le):
             periods.setdefault((ps, pe), "present")
+        for pm in _PAST_ALONE.finditer(text, ls, le):
+            if not _overlapping(pm.span("c"), windows) and not _overlapping(pm.span("c"), list(periods)):
+                periods.setdefault(pm.span("c"), "past")
         # "in the past week", "(past year)": a one-unit window our records did not keep
         for um in _T_UNIT_ONLY.finditer(text, ls, le):
             if not any(a < um.end() and um.start() < z for a, z in temporals):
@@ -1445,13 +1932,22 @@ def criteria_to_brat(
                     del periods[key]
     _class_comparisons(b, lines)
     _date_comparisons(b, lines)
+    _gestation_comparisons(b, lines)
+    _half_lives_comparisons(b, lines)
+    _reference_comparisons(b, lines)
     _count_comparisons(b, lines)
+    _multiple_comparisons(b, lines)
     _recency_comparisons(b, lines)
+    _count_units(b)
+    _time_units_after(b)
+    _bare_amounts(b, lines)
+    _compound_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
     _slash_values(b)
     for ss, se in sorted(severities):
         _severity_range(b, _SEVERITY_RANGE.match(text, ss, se))
+    _severity_bounds(b, lines)
     for fs, fe in sorted(frequencies):
         cid = b.entity("Eq-Comparison", fs, fe)
         uid = b.entity("Eq-Temporal-Unit", fs, fe)
@@ -1504,7 +2000,7 @@ def criteria_to_brat(
             last = k == len(names) - 1
             args = [("Name", name)]
             if last:
-                args += [(_filter_role(b, f), f) for f in filters]
+                args += [(_filter_role(b, f, text[s:e]), f) for f in filters]
                 args += [("Temporality", t) for t in temps]
             eid = b.event("Observation", trig, args)
             if last:
@@ -1512,7 +2008,10 @@ def criteria_to_brat(
             obs_type = _OBS_KINDS.get(kinds.get((s, e)) or "")
             if obs_type:
                 b.attribute(_OBS_TYPE_ATTR, eid, obs_type)
+    _orphan_ages(b)
     _add_predicted_observations(b, predicted)
+    _link_orphan_filters(b)
+    _join_age_bounds(b)
     _emit_negations(b, criteria, subject_events)
     return b.doc
 

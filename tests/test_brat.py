@@ -776,6 +776,65 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "I or II"), ("Eq-Value", "I"), ("Eq-Value", "II")]),
     ("class_word_after_operator", "Tooth mobility greater than grade II",
      [("Eq-Comparison", "greater than grade II"), ("Eq-Operator", "greater than"), ("Eq-Unit", "grade")]),
+    ("multiple_is_a_count_operator", "Women carrying multiple fetuses",
+     [("Eq-Comparison", "multiple"), ("Eq-Operator", "multiple")]),
+    ("multiple_with_a_time_unit", "Unable to sit still for multiple hours",
+     [("Eq-Comparison", "multiple hours"), ("Eq-Operator", "multiple"), ("Eq-Temporal-Unit", "hours")]),
+    ("slash_value_before_a_word", "Average itch rating above 6/10 during the last week",
+     [("Eq-Comparison", "above 6/10"), ("Eq-Value", "6"), ("Eq-Value", "10")]),
+    ("counted_things_are_the_unit", "At least 3 lesions visible on imaging",
+     [("Eq-Comparison", "At least 3 lesions"), ("Eq-Unit", "lesions"), ("Eq-Value", "3")]),
+    ("under_treatment_is_present", "Patients under anticoagulation therapy",
+     [("Eq-Comparison", "under"), ("Eq-Temporal-Period", "under")]),
+    ("last_outside_a_window_is_recency", "Surgery less than 4 weeks after the last infusion",
+     [("Eq-Comparison", "last"), ("Eq-Temporal-Recency", "last")]),
+    ("new_is_recency", "Started a new biologic agent",
+     [("Eq-Comparison", "new"), ("Eq-Temporal-Recency", "new")]),
+    ("beyond_is_an_operator_of_time", "Delivery beyond 41 weeks of gestation",
+     [("Eq-Comparison", "beyond 41 weeks"), ("Eq-Operator", "beyond")]),
+    ("compound_unit_parts", "Body mass index below 32kg.m2",
+     [("Eq-Comparison", "below 32kg.m2"), ("Eq-Unit", "kg"), ("Eq-Unit", "m2")]),
+    ("gestation_weeks_plus_days", "All births between 25 + 0 weeks of amenorrhea and 35 + 6 weeks",
+     [("Eq-Comparison", "between 25 + 0 weeks"), ("Eq-Comparison", "35 + 6 weeks"), ("Eq-Value", "0"),
+      ("Eq-Value", "6")]),
+    ("gestation_weeks_and_days", "Gestational age at inclusion between 14 weeks 0 days and 20 weeks 6 days",
+     [("Eq-Comparison", "between 14 weeks 0 days"), ("Eq-Comparison", "20 weeks 6 days"),
+      ("Eq-Temporal-Unit", "days")]),
+    ("severity_with_a_lower_bound", "Expected pain of at least moderate intensity after surgery",
+     [("Eq-Comparison", "at least moderate"), ("Eq-Operator", "at least"), ("Severity", "moderate")]),
+    ("severity_or_higher", "Reports moderate or higher fatigue",
+     [("Eq-Comparison", "moderate or higher"), ("Eq-Operator", "or higher")]),
+    ("amount_outside_a_comparison", "Treated with a stable dose of simvastatin (20 mg or equivalent)",
+     [("Eq-Comparison", "20 mg"), ("Eq-Value", "20"), ("Eq-Unit", "mg")]),
+    ("time_unit_after_a_comparison", "Hives on most days for ≥8 consecutive weeks",
+     [("Eq-Comparison", "≥8 consecutive weeks"), ("Eq-Temporal-Unit", "weeks")]),
+    ("times_a_week_is_a_rate", "Exercising less than two times a week",
+     [("Eq-Comparison", "less than two times a week"), ("Eq-Temporal-Unit", "week")]),
+    ("range_word_then_upper_sign", "Boys aged 6 to < 14 years",
+     [("Eq-Operator", "to"), ("Eq-Operator", "<"), ("Eq-Comparison", "6 to < 14 years")]),
+    ("past_without_an_amount", "Seizures at any point in the past",
+     [("Eq-Comparison", "past"), ("Eq-Temporal-Period", "past")]),
+    ("half_a_unit_of_time", "Antiviral treatment in the past half year",
+     [("Eq-Comparison", "past half year"), ("Eq-Value", "half"), ("Eq-Temporal-Unit", "year")]),
+    ("number_of_half_lives", "Investigational drug within 5 half-lives before randomisation",
+     [("Eq-Comparison", "within 5 half-lives"), ("Eq-Unit", "half-lives"), ("Eq-Value", "5")]),
+    ("history_abbreviation", "h/o deep vein thrombosis",
+     [("Eq-Comparison", "h/o"), ("Eq-Temporal-Period", "h/o")]),
+    ("existing_is_present", "Unwilling to stop existing vitamin supplements",
+     [("Eq-Comparison", "existing"), ("Eq-Temporal-Period", "existing")]),
+    ("bound_set_by_the_reference_range", "Platelet count below the lower limit of normal",
+     [("Eq-Comparison", "below the lower limit of normal"), ("Eq-Operator", "below"),
+      ("Eq-Unit", "lower limit of normal")]),
+    ("range_separator_after_an_operator", "Head injury within 3-10 days of the visit",
+     [("Eq-Comparison", "within 3-10 days"), ("Eq-Operator", "within"), ("Eq-Operator", "-")]),
+    ("ordinal_value_keeps_its_suffix", "Estimated fetal weight < 10th percentile",
+     [("Eq-Value", "10th"), ("Eq-Unit", "percentile"), ("Eq-Comparison", "< 10th percentile")]),
+    ("minimum_of_a_time", "Stable dose for a minimum of 8 weeks",
+     [("Eq-Comparison", "minimum of 8 weeks"), ("Eq-Operator", "minimum")]),
+    ("sign_before_a_number", "Residents with ≥3 of the following risk factors",
+     [("Eq-Comparison", "≥3"), ("Eq-Operator", "≥"), ("Eq-Value", "3")]),
+    ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
+     [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
 ]
 
 
@@ -792,7 +851,9 @@ def test_brat_lct_conventions_from_the_text(name, line, spans):
 @pytest.mark.parametrize(
     "line,role",
     [("Chronic low back pain lasting more than 3 months", "Duration"),
-     ("Life expectancy of more than 6 months", "Numeric-Filter")],
+     ("Life expectancy of more than 6 months", "Numeric-Filter"),
+     ("Gestational age < 34 weeks at delivery", "Numeric-Filter"),
+     ("Neck pain at least 3 months", "Duration")],
 )
 def test_brat_an_amount_of_time_after_for_is_a_duration(line, role):
     """"pain lasting more than 3 months": how long, not a threshold on the value."""
@@ -831,6 +892,117 @@ def test_brat_scale_ranges_and_daily_living_are_not_comparisons():
     comparisons = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Comparison"}
     assert "0-10" not in comparisons and "daily" not in comparisons
     assert "above 4" in comparisons
+
+
+def test_brat_multiple_in_a_disease_name_is_no_count():
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Diagnosis of multiple sclerosis or multiple myeloma\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Operator"]
+
+
+def test_brat_plural_after_a_number_that_is_no_counted_thing():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- At least 4 patients per site\n- Treated with more than 2 previous regimens\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Unit"]
+
+
+def test_brat_last_in_a_window_and_new_in_a_name_are_not_recency():
+    from pipeline.brat import predict_document
+
+    text = ("Exclusion Criteria:\n- Infection in the last 2 weeks\n- Smoking during the last year\n"
+            "- Heart failure New York Heart Association class IV\n")
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Temporal-Recency"]
+
+
+def test_brat_and_or_after_a_number_is_no_unit():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Depression score of ≥ 20 and/or anxiety score ≥ 12\n"
+    doc = predict_document("T", text)
+    assert not [e for e in doc.entities.values() if e.type == "Eq-Unit"]
+
+
+def test_brat_using_an_instrument_is_no_period():
+    from pipeline.brat import predict_document
+
+    text = ("Inclusion Criteria:\n- Frailty confirmed using the Fried criteria\n"
+            "- Women using hormonal contraception\n")
+    doc = predict_document("T", text)
+    periods = [text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Temporal-Period"]
+    assert periods == ["using"] and text.index("Women using") + 6 == next(
+        e.start for e in doc.entities.values() if e.type == "Eq-Temporal-Period")
+
+
+def test_brat_years_of_an_adult_without_a_subject_are_an_age():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Elderly volunteers (≥ 70 years)\n- Diabetes for more than 15 years\n"
+    doc = predict_document("T", text)
+    ages = [ev for ev in doc.events.values() if ev.type == "Age"]
+    assert len(ages) == 1
+    cmp = doc.events[ages[0].args[0][1]]
+    assert doc.entities[cmp.trigger].text == "≥ 70 years"
+
+
+def test_brat_unlinked_bound_after_a_linked_one_joins_its_observation():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- BMI: >19 and < 32 kg/m2\n"
+    doc = predict_document("T", text)
+    obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
+    assert len(obs) == 1
+    filters = [doc.entities[doc.events[a].trigger].text for r, a in obs[0].args if r.startswith("Numeric")]
+    assert filters == [">19", "< 32 kg/m2"]
+
+
+@pytest.mark.parametrize(
+    "line,trigger",
+    [("Patients younger than 3 months or older than 85 years", "older"),
+     ("Patients below 16 and above 70 years", "years")],
+)
+def test_brat_two_bounds_of_an_age_are_one_age(line, trigger):
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    ages = [ev for ev in doc.events.values() if ev.type == "Age"]
+    assert len(ages) == 1 and doc.entities[ages[0].trigger].text == trigger
+    assert len(ages[0].args) == 2
+
+
+def test_brat_comparison_before_the_observation_it_measures():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Teratozoospermia: < 4% normal forms\n- At least 2 lesions on imaging\n"
+    doc = predict_document("T", text)
+    linked = {doc.entities[ev.trigger].text: [doc.entities[doc.events[a].trigger].text
+                                              for r, a in ev.args if r.startswith("Numeric")]
+              for ev in doc.events.values() if ev.type == "Observation"}
+    assert linked.get("forms") == ["< 4%"]
+    assert not any("At least 2" in f for fs in linked.values() for f in fs)
+
+
+def test_brat_unit_parts_skip_the_upper_bound_of_a_range():
+    from pipeline.brat import _unit_parts
+
+    text = "BMI of 25-40 kilograms per square meter"
+    s = text.index("-40")
+    parts = [(role, text[a:z]) for role, a, z, _ in _unit_parts(text, s, len(text))]
+    assert parts[0] == ("Unit", "kilograms")
+
+
+def test_brat_a_sum_is_no_open_bound():
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Osteoarthritis (cohorts 1+2)\n- Age 21+\n"
+    doc = predict_document("T", text)
+    ops = [text[e.start - 2:e.end] for e in doc.entities.values() if e.type == "Eq-Operator"]
+    assert ops == ["21+"]
 
 
 def test_brat_ordinals_that_are_not_recency():
