@@ -1106,7 +1106,8 @@ _COND_AFTER = re.compile(
 _LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
 _CONDITIONAL_LIMIT = re.compile(
     r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d[^,;()]*?"
-    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|subjects|those|people|individuals))\b", re.I)
+    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|subjects|those|people|individuals|children|"
+    r"adolescents|women|men|females|males))\b", re.I)
 
 
 def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
