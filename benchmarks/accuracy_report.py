@@ -30,10 +30,11 @@ def gold_section() -> str:
     lines += ["", "| field (matched statements) | accuracy |", "| --- | ---: |"]
     for k, v in sorted(rep.acc.items()):
         lines.append(f"| {k} | {v.value:.3f} ({v.ok}/{v.n}) |")
-    lines += ["", "The same measures in one line on other parts (dev is what the rules were tuned on; set E was written "
-              "blind in session 3 and its test part was never tuned on):", ""]
+    lines += ["", "The same measures in one line on other parts (dev is what the rules were tuned on; sets E and F were "
+              "written blind in sessions 3 and 4, and their test parts were never tuned on):", ""]
     for label, paths, split in (("dev split", None, "dev"),
-                                ("blind set E, test part", [ROOT / "annotations" / "gold" / "gold_e.jsonl"], "test")):
+                                ("blind set E, test part", [ROOT / "annotations" / "gold" / "gold_e.jsonl"], "test"),
+                                ("blind set F, test part", [ROOT / "annotations" / "gold" / "gold_f.jsonl"], "test")):
         if paths and not paths[0].exists():
             continue
         r = evaluate(load_gold(paths, split=split))
