@@ -762,7 +762,7 @@ _PEOPLE_HEAD = re.compile(
     r"[\W_]*(?:(?:[\w/-]+\s+){0,3}(?:women|woman|men|man|females?|males?|girls?|boys?|patients?|participants?|"
     r"subjects?|volunteers?|individuals?|persons?|people|those|anyone|partners?|parents?|caregivers?|mothers?|fathers?|"
     r"children|adolescents?|infants?)|(?:of\s+)?childbearing|(?:of\s+)?reproductive|has|have|had|is|are|was|were|must|"
-    r"should|will|can|did|does|do|able|unable|willing|unwilling)\b", re.I)
+    r"should|will|can|did|does|do)\b", re.I)
 _RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _AUX_BEFORE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|must|should|will|would|can|could|may|might|shall|"
