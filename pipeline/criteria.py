@@ -763,6 +763,9 @@ _PEOPLE_HEAD = re.compile(
     r"subjects?|volunteers?|individuals?|persons?|people|those|anyone|partners?|parents?|caregivers?|mothers?|fathers?|"
     r"children|adolescents?|infants?)|(?:of\s+)?childbearing|(?:of\s+)?reproductive|has|have|had|is|are|was|were|must|"
     r"should|will|can|did|does|do)\b", re.I)
+_PEOPLE_ONLY = re.compile(
+    r"[\W_]*(?:[\w/-]+\s+){0,3}(?:women|woman|men|man|females?|males?|girls?|boys?|patients?|participants?|subjects?|"
+    r"volunteers?|individuals?|persons?|people|children|adolescents?|infants?|adults?)\s*", re.I)
 _RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _AUX_BEFORE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|must|should|will|would|can|could|may|might|shall|"
@@ -774,11 +777,14 @@ def _qualifier_cue(text: str, s: int, cue: tuple[int, int]) -> bool:
     statement (GUIDELINES 11.37): "second-degree AV block without a pacemaker", "SpO2 > 91% without
     oxygen", "helminth infection that has not been treated", "latent tuberculosis not adequately
     treated". Statements about people keep it (11.71)."""
-    if _words(text, s, cue[0]) < 1 or _PEOPLE_HEAD.match(text, s):
+    if _words(text, s, cue[0]) < 1:
         return False
     word = text[cue[0]:cue[1]].lower()
     if word == "without":
-        return True
+        # "Patients without prior surgery" negates; "patients diagnosed with rectal cancer without metastasis" qualifies
+        return not _PEOPLE_ONLY.fullmatch(text, s, cue[0])
+    if _PEOPLE_HEAD.match(text, s):
+        return False
     if not word.endswith("not"):
         return False
     if _RELATIVE_BEFORE.search(text, s, cue[0]):

@@ -515,6 +515,8 @@ def test_criteria_age_without_age_word_takes_the_people_word_as_subject():
         ("Hepatitis B infection not adequately suppressed", False),
         ("Seizure disorder that has not been stable for 6 months", False),
         ("Able to climb one flight of stairs without help", False),  # an ability, qualified (set E)
+        ("Patients diagnosed with melanoma without brain metastases", False),  # "without" qualifies the melanoma
+        ("Participants without prior surgery", True),  # said of the people themselves
         # statements about people keep it (11.71); a leading cue negates
         ("Female participants not using contraception", True),
         ("Post-menopausal women not taking hormone therapy", True),
