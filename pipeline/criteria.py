@@ -27,6 +27,10 @@ from .temporal import FoundTemporal, find_periods, find_temporal, half_lives
 from .thresholds import Found, bare_values, find_constraints
 
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy", "lifestyle"}
+_SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
+_PEOPLE = (r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|"
+           r"infants?|recipients?|outpatients?|inpatients?|donors?|residents?|veterans?)")
+_WHO = r"(?:" + _SEX_WORD + "|" + _PEOPLE + r")"  # words for the people a criterion is about
 _PAREN = re.compile(r"\([^()]{0,40}\)")
 _CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
 _COORD_GAP = re.compile(r"\s*(?:,|and|or|&|/|,\s*and|,\s*or|and/or|as\s+well\s+as)\s*", re.I)
@@ -375,8 +379,7 @@ def _qualifies_next(text: str, subjects: list[FoundSubject], prev: int, con: Fou
 
 
 _AGE_CODE = "LOINC:30525-0"
-_AGE_PEOPLE = re.compile(r"(?P<w>adults|adult\s+patients|patients|participants|subjects|volunteers|children|adolescents|"
-                         r"individuals|persons|people|infants)\b", re.I)
+_AGE_PEOPLE = re.compile(r"(?P<w>adult\s+patients|" + _PEOPLE + r")\b", re.I)
 _AGE_PREFIX = re.compile(
     r"(?:[\s,]*(?:healthy|male|female|males|females|men|women|and|or|adults?|adult\s+patients|patients?|participants?|"
     r"subjects?|volunteers?|children|adolescents?|individuals?|persons?|people|boys|girls|infants?|aged?|ages|between|"
@@ -759,13 +762,10 @@ _ANY_OF = re.compile(r"\bany\s+of\s+the\s+following\b", re.I)
 # a statement about people (or a predicate): a cue after the head negates it ("Women ... who are not using
 # contraception", "Has not provided consent", 11.71)
 _PEOPLE_HEAD = re.compile(
-    r"[\W_]*(?:(?:[\w/-]+\s+){0,3}(?:women|woman|men|man|females?|males?|girls?|boys?|patients?|participants?|"
-    r"subjects?|volunteers?|individuals?|persons?|people|those|anyone|partners?|parents?|caregivers?|mothers?|fathers?|"
-    r"children|adolescents?|infants?)|(?:of\s+)?childbearing|(?:of\s+)?reproductive|has|have|had|is|are|was|were|must|"
-    r"should|will|can|did|does|do)\b", re.I)
-_PEOPLE_ONLY = re.compile(
-    r"[\W_]*(?:[\w/-]+\s+){0,3}(?:women|woman|men|man|females?|males?|girls?|boys?|patients?|participants?|subjects?|"
-    r"volunteers?|individuals?|persons?|people|children|adolescents?|infants?|adults?)\s*", re.I)
+    r"[\W_]*(?:(?:[\w/-]+\s+){0,3}(?:" + _WHO + r"|those|anyone|partners?|parents?|caregivers?|mothers?|fathers?)|"
+    r"(?:of\s+)?childbearing|(?:of\s+)?reproductive|has|have|had|is|are|was|were|must|should|will|can|did|does|do)\b",
+    re.I)
+_PEOPLE_ONLY = re.compile(r"[\W_]*(?:[\w/-]+\s+){0,3}" + _WHO + r"\s*", re.I)
 _RELATIVE_BEFORE = re.compile(r"\b(?:that|which)\b(?:\s+[\w-]+){0,3}\s*$", re.I)
 _AUX_BEFORE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|has|have|had|do|does|did|must|should|will|would|can|could|may|might|shall|"
@@ -821,9 +821,6 @@ _OR_CONTINUES = re.compile(  # "... > 10 mg/day of prednisone or the equivalent"
 _POPULATION = re.compile(
     r"(?:(?:for\s+)?(?:women|females?|female\s+(?:participants|subjects|patients)|males?|men|male\s+(?:participants|subjects|patients)"
     r"|participants|patients|subjects)\b)", re.I)
-_SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
-_PEOPLE = (r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|"
-           r"infants?|recipients?|outpatients?|inpatients?|donors?|residents?|veterans?)")
 _SEX_ONLY = re.compile(_SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?", re.I)
 _SEX_LEAD = re.compile(
     r"(?:(?P<healthy>healthy)\s+)?(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
@@ -1107,13 +1104,12 @@ def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list
 
 
 _COND_AFTER = re.compile(
-    r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|"
-    r"subjects|those|people|individuals|women|men|females|males|children|adolescents)\b)[^()]*?)\s*(?:\)|$)", re.I)
+    r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:those\b|"
+    + _WHO + r"))[^()]*?)\s*(?:\)|$)", re.I)
 _LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
 _CONDITIONAL_LIMIT = re.compile(
     r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d[^,;()]*?"
-    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:patients|participants|subjects|those|people|individuals|children|"
-    r"adolescents|women|men|females|males))\b", re.I)
+    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:those|" + _WHO + r"))\b", re.I)
 
 
 def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
