@@ -599,3 +599,19 @@ def test_criteria_no_bare_value_from_inside_an_exception():
 def test_criteria_one_word_condition_before_comma_or(line, n):
     _, crits = _stmts(line)
     assert len(crits) == n
+
+
+@pytest.mark.parametrize(
+    "line,category",
+    [
+        ("Use of dronedarone within 30 days of day 1", "therapy"),  # a drug known by its stem
+        ("Ocrelizumab or ofatumumab within 12 months", "therapy"),
+        ("Exposure to quinolones in the past 30 days", "therapy"),
+        ("Alcohol use disorder in the past year", "condition"),  # a use disorder is a diagnosis (all gold sets)
+        ("Alcohol or cannabis dependence", "condition"),
+        ("Alcohol consumption above 14 units per week", "lifestyle"),
+    ],
+)
+def test_criteria_category_from_drug_stems_and_use_disorders(line, category):
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    assert build_criteria(Trial("T", "t", text))[0].category.value == category
