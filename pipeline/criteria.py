@@ -160,7 +160,7 @@ def _head_rule(target: str) -> Optional[int]:
 
 _GATES = {
     "judgment": ("investigator", "researcher", "physician", "doctor", "clinician", "sponsor", "pi", "opinion",
-                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider"),
+                 "judg", "discretion", "suitab", "inappropriate", "deem", "consider", "healthy", "stable", "health"),
     "pregnancy": ("pregnan", "breast", "lactat", "nursing", "contracep", "child", "wocbp", "birth", "intrauterine",
                   "steril", "menopaus", "abstinen", "hcg", "fertile", "sperm", "egg", "condom", "reproductive"),
 }

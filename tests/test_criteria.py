@@ -615,3 +615,12 @@ def test_criteria_one_word_condition_before_comma_or(line, n):
 def test_criteria_category_from_drug_stems_and_use_disorders(line, category):
     text = "Exclusion Criteria:\n- " + line + "\n"
     assert build_criteria(Trial("T", "t", text))[0].category.value == category
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Healthy", "Medically stable", "Any other illness which, per the investigator, would make participation unsafe"])
+def test_criteria_judgment_statements(line):
+    # GUIDELINES 11.42
+    (c,) = build_criteria(Trial("T", "t", "Inclusion Criteria:\n- " + line + "\n"))
+    assert (c.category.value, c.computable) == ("judgment", False)
