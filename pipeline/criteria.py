@@ -756,6 +756,7 @@ _RESTATES_EXCLUSION = re.compile(
     r"within\b|during\b|if\b|unless\b|except\b))", re.I)
 
 
+_PLANNED_PART = re.compile(r"(?:planned|intended|expected|anticipated|scheduled|foreseen)\b", re.I)
 _ONE_OF = re.compile(r"\b(?:(?:at\s+least\s+)?(?:one|1)\s+(?:\(1\)\s+)?of|either\s+of)\b(?!\s+(?:the\s+)?(?:study|trial)\b)",
                      re.I)
 _ANY_OF = re.compile(r"\bany\s+of\s+the\s+following\b", re.I)
@@ -1470,6 +1471,14 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 if (or_clauses and clause_op == LogicOp.OR) or one_of:
                     atom.op = LogicOp.OR
                 out.append(_criterion(trial, seg, item, itext, lead, sec, atom, temporals, group, counter, cs, ce))
+        # "... within 3 months before screening, or planned during the study": the plan is about the same thing
+        # (GUIDELINES 11.83): the first part's category, not computable (administrative)
+        for prev, crit in zip(out[first:], out[first + 1:]):
+            if (crit.category == Category.OTHER and crit.logic.op == LogicOp.OR and _PLANNED_PART.match(crit.text)
+                    and (crit.subject is None or crit.subject.name is None and _PLANNED_PART.match(crit.subject.text))):
+                crit.category, crit.computable, crit.reason = prev.category, False, Reason.ADMINISTRATIVE
+                crit.subject = None  # no subject of its own
+                crit.expression = to_expression(crit)
         if exc_lead:
             spans = [_span(text, *_trim_clause(text, ch.start, ch.end)) for ch in item.children]
             for crit in out[first:]:

@@ -624,3 +624,11 @@ def test_criteria_judgment_statements(line):
     # GUIDELINES 11.42
     (c,) = build_criteria(Trial("T", "t", "Inclusion Criteria:\n- " + line + "\n"))
     assert (c.category.value, c.computable) == ("judgment", False)
+
+
+def test_criteria_planned_part_takes_the_first_parts_category():
+    # GUIDELINES 11.83
+    text = "Exclusion Criteria:\n- Use of tamoxifen within 90 days before screening, or planned use during the study\n"
+    first, plan = build_criteria(Trial("T", "t", text))
+    assert (plan.text, plan.category.value, plan.computable, plan.reason.value, plan.subject) == (
+        "planned use during the study", first.category.value, False, "administrative", None)
