@@ -610,6 +610,10 @@ def test_criteria_one_word_condition_before_comma_or(line, n):
         ("Alcohol use disorder in the past year", "condition"),  # a use disorder is a diagnosis (all gold sets)
         ("Alcohol or cannabis dependence", "condition"),
         ("Alcohol consumption above 14 units per week", "lifestyle"),
+        # progression on / refractory to prior lines is about the therapy (dev gold sets A, B, F)
+        ("Disease progression after at least two prior lines of systemic treatment", "therapy"),
+        ("Relapsed or refractory to at least 2 prior regimens", "therapy"),
+        ("Radiographic progression per RECIST 1.1", "condition"),
     ],
 )
 def test_criteria_category_from_drug_stems_and_use_disorders(line, category):
