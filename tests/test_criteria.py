@@ -614,6 +614,8 @@ def test_criteria_one_word_condition_before_comma_or(line, n):
         ("Disease progression after at least two prior lines of systemic treatment", "therapy"),
         ("Relapsed or refractory to at least 2 prior regimens", "therapy"),
         ("Radiographic progression per RECIST 1.1", "condition"),
+        ("Use of felbamate in the past year", "therapy"),  # "use of" a substance that is no drug of abuse
+        ("Use of cannabis within 4 weeks", "lifestyle"),
     ],
 )
 def test_criteria_category_from_drug_stems_and_use_disorders(line, category):
@@ -636,3 +638,16 @@ def test_criteria_planned_part_takes_the_first_parts_category():
     first, plan = build_criteria(Trial("T", "t", text))
     assert (plan.text, plan.category.value, plan.computable, plan.reason.value, plan.subject) == (
         "planned use during the study", first.category.value, False, "administrative", None)
+
+
+@pytest.mark.parametrize(
+    "line,computable",
+    [
+        ("Prior bevacizumab or any other anti-angiogenic agent", True),  # "other" is no judgment
+        ("Unstable angina within the past 3 months", True),  # a diagnosis
+        ("Clinically significant cardiac disease", False),
+    ],
+)
+def test_criteria_computable_other_and_unstable_angina(line, computable):
+    (c,) = build_criteria(Trial("T", "t", "Exclusion Criteria:\n- " + line + "\n"))
+    assert c.computable is computable
