@@ -1245,6 +1245,9 @@ _REFERENCE_BOUND = re.compile(
 
 
 def _reference_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    low = b.text.lower()
+    if "normal" not in low and "limit" not in low and "reference" not in low:
+        return
     taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
     for ls, le in lines:
         for m in _REFERENCE_BOUND.finditer(b.text, ls, le):
@@ -1265,6 +1268,8 @@ _HALF_LIVES_AMOUNT = re.compile(
 
 
 def _half_lives_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    if "half" not in b.text.lower():
+        return
     for ls, le in lines:
         for m in _HALF_LIVES_AMOUNT.finditer(b.text, ls, le):
             span = m.span()
