@@ -853,6 +853,14 @@ _PAST_ALONE = re.compile(
     r"months?|weeks?|days?|hours?)\b))", re.I)
 
 
+# "as indicated by medical history", "a detailed medical history": the history as a source of
+# information is no period (dev: 5 of 5 unmarked)
+_HISTORY_SOURCE = re.compile(
+    r"(?:\b(?:indicated|based|determined|assessed|judged|documented|confirmed|established)\s+(?:on|by|from)"
+    r"|\b(?:detailed|complete|full|thorough|careful)\s+)\s*(?:(?:the|a|their)\s+)?(?:(?:medical|clinical)\s+)?$",
+    re.I)
+
+
 def _on_present(text: str, start: int, end: int) -> list[tuple[int, int]]:
     found = [(m.start("c"), m.end("c")) for m in _ON_PRESENT.finditer(text, max(0, start - 1), end)
              if start <= m.start("c") < end]
@@ -1959,6 +1967,8 @@ def criteria_to_brat(
                 b.attribute("Eq-Temporal-Unit-Value", uid, tv)
             b.event("Eq-Comparison", cid, [("Temporal-Unit", uid)])
     for (ps, pe), value in periods.items():
+        if _HISTORY_SOURCE.search(text, max(0, ps - 40), ps) and text[ps:pe].lower() == "history":
+            continue  # "as indicated by medical history": where a finding comes from, not when
         # LCT: the cue word is both the Eq-Comparison and its Eq-Temporal-Period ("history")
         cid = b.entity("Eq-Comparison", ps, pe)
         pid = b.entity("Eq-Temporal-Period", ps, pe)

@@ -1004,6 +1004,16 @@ def test_brat_a_sum_is_no_open_bound():
     assert ops == ["21+"]
 
 
+def test_brat_history_as_a_source_is_no_period():
+    from pipeline.brat import predict_document
+
+    text = ("Inclusion Criteria:\n- Healthy as determined by medical history and physical examination\n"
+            "- History of asthma\n")
+    doc = predict_document("T", text)
+    periods = [text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Temporal-Period"]
+    assert periods == ["History"]
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
