@@ -1005,6 +1005,16 @@ def test_brat_a_sum_is_no_open_bound():
     assert ops == ["21+"]
 
 
+def test_brat_history_as_a_source_is_no_period():
+    from pipeline.brat import predict_document
+
+    text = ("Inclusion Criteria:\n- Healthy as determined by medical history and physical examination\n"
+            "- History of asthma\n")
+    doc = predict_document("T", text)
+    periods = [text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Temporal-Period"]
+    assert periods == ["History"]
+
+
 def test_brat_ordinals_that_are_not_recency():
     from pipeline.brat import predict_document
 
@@ -1022,11 +1032,12 @@ def test_brat_on_is_not_a_period_in_other_uses():
 
 
 # exact F1 on the LCT held-out fifth (never used to write rules or train the NER), measured
-# 2026-11-29 session 3 (branch lct3) minus ~2 points: 84.4 / 93.3 / 95.0 / 86.5 / 96.4 / 85.2 / 77.6 /
-# 76.8 / 94.9; tuples 85.4 (session 2: 79.8 / 91.0 / 92.1 / 82.5 / 92.4 / 83.1 / - / 76.8 / 94.5; 83.8)
-LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.82, "Eq-Operator": 0.91, "Eq-Value": 0.93, "Eq-Unit": 0.84,
-                      "Eq-Temporal-Unit": 0.94, "Eq-Temporal-Period": 0.83, "Eq-Temporal-Recency": 0.70,
-                      "Negation": 0.74, "Age": 0.92}
+# 2026-11-29 session 4 (branch lct4) minus ~2 points: 85.5 / 93.6 / 95.2 / 89.5 / 97.1 / 85.5 / 85.2 /
+# 77.1 / 97.0; tuples 87.2 (session 3: 84.4 / 93.3 / 95.0 / 86.5 / 96.4 / 85.2 / 77.6 / 76.8 / 94.9;
+# 85.4; session 2: 79.8 / 91.0 / 92.1 / 82.5 / 92.4 / 83.1 / - / 76.8 / 94.5; 83.8)
+LCT_HELDOUT_FLOORS = {"Eq-Comparison": 0.83, "Eq-Operator": 0.91, "Eq-Value": 0.93, "Eq-Unit": 0.87,
+                      "Eq-Temporal-Unit": 0.95, "Eq-Temporal-Period": 0.83, "Eq-Temporal-Recency": 0.78,
+                      "Negation": 0.74, "Age": 0.95}
 
 
 @pytest.mark.shared
@@ -1037,4 +1048,4 @@ def test_brat_lct_heldout_floors():
     report = evaluate_brat(LCT, split="heldout")
     for name, floor in LCT_HELDOUT_FLOORS.items():
         assert report.types[name]["exact"]["f1"] >= floor, (name, report.table())
-    assert report.tuples["name_op_value"]["f1"] >= 0.83, report.table()
+    assert report.tuples["name_op_value"]["f1"] >= 0.85, report.table()
