@@ -1251,7 +1251,26 @@ def check(criteria: list[Criterion], patient: Union[dict, Patient],
         raise CheckError("criteria", f"criteria of {len(trials)} trials ({', '.join(trials)}); "
                                      "check one at a time")
     results = [check_criterion(c, p, at) for c in criteria]
+    _subgroup_limits(list(criteria), results, p, at)
     return combine(list(criteria), results, trials[0] if trials else None, at, p.id)
+
+
+def _subgroup_limits(criteria: list[Criterion], results: list[CriterionResult], patient: Patient, at: date) -> None:
+    """"ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases are present)": when the patient is in the subgroup,
+    its limit replaces the general one of the same subject in the same item (GUIDELINES 11.40)."""
+    for i, c in enumerate(criteria):
+        if c.condition is None or c.subject is None or c.subject.name is None or c.constraint is None:
+            continue
+        if condition_applies(c, patient, at)[0] is not True:
+            continue
+        for j, u in enumerate(criteria):
+            if (u.condition is None and u.subject is not None and u.subject.name == c.subject.name
+                    and u.logic is not None and c.logic is not None and u.logic.group == c.logic.group
+                    and u.constraint is not None and "exception" not in u.flags):
+                r = results[j]
+                results[j] = CriterionResult(r.criterion_id, r.section, r.polarity, r.text, r.expression, Status.MET,
+                                             f"not applicable: the limit for '{_clip(c.condition.text, 50)}' applies",
+                                             None, r.group)
 
 
 # -------------------------------------------------------------------------------- files and text

@@ -254,7 +254,8 @@ CASES = [
     ("crc_liver_metastases_alt_high", T1,
      with_(CRC, labs_set={"ALT": lab("ALT", 220, "U/L", 7, 40)},
            add_conditions=[{"name": "liver metastases", "start": "2024-05-01"}]),
-     Verdict.INELIGIBLE, ["inc:5.5:10", "inc:5.5:12"], 2),
+     # the subgroup limit (ALT ≤ 5 × ULN) replaces the general one (≤ 2.5 × ULN) and alone decides (GUIDELINES 11.40)
+     Verdict.INELIGIBLE, ["inc:5.5:12"], 2),
     # major surgery 20 days before screening: within 4 weeks before the first dose (~ screening).
     ("crc_surgery_within_window", T1,
      with_(CRC, add_procedures=[{"name": "liver resection", "synonyms": ["major surgery"], "date": "2025-02-09"}]),
@@ -836,3 +837,15 @@ def test_check_example_limits_do_not_decide_eligibility():
     results = check(examples, patient, AT).criteria
     assert {r.status for r in results} == {Status.MET}
     assert all("example" in r.explanation for r in results)
+
+
+def test_check_subgroup_limit_replaces_the_general_one_when_it_applies():
+    # GUIDELINES 11.40: "ALT ≤ 2.5 × ULN (≤ 5 × ULN if liver metastases are present)"
+    from pipeline.extract import extract_trial
+    from pipeline.schema import Trial
+
+    text = "Inclusion Criteria:\n- AST ≤ 3 × ULN (≤ 5 × ULN if liver metastases are present)\n"
+    crits = list(extract_trial(Trial("NCT00000001", "t", text)))
+    ast = {"name": "AST", "value": 160, "unit": "U/L", "reference_range": {"high": 40}, "date": "2025-12-30"}
+    assert check(crits, {"labs": [ast], "conditions": ["liver metastases"]}, "2026-01-01").verdict.value == "ELIGIBLE"
+    assert check(crits, {"labs": [ast], "conditions": []}, "2026-01-01").verdict.value == "INELIGIBLE"
