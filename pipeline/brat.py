@@ -1313,15 +1313,21 @@ def _time_units_after(b: _Builder) -> None:
         m = _TIME_AFTER.match(text, trig.end)
         if not m or m.start("u") == trig.end and text[trig.end - 1].isalpha():
             continue
-        if any(e.type == "Eq-Comparison" and e.id != trig.id and e.start < m.end() and trig.end < e.end
-               for e in b.doc.entities.values()):
-            continue
-        tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
-        if tid is None:
-            continue
-        b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
-        _add_arg(ev, "Temporal-Unit", tid)
-        b.retrigger(ev.id, trig.start, m.end("u"))
+        _extend_with_time_unit(b, ev, trig, m, "Temporal-Unit")
+
+
+def _extend_with_time_unit(b: _Builder, ev, trig, m: re.Match, role: str) -> None:
+    """Give comparison `ev` the time word m["u"] right after it as `role` and stretch its trigger over
+    it, unless another comparison lies in between."""
+    if any(e.type == "Eq-Comparison" and e.id != trig.id and e.start < m.end() and trig.end < e.end
+           for e in b.doc.entities.values()):
+        return
+    tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
+    if tid is None:
+        return
+    b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
+    _add_arg(ev, role, tid)
+    b.retrigger(ev.id, trig.start, m.end("u"))
 
 
 # "(40 mg or equivalent)", "attend 70% of the sessions", "at 60 dBA": an amount with a measurement
@@ -1372,15 +1378,7 @@ def _rate_units(b: _Builder) -> None:
         if any(_base_role(r) in ("Per", "Temporal-Unit") and b.doc.entities[a].start >= trig.end
                for r, a in ev.args):
             continue
-        if any(e.type == "Eq-Comparison" and e.start < m.end() and trig.end < e.end and e.id != trig.id
-               for e in b.doc.entities.values()):
-            continue
-        tid = b.entity("Eq-Temporal-Unit", m.start("u"), m.end("u"))
-        if tid is None:
-            continue
-        b.attribute("Eq-Temporal-Unit-Value", tid, time_unit_value(m.group("u")) or "day")
-        _add_arg(ev, "Per", tid)
-        b.retrigger(ev.id, trig.start, m.end("u"))
+        _extend_with_time_unit(b, ev, trig, m, "Per")
 
 
 # dates: "since 2010", "between January 2014 and May 2017", "1st of January 2011 to 31 December
