@@ -815,7 +815,7 @@ _STANDALONE = re.compile(
     r"current|known|active|prior\s+(?:non-?response|failure|intolerance|exposure)|"
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
-    r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled)\b", re.I)
+    r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled|intended)\b", re.I)
 _OR_CONTINUES = re.compile(  # "... > 10 mg/day of prednisone or the equivalent": no alternative of its own
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|(?:the\s+|an\s+)?equivalent\b|"
     r"[\d<>≤≥=\\]|\d)", re.I)

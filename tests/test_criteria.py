@@ -632,6 +632,12 @@ def test_criteria_judgment_statements(line):
     assert (c.category.value, c.computable) == ("judgment", False)
 
 
+def test_criteria_intended_part_is_an_alternative():
+    text = "Exclusion Criteria:\n- Cochlear implant placed within 6 months before screening or intended during the study\n"
+    first, plan = build_criteria(Trial("T", "t", text))
+    assert plan.text == "intended during the study" and plan.logic.op.value == "OR"
+
+
 def test_criteria_planned_part_takes_the_first_parts_category():
     # GUIDELINES 11.83
     text = "Exclusion Criteria:\n- Use of tamoxifen within 90 days before screening, or planned use during the study\n"
