@@ -189,6 +189,31 @@ def _header_gate() -> Optional[re.Pattern]:
     return any_of(words)
 
 
+def _qualified_header(text: str, s: int, e: int) -> Optional[tuple[str, int, Optional[str]]]:
+    """(section, rest_start, scope) for a header the rules do not know because qualifying words
+    surround the section's words ("Maternal Inclusion Criteria:", "Inclusion criteria for all groups:");
+    the scope is the header without its generic words, None when nothing specific is left."""
+    if e - s > 100 or _DIGIT_OR_LIMIT.search(text, s, e):
+        return None
+    m = _QUALIFIED_HEADER.fullmatch(text, s, e)
+    if m is None or m.group("pre").strip() and (not m.group("colon") or m.group("marker")):
+        # without a colon, only a line that starts with the section's words ("Inclusion criteria for X"); after a
+        # bullet, words before them are the last item run into the header ("- Signed consent Exclusion criteria:")
+        return None
+    section = "inclusion" if m.group("kind").lower() == "inclusion" else "exclusion"
+    words = (m.group("pre") + " " + m.group("post")).strip(" ,")
+    if _GENERIC_QUALIFIER.fullmatch(words):
+        return section, e, None
+    scope = _SCOPE_TAIL.sub("", text[s:e].rstrip(": ").strip("*#-• "))
+    return section, e, scope
+
+
+_SCOPE_TAIL = re.compile(r"[\s,]+(?:will\s+be|are|is|were|includes?|including|as\s+follows)\s*$", re.I)
+
+
+_DIGIT_OR_LIMIT = re.compile(r"\d|[<>≤≥=]|\b(?:not|no|meet|meets|met|fulfil\w*|satisf\w*|above|previous|listed)\b", re.I)
+
+
 def _match_header(text: str, s: int, e: int):
     """Return (section, rest_start) when the line s..e is a section header, else None."""
     line = text[s:e]
@@ -212,6 +237,15 @@ def _match_header(text: str, s: int, e: int):
     return None
 
 
+# "Patient Inclusion Criteria:", "Inclusion criteria for mothers will be:", "Key exclusion criteria for both phases:":
+# the section's words with a few qualifying words around them; the qualifier becomes the scope
+_QUALIFIED_HEADER = re.compile(
+    r"(?P<marker>(?:\\?[*#\-•]\s*)*)(?P<pre>(?:[\w/'()+-]+\s+){0,5}?)(?:list\s+of\s+)?(?P<kind>inclusion|exclusion)s?\s+"
+    r"(?:criteria|criterion|conditions)\*?(?P<post>(?:\s+[\w/'()+,-]+){0,6}?)\s*(?P<colon>:|$)", re.I)
+_GENERIC_QUALIFIER = re.compile(
+    r"(?:key|main|major|general|principal|primary|list\s+of|the|patient|patients|participant|participants|subject|"
+    r"subjects|study|are|is|include|includes|including|will\s+be|were|as\s+follows|for\s+(?:the\s+)?(?:study|trial)|"
+    r"\s)*", re.I)
 _FOLLOWING = re.compile(r"\b(?:following|below|these)\b", re.I)
 _EXCLUDING = re.compile(r"\b(?:not\s+(?:be\s+)?eligible|ineligible|excluded|exclusion|must\s+not|will\s+not\s+be\s+(?:included|enrolled)|cannot\s+(?:be\s+)?(?:included|enrolled|participate))\b", re.I)
 _INCLUDING = re.compile(r"\b(?:eligible|included|inclusion|enrolled|must\s+(?:have|meet|be|fulfil+))\b", re.I)
@@ -355,10 +389,13 @@ def segment(text: str) -> Segmentation:
             continue
         indent = cs - ls
         hdr = _match_header(text, cs, ce)
+        qualified = None if hdr is not None else _qualified_header(text, cs, ce)
+        if qualified is not None:
+            hdr = qualified[:2]
         if hdr is not None:
             section, rest = hdr
             saw_header = True
-            scope = None
+            scope = qualified[2] if qualified is not None else None
             stack.clear()
             current = None
             headers.append(Segment(cs, rest if rest < ce else ce, section))

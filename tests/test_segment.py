@@ -89,3 +89,28 @@ def test_segment_clause_under_the_limit_is_not_cut():
     body = "ALT ≤ 2.5 × ULN, " * (MAX_CLAUSE // 17)
     text = "Inclusion Criteria:\n* " + body
     assert [text[s:e] for s, e, _ in segment(text).clauses()] == [body.rstrip(", ")]
+
+
+@pytest.mark.parametrize(
+    "header,section,scope",
+    [
+        ("Maternal Inclusion Criteria:", "inclusion", "Maternal Inclusion Criteria"),
+        ("Inclusion criteria for caregivers will be:", "inclusion", "Inclusion criteria for caregivers"),
+        ("Exclusion Criteria for the control group:", "exclusion", "Exclusion Criteria for the control group"),
+        ("Exclusion criteria are:", "exclusion", None),  # nothing specific: no scope
+        ("Patient Inclusion Criteria:", "inclusion", None),
+        ("Participants will be included if:", "inclusion", None),
+    ],
+)
+def test_segment_qualified_headers_open_their_section_with_a_scope(header, section, scope):
+    text = f"{header}\n- Aged 40 years or older\n"
+    seg = segment(text)
+    (item,) = seg.items
+    assert (item.section, item.scope) == (section, scope)
+
+
+def test_segment_item_run_into_a_header_is_not_a_header_qualifier():
+    # "- Signed consent Exclusion criteria:" after a bullet: the words before belong to the last item
+    text = "Inclusion Criteria:\n- Adults\n- Signed informed consent Exclusion criteria:\n- Pregnancy\n"
+    seg = segment(text)
+    assert [text[i.start:i.end] for i in seg.items][:2] == ["Adults", "Signed informed consent Exclusion criteria:"]
