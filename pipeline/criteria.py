@@ -860,6 +860,7 @@ _EXC_LEAD = re.compile(
 _RELATIVE_END = re.compile(r",?\s*(?:which|that|who)\s*$", re.I)  # "X, which is permitted up to ...": one span (11.109)
 _PERMISSION = re.compile(r"\b(?:permitted|allowed|acceptable|accepted)\b", re.I)
 _PEOPLE_WITH = re.compile(r"(?:the\s+)?(?:patients?|participants?|subjects?|those|people|individuals?)\s+(?:with|who)\b", re.I)
+_COMMA_AT = re.compile(r",\s*")
 _COMMA_RELATIVE = re.compile(r",\s*(?:that|which)\b", re.I)
 _MORE_AFTER = re.compile(r"\b(?:and|or|but|with|if)\s+\w+\s+\w+", re.I)
 _EXC_PREDICATE = re.compile(
@@ -989,6 +990,14 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         a, b = _trim_clause(text, a, b)
         if b <= a or _EXC_EMPTY.match(text, a, b):
             continue
+        # "unless the participant has fatty liver disease, total bilirubin ...": a measured subject after a comma
+        # starts the next part of the statement, not more of the exception
+        for comma in _COMMA_AT.finditer(text, a, b):
+            if _depth_zero(text, a, comma.start()) and any(
+                    sj.start == comma.end() and sj.category in MEASURABLE
+                    for sj in find_subjects(text, comma.end(), min(b, comma.end() + 40))):
+                b = comma.start()
+                break
         marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
         conditional = marker.startswith(_CONDITIONAL)
         if not conditional:  # "except hair loss, that has not resolved": the statement's again; a permission
