@@ -32,11 +32,16 @@ _ATOMIC = getattr(C, "ATOMIC_GROUP", object())  # both new in Python 3.11
 _REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT) + ((C.POSSESSIVE_REPEAT,) if hasattr(C, "POSSESSIVE_REPEAT") else ())
 
 
-@lru_cache(maxsize=16)
 def _parse(pattern: str, flags: int = 0):
     """`re._parser.parse`, kept for the last few patterns: the analyses below (first characters,
     needed strings, lower-cased form, leading \\b) each read the parse tree of the same pattern, which
-    takes longer than the analysis itself; they never change it. (Raises re.error as parse does.)"""
+    takes longer than the analysis itself; they never change it. A long pattern (a lexicon trie) is
+    not kept: its tree takes megabytes. (Raises re.error as parse does.)"""
+    return P.parse(pattern, flags) if len(pattern) > 4000 else _parse_kept(pattern, flags)
+
+
+@lru_cache(maxsize=16)
+def _parse_kept(pattern: str, flags: int):
     return P.parse(pattern, flags)
 
 
