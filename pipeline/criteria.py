@@ -483,7 +483,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     def cons(a: int, b: int) -> list[Found]:
         return [c for c in found if a <= c.start and c.end <= b]
 
-    m = _LABEL.match(text, s, e)
+    m = _LABEL.match(text, s, e) if text.find(":", s, e) != -1 else None  # a label needs its colon
     if m and not re.search(r"\b(?:e\.g|i\.e|including|such as|except)\b", m.group("label"), re.I) \
             and not _POPULATION.match(m.group("label")) \
             and not re.match(r"(?:including|such\s+as|e\.g|i\.e|especially|particularly|namely|for\s+example)\b", text[m.end():e], re.I):
@@ -493,7 +493,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     if m and _depth_zero(text, s, m.start()) and cons(m.end(), e):
         s = m.end()
     # "Uncontrolled hypertension (systolic BP > 150 mmHg or diastolic > 95 mmHg)": the parenthesis defines
-    m = _PAREN_DEF.fullmatch(text, s, e)
+    m = _PAREN_DEF.fullmatch(text, s, e) if text.find("(", s, e) != -1 else None
     body = cons(m.start("body"), m.end("body")) if m else []
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
     if (m and not cons(s, m.start("body")) and body and _words(text, m.start("body"), body[0].start) >= 1
