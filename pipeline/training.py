@@ -15,6 +15,11 @@ a vague word elsewhere). So one label, OBSERVATION, trained on the trigger spans
 2. `train`: `spacy train` with `models/ner/train.cfg` on those DocBins; the best model (tok2vec +
    ner, no vectors) is written to `models/ner/` with the corpus statistics in `meta.json`.
 
+Choosing settings: `--validation` trains without a third hash's fifth of dev
+(`validation_split`); score those documents with `eligibility evaluate-brat --split dev --ids` on
+the ids of `--list-validation`. The heldout split is not for choosing anything
+(models/ner/README.md lists what was tried).
+
 No LCT text is written into the repository: the DocBins live in a temporary directory; the saved
 model holds weights and the vocabulary strings only.
 """
