@@ -15,6 +15,11 @@ a vague word elsewhere). So one label, OBSERVATION, trained on the trigger spans
 2. `train`: `spacy train` with `models/ner/train.cfg` on those DocBins; the best model (tok2vec +
    ner, no vectors) is written to `models/ner/` with the corpus statistics in `meta.json`.
 
+Choosing settings: `--validation` trains without a third hash's fifth of dev
+(`validation_split`); score those documents with `eligibility evaluate-brat --split dev --ids` on
+the ids of `--list-validation`. The heldout split is not for choosing anything
+(models/ner/README.md lists what was tried).
+
 No LCT text is written into the repository: the DocBins live in a temporary directory; the saved
 model holds weights and the vocabulary strings only.
 """
@@ -41,6 +46,7 @@ LABEL = "OBSERVATION"
 # brat entity type -> NER label; one label by default (see the module docstring)
 DEFAULT_TYPES = {"Observation": LABEL}
 EVAL_SHARE = 10  # one dev document in EVAL_SHARE goes to the early-stopping eval set
+VALIDATION_SHARE = 5  # one dev document in VALIDATION_SHARE is the validation part (--validation)
 
 
 def config_path() -> Path:
@@ -51,6 +57,16 @@ def ner_split(doc_id: str) -> str:
     """ "eval" for one dev document in ten, else "train"; a hash independent of `lct_split`'s."""
     digest = hashlib.sha1(f"ner-eval:{doc_id}".encode("utf-8")).digest()
     return "eval" if digest[0] % EVAL_SHARE == 0 else "train"
+
+
+def validation_split(doc_id: str) -> str:
+    """ "validation" for one dev document in five, else "fit"; a third independent hash.
+
+    Only for choosing training settings: `--validation` trains without these documents, and they
+    are scored (`evaluate-brat --ids`) as a stand-in for the heldout split, which is never used
+    to choose anything. The shipped model is trained on all of dev with the chosen settings."""
+    digest = hashlib.sha1(f"ner-validation:{doc_id}".encode("utf-8")).digest()
+    return "validation" if digest[0] % VALIDATION_SHARE == 0 else "fit"
 
 
 def lct_documents(
@@ -143,8 +159,11 @@ def build_corpus(
     out_dir: Union[str, Path],
     types: dict[str, str] = DEFAULT_TYPES,
     alignment_mode: str = "expand",
+    without_validation: bool = False,
+    early_stopping: bool = True,
 ) -> CorpusStats:
-    """Write `train.spacy` and `eval.spacy` (LCT dev documents only) into out_dir."""
+    """Write `train.spacy` and `eval.spacy` (LCT dev documents only) into out_dir; without the
+    validation part (`validation_split`) when `without_validation`."""
     from spacy.tokens import DocBin
 
     out_dir = Path(out_dir)
@@ -152,8 +171,13 @@ def build_corpus(
     nlp = blank_nlp()
     stats = CorpusStats()
     items = list(lct_documents(gold_dir, "dev"))
+    if without_validation:
+        items = [it for it in items if validation_split(it[0]) == "fit"]
     for part in ("train", "eval"):
-        chosen = [it for it in items if ner_split(it[0]) == part]
+        if early_stopping:
+            chosen = [it for it in items if ner_split(it[0]) == part]
+        else:  # everything is trained on; a token eval set (spaCy wants one), not used to select
+            chosen = items if part == "train" else items[:3]
         stats.documents[part] = len(chosen)
         db = DocBin(store_user_data=False)
         for doc in docs_from_brat(nlp, chosen, types, alignment_mode, stats):
@@ -173,6 +197,8 @@ def train(
     overrides: Optional[dict] = None,
     types: dict[str, str] = DEFAULT_TYPES,
     alignment_mode: str = "expand",
+    without_validation: bool = False,
+    early_stopping: bool = True,
 ) -> dict:
     """Build the corpus, run `spacy train`, save the best model to `output` (default models/ner/).
 
@@ -187,7 +213,10 @@ def train(
     config = Path(config) if config is not None else config_path()
     with tempfile.TemporaryDirectory(prefix="ner-train-") as tmp:
         tmp = Path(tmp)
-        stats = build_corpus(gold_dir, tmp / "corpus", types, alignment_mode)
+        stats = build_corpus(gold_dir, tmp / "corpus", types, alignment_mode, without_validation,
+                             early_stopping)
+        if not early_stopping:  # the last model after training.max_steps, no evaluation on the way
+            overrides = {"training.eval_frequency": 100000, **(overrides or {})}
         shown = {k: v for k, v in asdict(stats).items() if k != "misaligned_examples"}
         log.info("corpus: %s", shown)
         t0 = time.perf_counter()
@@ -201,7 +230,7 @@ def train(
             },
         )
         seconds = time.perf_counter() - t0
-        nlp = ner._load(str(tmp / "out" / "model-best"))
+        nlp = ner._load(str(tmp / "out" / ("model-best" if early_stopping else "model-last")))
     meta = nlp.meta
     meta.update(
         name="lct_observation",
@@ -211,7 +240,8 @@ def train(
         license="MIT",
     )
     meta["training"] = {
-        "corpus": "LCT (Leaf Clinical Trials) annotated, dev split only",
+        "corpus": "LCT (Leaf Clinical Trials) annotated, dev split only"
+        + (" minus the validation part" if without_validation else ""),
         "types": types,
         "alignment_mode": alignment_mode,
         "stats": {k: v for k, v in asdict(stats).items() if k != "misaligned_examples"},
@@ -266,11 +296,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--also", action="append", default=[], metavar="TYPE",
                     help="a second brat entity type to learn as its own label (e.g. Condition)")
     ap.add_argument("--corpus-only", metavar="DIR", help="only write train/eval DocBins into DIR")
+    ap.add_argument("--validation", action="store_true",
+                    help="train without the validation part of dev (for choosing settings)")
+    ap.add_argument("--no-early-stopping", action="store_true",
+                    help="train on every document, keep the model after training.max_steps")
+    ap.add_argument("--list-validation", action="store_true",
+                    help="print the ids of the validation part (for evaluate-brat --ids) and exit")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     types = {**DEFAULT_TYPES, **{t: t.upper() for t in args.also}}
+    if args.list_validation:
+        for doc_id, _, _ in lct_documents(args.gold_dir, "dev"):
+            if validation_split(doc_id) == "validation":
+                print(doc_id)
+        return 0
     if args.corpus_only:
-        stats = build_corpus(args.gold_dir, args.corpus_only, types, args.alignment_mode)
+        stats = build_corpus(args.gold_dir, args.corpus_only, types, args.alignment_mode,
+                             args.validation, not args.no_early_stopping)
         print(json.dumps(asdict(stats), indent=1))
         return 0
     overrides = {}
@@ -280,7 +322,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    summary = train(args.gold_dir, args.output, args.config, overrides, types, args.alignment_mode)
+    summary = train(args.gold_dir, args.output, args.config, overrides, types, args.alignment_mode,
+                    args.validation, not args.no_early_stopping)
     summary["stats"].pop("misaligned_examples", None)
     print(json.dumps(summary, indent=1))
     return 0

@@ -165,6 +165,18 @@ def test_ner_training_eval_split_is_stable_and_small():
     assert 0.05 < parts.count("eval") / len(parts) < 0.15
 
 
+def test_ner_training_validation_split_is_stable_and_independent():
+    """The validation part (for choosing training settings) is a fifth of dev by its own hash."""
+    from pipeline.training import ner_split, validation_split
+
+    ids = [f"NCT{n:08d}" for n in range(1000)]
+    parts = [validation_split(i) for i in ids]
+    assert parts == [validation_split(i) for i in ids]
+    assert 0.15 < parts.count("validation") / len(parts) < 0.25
+    evals = [i for i in ids if ner_split(i) == "eval"]
+    assert 0.1 < sum(validation_split(i) == "validation" for i in evals) / len(evals) < 0.3
+
+
 # ------------------------------------------------------------------------------------ LCT floor
 
 
