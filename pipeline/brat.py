@@ -895,24 +895,31 @@ _SEVERITY_BOUND = re.compile(
     r"|(?P<a2>mild|moderate|severe)\s+(?P<op2>or\s+(?:higher|greater|worse|more|above|less|lower|below)))\b", re.I)
 
 
-def _severity_bounds(b: _Builder, lines: list[tuple[int, int]]) -> None:
+def _unclaimed(b: _Builder, lines: list[tuple[int, int]], *patterns: re.Pattern):
+    """Per line, the matches of each pattern in turn that overlap no comparison: none found before
+    the call, none the caller has added since (it appends their spans to the list yielded along)."""
     taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
     for ls, le in lines:
-        for m in _SEVERITY_BOUND.finditer(b.text, ls, le):
-            if _overlapping((m.start(), m.end()), taken):
-                continue
-            og, vg = ("op", "a") if m.group("op") else ("op2", "a2")
-            op = b.entity("Eq-Operator", m.start(og), m.end(og))
-            val = b.entity("Severity", m.start(vg), m.end(vg))
-            trig = b.entity("Eq-Comparison", m.start(), m.end())
-            if not (op and val and trig):
-                continue
-            word = re.sub(r"\s+", " ", m.group(og).lower())
-            up = word == "at least" or re.search(r"higher|greater|worse|more|above", word) is not None
-            b.attribute("Eq-Operator-Value", op, "GTEQ" if up else "LTEQ")
-            b.attribute("Severity-Value", val, m.group(vg).lower())
-            b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
-            taken.append((m.start(), m.end()))
+        for i, rx in enumerate(patterns):
+            for m in rx.finditer(b.text, ls, le):
+                if not _overlapping(m.span(), taken):
+                    yield i, m, taken
+
+
+def _severity_bounds(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    for _, m, taken in _unclaimed(b, lines, _SEVERITY_BOUND):
+        og, vg = ("op", "a") if m.group("op") else ("op2", "a2")
+        op = b.entity("Eq-Operator", m.start(og), m.end(og))
+        val = b.entity("Severity", m.start(vg), m.end(vg))
+        trig = b.entity("Eq-Comparison", m.start(), m.end())
+        if not (op and val and trig):
+            continue
+        word = re.sub(r"\s+", " ", m.group(og).lower())
+        up = word == "at least" or re.search(r"higher|greater|worse|more|above", word) is not None
+        b.attribute("Eq-Operator-Value", op, "GTEQ" if up else "LTEQ")
+        b.attribute("Severity-Value", val, m.group(vg).lower())
+        b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
+        taken.append(m.span())
 
 
 # "for 6 weeks", "(42 months)", "2 hours or longer": an amount of time that no record kept
@@ -1072,26 +1079,21 @@ _WORD_COUNT = re.compile(
 
 
 def _count_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
-    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
-    for ls, le in lines:
-        for m in _AT_LEAST_COUNT.finditer(b.text, ls, le):
-            if _overlapping((m.start(), m.end()), taken):
-                continue
+    for i, m, taken in _unclaimed(b, lines, _AT_LEAST_COUNT, _WORD_COUNT):
+        if i == 0:  # "at least two"
             op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
             val = b.entity("Eq-Value", m.start("v"), m.end("v"))
             trig = b.entity("Eq-Comparison", m.start(), m.end())
             if op and val and trig:
                 b.attribute("Eq-Operator-Value", op, "GTEQ")
                 b.event("Eq-Comparison", trig, [("Operator", op), ("Value", val)])
-                taken.append((m.start(), m.end()))
-        for m in _WORD_COUNT.finditer(b.text, ls, le):
-            if _overlapping((m.start(), m.end()), taken):
-                continue
+                taken.append(m.span())
+        else:  # "two parents"
             val = b.entity("Eq-Value", m.start("v"), m.end("v"))
             trig = b.entity("Eq-Comparison", m.start("v"), m.end("v"))
             if val and trig:
                 b.event("Eq-Comparison", trig, [("Value", val)])
-                taken.append((m.start(), m.end()))
+                taken.append(m.span())
 
 
 # "multiple pregnancy", "multiple metastases", "for multiple hours": "multiple" is a count of more
@@ -1104,25 +1106,21 @@ _MULTIPLE = re.compile(
 
 
 def _multiple_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
-    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
-    for ls, le in lines:
-        for m in _MULTIPLE.finditer(b.text, ls, le):
-            if _overlapping((m.start(), m.end()), taken):
-                continue
-            op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
-            if op is None:
-                continue
-            b.attribute("Eq-Operator-Value", op, "GT")
-            args = [("Operator", op)]
-            if m.group("unit"):
-                uid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
-                if uid:
-                    b.attribute("Eq-Temporal-Unit-Value", uid, time_unit_value(m.group("unit")) or "day")
-                    args.append(("Temporal-Unit", uid))
-            trig = b.entity("Eq-Comparison", m.start(), m.end())
-            if trig:
-                b.event("Eq-Comparison", trig, args)
-                taken.append((m.start(), m.end()))
+    for _, m, taken in _unclaimed(b, lines, _MULTIPLE):
+        op = b.entity("Eq-Operator", m.start("op"), m.end("op"))
+        if op is None:
+            continue
+        b.attribute("Eq-Operator-Value", op, "GT")
+        args = [("Operator", op)]
+        if m.group("unit"):
+            uid = b.entity("Eq-Temporal-Unit", m.start("unit"), m.end("unit"))
+            if uid:
+                b.attribute("Eq-Temporal-Unit-Value", uid, time_unit_value(m.group("unit")) or "day")
+                args.append(("Temporal-Unit", uid))
+        trig = b.entity("Eq-Comparison", m.start(), m.end())
+        if trig:
+            b.event("Eq-Comparison", trig, args)
+            taken.append(m.span())
 
 
 # Eq-Temporal-Recency: "first dose", "onset", "newly diagnosed" (dev: "first" 27 of 28 with these
@@ -1256,15 +1254,11 @@ def _reference_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
     low = b.text.lower()
     if "normal" not in low and "limit" not in low and "reference" not in low:
         return
-    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
-    for ls, le in lines:
-        for m in _REFERENCE_BOUND.finditer(b.text, ls, le):
-            if _overlapping(m.span(), taken):
-                continue
-            word = re.sub(r"\s+", " ", m.group("op").lower())
-            cls = "LTEQ" if word == "within" else _bound_class(word)
-            if _emit_comparison(b, m.span("op"), cls, [], m.span("u")):
-                taken.append(m.span())
+    for _, m, taken in _unclaimed(b, lines, _REFERENCE_BOUND):
+        word = re.sub(r"\s+", " ", m.group("op").lower())
+        cls = "LTEQ" if word == "within" else _bound_class(word)
+        if _emit_comparison(b, m.span("op"), cls, [], m.span("u")):
+            taken.append(m.span())
 
 
 # "within 5 half-lives", "5 PK half-lives": a number of half-lives is a comparison with the
@@ -1345,20 +1339,14 @@ _SIGN_BOUND = re.compile(
 
 
 def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
-    taken = [(e.start, e.end) for e in b.doc.entities.values() if e.type == "Eq-Comparison"]
-    for ls, le in lines:
-        for m in _SIGN_BOUND.finditer(b.text, ls, le):
-            if _overlapping((m.start(), m.end()), taken):
-                continue
+    for i, m, taken in _unclaimed(b, lines, _SIGN_BOUND, _BARE_AMOUNT):
+        if i == 0:  # "with ≥2 of the following"
             unit = m.span("u") if m.group("u") else None
-            if _emit_comparison(b, m.span("op"), _bound_class(m.group("op")), [m.span("v")], unit):
-                taken.append((m.start(), m.end()))
-        for m in _BARE_AMOUNT.finditer(b.text, ls, le):
-            if _overlapping((m.start(), m.end()), taken):
-                continue
-            eid = _emit_comparison(b, None, None, [m.span("v")], m.span("u"))
-            if eid:
-                taken.append((m.start(), m.end()))
+            emitted = _emit_comparison(b, m.span("op"), _bound_class(m.group("op")), [m.span("v")], unit)
+        else:  # "(40 mg or equivalent)"
+            emitted = _emit_comparison(b, None, None, [m.span("v")], m.span("u"))
+        if emitted:
+            taken.append(m.span())
 
 
 # "≥24 g alcohol/day", "At least 100 ml per day", "5 or more days a week": a rate's time unit
