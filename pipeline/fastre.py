@@ -361,15 +361,21 @@ def lowered_form(pattern: str, flags: int = 0) -> Optional[tuple[str, int]]:
     return pattern, max(behind, 1)  #  looks one character back
 
 
-def any_of(words) -> re.Pattern:
-    """A case-sensitive regex that finds any of the literal `words` (to search the lower-cased
-    text): a trie of their characters, so the engine skips through the text in C."""
+def _char_trie(words) -> dict:
+    """The literal `words` as a character trie; a key "" marks that a word ends at the node."""
     trie: dict = {}
     for w in words:
         node = trie
         for ch in w:
             node = node.setdefault(ch, {})
         node[""] = {}
+    return trie
+
+
+def any_of(words) -> re.Pattern:
+    """A case-sensitive regex that finds any of the literal `words` (to search the lower-cased
+    text): a trie of their characters, so the engine skips through the text in C."""
+    trie = _char_trie(words)
 
     def build(node: dict) -> str:
         if "" in node:
@@ -404,12 +410,7 @@ class WordSets:
             for v, m in own.items():
                 if w.startswith(v):
                     self.masks[w] |= m
-        trie: dict = {}
-        for w in own:
-            node = trie
-            for ch in w:
-                node = node.setdefault(ch, {})
-            node[""] = {}
+        trie = _char_trie(own)
 
         def build(node: dict) -> str:
             alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
