@@ -864,19 +864,21 @@ _COMMA_AT = re.compile(r",\s*")
 _COMMA_RELATIVE = re.compile(r",\s*(?:that|which)\b", re.I)
 _MORE_AFTER = re.compile(r"\b(?:and|or|but|with|if)\s+\w+\s+\w+", re.I)
 _EXC_PREDICATE = re.compile(
-    r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:documented|implanted|present|allowed|permitted|accepted|"
-    r"acceptable|eligible)\b.*$", re.I | re.S)
+    r"\s+(?:is|are|was|were|has\s+been|have\s+been|will\s+be)\s+(?:not\s+)?(?:documented|implanted|present|allowed|"
+    r"permitted|accepted|acceptable|eligible|ineligible|excluded|enrolled)\b.*$", re.I | re.S)
 # "except for the following:", "except:", "with the following exceptions:" -> the list after the colon
 _EXC_LIST_INTRO = re.compile(r"(?:(?:the\s+)?following(?:\s+(?:conditions?|cases?|exceptions?))?\s*)?[:\-–]\s*", re.I)
 # "unless otherwise specified", "except as noted": no excepted thing
-_EXC_EMPTY = re.compile(r"(?:otherwise|as\s+(?:noted|specified|stated|described|required|indicated|above|below)|noted|"
-                        r"specified|indicated|stated|required\s+by)\b", re.I)
+_EXC_EMPTY = re.compile(r"(?:otherwise|(?:as\s+)?(?:specifically|explicitly|expressly)\s+\w+ed|"
+                        r"as\s+(?:noted|specified|stated|described|required|indicated|allowed|permitted|above|below)|"
+                        r"noted|specified|indicated|stated|required\s+by)\b", re.I)
 # a window that scopes the whole statement ("..., excluding paracetamol within 14 days")
 _STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|before|prior\s+to)\b", re.I)
 _ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
 _CONDITIONAL = ("unless", "except if", "except when", "except where")
 # one or more adjective-shaped words: "topical", "excised basal" (… "or squamous cell skin carcinoma")
-_SHARED_MODIFIER = re.compile(r"[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile)(?:\s+[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile))*", re.I)
+_SHARED_MODIFIER = re.compile(
+    r"[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly)(?:\s+[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly))*", re.I)
 _ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
 _BARE_MODIFIER = re.compile(_SHARED_MODIFIER.pattern + r"(?:[\s-]+cells?)?", re.I)
 _CLASS_HEAD = re.compile(
@@ -919,8 +921,20 @@ def _paren_end(text: str, pos: int, limit: int) -> Optional[int]:
 def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple[int, int]]:
     """One span per excepted item. A conditional ("unless ...") is one span; so is a short pair of
     single words ("nicotine or caffeine") and a clause with a relative pronoun."""
-    if conditional or _RELATIVE.search(text, a, b):
+    if conditional:
         return [(a, b)]
+    # "X, Y and Z that has been treated": the relative clause belongs to the item it follows; the items
+    # before it are split as usual, the last keeps the clause with its own "and"s (GOLD-031)
+    rel = _RELATIVE.search(text, a, b)
+    if rel:
+        rb = b
+        b = rel.start()
+        while b > a and text[b - 1] in " \t\r\n,":
+            b -= 1
+        head = [(pa, pb) for pa, pb in _exception_items(text, a, b, False)] if _words(text, a, b) else []
+        if not head:
+            return [(a, rb)]
+        return head[:-1] + [(head[-1][0], rb)]
     commas = sum(1 for m in re.finditer(r",", text[a:b]) if _depth_zero(text, a, a + m.start()))
     if _words(text, a, b) < 4 and commas == 0:
         return [(a, b)]

@@ -388,6 +388,31 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
     assert [e.text for e in crits[0].exceptions] == excepted
 
 
+@pytest.mark.parametrize(
+    "line,excepted",
+    [
+        # a relative clause belongs to the item it follows; the items before it are split as usual (11.41, 11.150)
+        ("Another invasive cancer, except superficial bladder cancer, melanoma in situ, and prostate cancer that was "
+         "removed surgically and has an undetectable PSA",
+         ["superficial bladder cancer", "melanoma in situ",
+          "prostate cancer that was removed surgically and has an undetectable PSA"]),
+        # an adverb before a participle is a modifier too: the bare "squamous cell" shares the next item's head
+        ("Cancer within 2 years except curatively excised squamous cell or basal cell skin cancer or cervical "
+         "intraepithelial neoplasia", ["curatively excised squamous cell or basal cell skin cancer",
+                                        "cervical intraepithelial neoplasia"]),
+        # a trailing predicate is not part of the excepted thing
+        ("Metal implants in the head other than dental fillings will be excluded", ["dental fillings"]),
+        ("Earlier cancers other than those listed under item 3 are ineligible", ["those listed under item 3"]),
+        # "except as specifically allowed", "unless expressly excluded": a reference, no excepted thing
+        ("Antifungal agents, except as specifically allowed", []),
+        ("Herbal supplements unless expressly excluded", []),
+    ],
+)
+def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted):
+    text, crits = _stmts(line)
+    assert [e.text for e in crits[0].exceptions] == excepted
+
+
 def test_criteria_or_equivalent_is_no_alternative():
     text, crits = _stmts("Daily steroid dose above 15 mg of prednisolone or an equivalent, except topical creams")
     assert len(crits) == 1 and crits[0].logic.op.value == "AND"
