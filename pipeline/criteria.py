@@ -877,13 +877,24 @@ _STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|dur
 _ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
 _CONDITIONAL = ("unless", "except if", "except when", "except where")
 # one or more adjective-shaped words: "topical", "excised basal" (… "or squamous cell skin carcinoma")
-_SHARED_MODIFIER = re.compile(
-    r"[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly)(?:\s+[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly))*", re.I)
+# (plus adjectives and organ nouns without those endings: "acute or chronic hepatitis", "prostate or breast cancer")
+_MOD_WORD = (r"(?:[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly)|acute|severe|mild|moderate|adequate|intermediate|"
+             r"early|late|low|high|minor|major|benign|malignant|stable|prostate|breast|skin|bladder|lung|colon|liver|"
+             r"kidney|thyroid|bone|brain)")
+_SHARED_MODIFIER = re.compile(_MOD_WORD + r"(?:\s+" + _MOD_WORD + r")*", re.I)
 _ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
+_ONE_LOWER_WORD = re.compile(r"\s*[a-z][a-z-]+\s*")
+_PREP_NEAR_END = re.compile(r"\b(?:of|in|to|on|for)\s+(?:\S+\s+){0,2}\S+\s*$", re.I)
+# what may follow a class noun written once: "vaccines given ≥ 14 days before", "inhibitors for less than 7 days"
+_HEAD_TAIL = re.compile(r"\s+(?:given|administered|received|taken|used|for|within|at\s+least|during|before|after|"
+                        r"prior\s+to|up\s+to|[≤≥<>])", re.I)
+# "bipolar I or II disorder", "type 1 or 2 diabetes", "stage I or II cancer": a number shares the next item's head
+_ENDS_ORDINAL = re.compile(r"\b(?:[IV]{1,4}|\d{1,2}[a-d]?)\s*$")
 _BARE_MODIFIER = re.compile(_SHARED_MODIFIER.pattern + r"(?:[\s-]+cells?)?", re.I)
 _CLASS_HEAD = re.compile(
     r"\S\s+(?:vaccines?|vaccinations?|inhibitors?|blockers?|antagonists?|agonists?|antibod(?:y|ies)|steroids|"
-    r"corticosteroids|contraceptives|supplements|inhalers|drops|use\s+disorders?|dependence)\s*$", re.I)
+    r"corticosteroids|contraceptives|supplements|inhalers|drops|use\s+disorders?|dependence|subtypes|types|genotypes|"
+    r"variants|strains|serotypes)\s*$", re.I)
 _OTHER = re.compile(r"\s*other\b", re.I)
 _SUBSTANCE_HEAD = re.compile(r"(?:use\s+disorders?|dependence)\s*$", re.I)  # "nicotine or caffeine use disorder"
 # "aspirin and proton pump inhibitors": a drug name is an item of its own, not a modifier of the class noun
@@ -929,8 +940,10 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
     if rel:
         rb = b
         b = rel.start()
-        while b > a and text[b - 1] in " \t\r\n,":
+        while b > a and text[b - 1] in " \t\r\n":
             b -= 1
+        if b > a and text[b - 1] == ",":  # "X and Y, which are permitted": the clause is about all of them (11.109)
+            return [(a, rb)]
         head = [(pa, pb) for pa, pb in _exception_items(text, a, b, False)] if _words(text, a, b) else []
         if not head:
             return [(a, rb)]
@@ -956,11 +969,21 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
             merged[-1] = (merged[-1][0], pb)
         else:
             merged.append((pa, pb))
-        if i + 1 < len(pieces) and (_BARE_MODIFIER.fullmatch(text[pa:pb].strip()) or _ENDS_PREP.search(text, pa, pb)) and text[pb:pieces[i + 1][0]].strip(" ,").lower() in ("or", "and", "and/or"):
+        if i + 1 < len(pieces) and (_BARE_MODIFIER.fullmatch(text[pa:pb].strip()) or _ENDS_PREP.search(text, pa, pb)
+                                    or _ENDS_ORDINAL.search(text, pa, pb)) and text[pb:pieces[i + 1][0]].strip(" ,\t\r\n").lower() in ("or", "and", "and/or"):
             merged[-1] = (merged[-1][0], -1)
     pieces = [(pa, pb) for pa, pb in merged if pb > 0]
-    # "BCG, influenza or COVID-19 vaccines": short names before a class noun that is only written once
-    if len(pieces) > 1 and _CLASS_HEAD.search(text, pieces[-1][0], pieces[-1][1]) and all(
+    # "carcinoma in situ of the cervix or breast": one bare word after a prepositional phrase is another object
+    # of its preposition, not an excepted thing of its own
+    if len(pieces) > 1 and _ONE_LOWER_WORD.fullmatch(text, *pieces[-1]) and _PREP_NEAR_END.search(text, *pieces[-2]):
+        pieces[-2:] = [(pieces[-2][0], pieces[-1][1])]
+    # "BCG, influenza or COVID-19 vaccines (given ≥ 14 days before)": short names before a class noun that is only
+    # written once, also when a participle or window follows the class noun
+    last_a, last_b = pieces[-1]
+    tail = _HEAD_TAIL.search(text, last_a, last_b)
+    if tail and tail.start() > last_a:
+        last_b = tail.start()
+    if len(pieces) > 1 and _CLASS_HEAD.search(text, last_a, last_b) and all(
             _words(text, pa, pb) <= 2 and not _CLASS_HEAD.search(text, pa, pb) and not _OTHER.match(text, pa, pb)
             and (not _DRUG_NAME.search(text, pa, pb) or _SUBSTANCE_HEAD.search(text, *pieces[-1]))
             for pa, pb in pieces[:-1]) and not _OTHER.match(text, *pieces[-1]):
@@ -1001,6 +1024,15 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             if (_STATEMENT_WINDOW.match(text, temp.start) and not _ATTACHED.search(text, a, temp.start)
                     and not _PEOPLE_WITH.match(text, a, temp.start)):
                 b = temp.start
+        marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
+        conditional = marker.startswith(_CONDITIONAL)
+        while a < b and text[a] in ",;: \t\r\n":  # "unless, in the opinion of ..."
+            a += 1
+        # "except diagnostic biopsy, within 4 weeks of day 1": a window after a comma is the statement's again;
+        # "other than X but are controlled by diet": a new predicate after "but" is the statement's
+        end = _EXC_COMMA_WINDOW.search(text, a, b) or _EXC_BUT_VERB.search(text, a, b)
+        if end and not conditional and _depth_zero(text, a, end.start()):
+            b = end.start()
         a, b = _trim_clause(text, a, b)
         if b <= a or _EXC_EMPTY.match(text, a, b):
             continue
@@ -1012,8 +1044,6 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
                     for sj in find_subjects(text, comma.end(), min(b, comma.end() + 40))):
                 b = comma.start()
                 break
-        marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
-        conditional = marker.startswith(_CONDITIONAL)
         if not conditional:  # "except hair loss, that has not resolved": the statement's again; a permission
             rel = _COMMA_RELATIVE.search(text, a, b)  # stays ("except X, which is permitted up to 14 days before", 11.109)
             if rel and _depth_zero(text, a, rel.start()) and not _PERMISSION.search(text, rel.end(), b):
@@ -1034,6 +1064,8 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
+_EXC_COMMA_WINDOW = re.compile(r",\s*(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|prior\s+to)\b", re.I)
+_EXC_BUT_VERB = re.compile(r"\s+but\s+(?:are|is|was|were|have|has|had|must|should|may|can|will)\b", re.I)
 _EXC_INCLUDING = re.compile(r",\s*(?:including|such\s+as|e\.g\.)\s", re.I)
 
 

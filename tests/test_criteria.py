@@ -406,6 +406,21 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         # "except as specifically allowed", "unless expressly excluded": a reference, no excepted thing
         ("Antifungal agents, except as specifically allowed", []),
         ("Herbal supplements unless expressly excluded", []),
+        # numbers and bare words share the next head; one bare word after a prepositional phrase is its object (11.151)
+        ("Mood disorders other than bipolar I or II disorder", ["bipolar I or II disorder"]),
+        ("Any cancer, except carcinoma in situ of the cervix or breast", ["carcinoma in situ of the cervix or breast"]),
+        ("Liver disease other than acute or chronic hepatitis B infection", ["acute or chronic hepatitis B infection"]),
+        ("Earlier malignancy except localized prostate or breast cancer treated with curative intent",
+         ["localized prostate or breast cancer treated with curative intent"]),
+        ("Myeloid neoplasm other than CMML or JMML subtypes", ["CMML or JMML subtypes"]),
+        # a class noun written once keeps its short names also when a participle or window follows it
+        ("Recent vaccination, other than influenza or COVID-19 vaccines given at least 14 days before the first dose",
+         ["influenza or COVID-19 vaccines given at least 14 days before the first dose"]),
+        ("Any chronic illness except hypertension or type 2 diabetes", ["hypertension", "type 2 diabetes"]),
+        # a window after a comma, a predicate after "but", leading punctuation: not the exception's
+        ("Major surgery for any reason, except diagnostic biopsy, within 4 weeks of randomization",
+         ["diagnostic biopsy"]),
+        ("Chronic conditions other than asthma but are controlled by medication", ["asthma"]),
     ],
 )
 def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted):
