@@ -86,9 +86,15 @@ _RELATIONS = [
     ("within", r"\b(?:in|during|over)\s+(?:the\s+)?recent\s+" + _AMOUNT),
     ("within", r"\b" + _AMOUNT + r"(?=\s+(?:before|prior|preceding)\b)"),
     ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
-    ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+)?(?:study|trial|treatment|"
-     r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)(?:\s+period)?\b"),
-    ("during", r"\b(?:currently|current|concurrent|concurrently|concomitant|concomitantly)\b(?=\s)"),
+    # "during the study", "during the course of this trial", "during the entire study period" (11.33, 11.152)
+    ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+|this\s+)?"
+     r"(?:(?:entire|whole|full)\s+|(?:course|time|period|duration)\s+of\s+(?:the\s+|this\s+)?)?(?P<anchor>study|trial|treatment|"
+     r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)"
+     r"(?:\s+(?:period|participation))?\b"),
+    # "while on study", "while participating in this trial", "while receiving study treatment"
+    ("during", r"\bwhile\s+(?:on|in|participating\s+in|enrolled\s+in|taking\s+part\s+in|receiving)\s+(?:the\s+|this\s+)?"
+     r"(?P<anchor>study|trial|protocol|treatment)\b(?:\s+(?:treatment|therapy|drug|medication))?"),
+    ("during", r"\b(?:currently|current|concurrent|concurrently|concomitant|concomitantly|ongoing)\b(?=\s)"),
     # "during the 8-week baseline period": a window of the study itself, with its length
     ("during", r"\b(?:during|throughout|over)\s+(?:the|a|an)\s+" + _AMOUNT + r"(?=[\w\s-]{0,40}?\bperiod\b)"),
     ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
@@ -120,7 +126,7 @@ _ANCHOR_AFTER = re.compile(
 # a temporal cue: a digit or a cue word (searched in that order: the digit search is a fast scan, the
 # words are Gated on the lower-cased text; together the same answer as one alternation)
 _DIGIT = re.compile(r"\d")
-_CUE_WORD = Gated(r"\b(?:during|throughout|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
+_CUE_WORD = Gated(r"\b(?:during|throughout|while|ongoing|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
 _HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
@@ -140,6 +146,8 @@ def _norm_anchor(a: str) -> str:
     a = re.sub(r"^the ", "", a)
     a = re.sub(r"enrol+ment|enrol+ing", "enrollment", a)
     a = a.replace("randomisation", "randomization")
+    if a in ("trial", "protocol"):  # "throughout the trial", "while on protocol" (11.33)
+        return "study"
     for key in ("first dose", "last dose", "screening", "enrollment", "randomization", "registration",
                 "baseline", "surgery", "diagnosis", "consent", "study entry", "day 1"):
         if key in a:
