@@ -97,7 +97,14 @@ _RELATIONS = [
     ("during", r"\b(?:currently|current|concurrent|concurrently|concomitant|concomitantly|ongoing)\b(?=\s)"),
     # "during the 8-week baseline period": a window of the study itself, with its length
     ("during", r"\b(?:during|throughout|over)\s+(?:the|a|an)\s+" + _AMOUNT + r"(?=[\w\s-]{0,40}?\bperiod\b)"),
-    ("before", r"\b(?:prior\s+to|before)\s+" + _ANCHOR),
+    # "prior to receiving the first dose", "before starting study treatment", "prior to participation in the study"
+    ("before", r"\b(?:prior\s+to|before)\s+(?:(?:receiving|starting|initiating|beginning|entering|joining|undergoing|"
+     r"performance\s+of|participation\s+in)\s+(?:the\s+|this\s+)?)?" + _ANCHOR),
+    ("before", r"\b(?:prior\s+to|before)\s+(?P<anchor>participation|pregnancy|conception|the\s+index\s+(?:event|procedure)|"
+     r"(?:the\s+)?(?:first\s+)?study\s+(?:vaccination|vaccine|intervention|product)|day\s*0)\b"),
+    # "pre-stroke", "pre-pregnancy", "pre-transplant": the time before the event (11.33)
+    ("before", r"\bpre-(?P<anchor>stroke|pregnancy|transplant(?:ation)?|treatment|surgery|injury|illness|admission|"
+     r"hospitali[sz]ation|enrol+ment|randomi[sz]ation|screening|dose|dosing|vaccination|diagnosis)\b"),
     ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
 ]
 # each pattern with the strings one of which its matches contain: in a clause without them it is
@@ -126,7 +133,7 @@ _ANCHOR_AFTER = re.compile(
 # a temporal cue: a digit or a cue word (searched in that order: the digit search is a fast scan, the
 # words are Gated on the lower-cased text; together the same answer as one alternation)
 _DIGIT = re.compile(r"\d")
-_CUE_WORD = Gated(r"\b(?:during|throughout|while|ongoing|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
+_CUE_WORD = Gated(r"\b(?:during|throughout|while|ongoing|pre|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
 _HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
@@ -148,11 +155,13 @@ def _norm_anchor(a: str) -> str:
     a = a.replace("randomisation", "randomization")
     if a in ("trial", "protocol"):  # "throughout the trial", "while on protocol" (11.33)
         return "study"
+    if re.search(r"\b(?:study|trial|protocol)(?:[- ](?:specific|related))?\s+(?:procedure|activit|assessment)", a):
+        return "study procedures"  # 11.34
     for key in ("first dose", "last dose", "screening", "enrollment", "randomization", "registration",
                 "baseline", "surgery", "diagnosis", "consent", "study entry", "day 1"):
         if key in a:
             return key
-    if re.search(r"\b(?:study\s+(?:drug|treatment|medication)|investigational|imp)\b", a):
+    if re.search(r"\b(?:study\s+(?:drug|treatment|medication|vaccin\w*|product|intervention)|investigational|imp)\b", a):
         return "first dose"
     return a
 

@@ -18,6 +18,12 @@ from pipeline.temporal import find_temporal
         ("no blood donation while on study", "during", None, None, "study"),
         ("becoming pregnant while participating in the trial", "during", None, None, "study"),
         ("ongoing therapy with a vitamin K antagonist", "during", None, None, None),
+        # "before" an event however it is introduced; "pre-<event>" (11.33, 11.153)
+        ("antibiotics prior to receiving the first dose", "before", None, None, "first dose"),
+        ("written consent before performance of any trial-related procedures", "before", None, None, "study procedures"),
+        ("pneumococcal vaccine before the first study vaccination", "before", None, None, "first dose"),
+        ("pre-transplant ferritin above 1000", "before", None, None, "transplant"),
+        ("an alcohol-free interval prior to conception", "before", None, None, "conception"),
         ("myocardial infarction within 3 months prior to enrollment", "within", 3, "month", "enrollment"),
         ("radiotherapy within 14 days of randomisation", "within", 14, "day", "randomization"),
         ("stroke in the last year", "within", 1, "year", None),
