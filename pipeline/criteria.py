@@ -648,6 +648,19 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
               and _own_window_and_count(text, s, mm.start(), cons) and _own_window_and_count(text, mm.end(), e, cons)):
             # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
+        elif (_words(text, s, mm.start()) >= 2 and right >= 3 and right_cons and not cons(s, mm.start())
+              and right_cons[0].value is not None and _depth_zero(text, mm.end(), right_cons[0].start)
+              and not _ENDS_ORDINAL.search(text, s, mm.start()) and not _ENDS_PREP.search(text, s, mm.start())
+              and not re.fullmatch(_MOD_WORD, text[s:mm.start()].split()[-1], re.I)
+              and not _one_object(text, s, mm, e)
+              and not any(sj.category in MEASURABLE for sj in find_subjects(text, s, mm.start()))
+              and ((_COUNT_MORE.match(text, mm.end(), e) and not _ANY_DIGIT.search(text, s, mm.start()))
+                   or (not _OR_CONTINUES.match(text, mm.end(), e) and right_cons[0].start - mm.end() <= 60
+                       and any(sj.category in ("lab", "vital", "score") and sj.end <= right_cons[0].start
+                               for sj in find_subjects(text, mm.end(), right_cons[0].start))))):
+            # "Rapidly progressive glomerulonephritis or nephrotic syndrome with albumin < 2.5 g/dL", "a JAK
+            # inhibitor or more than two biologics": an alternative with a limit of its own is its own statement
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))
     # "..., except in patients with disease progression during therapy": what follows an exception marker is
     # the excepted thing, not a second requirement of the statement
     exc = _EXCEPT.search(text, s, e)
@@ -683,6 +696,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
 
 
 _ANY_DIGIT = re.compile(r"\d")
+_COUNT_MORE = re.compile(r"(?:more|fewer|less)\s+than\s+(?:\d+|one|two|three|four|five|six)\s+[a-z]", re.I)
 _CONDITION_WORD = re.compile(r"[A-Z][a-z]{3,}(?:[- ][a-zïé]+)?")  # "Cirrhosis", "Treatment-naive"; not "HIV"
 
 
@@ -852,6 +866,7 @@ _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
+_LEAD_ARTICLE = re.compile(r"an?\s+(?=\w)", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor\b)\s*", re.I)
 _EXC_LEAD = re.compile(
@@ -1469,6 +1484,10 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         for cs0, ce0 in item_clauses:
             found = [c for c in find_constraints(text, cs0, ce0) if not _SCALE_AFTER.match(text, c.end)]
             for sub in _subclauses(text, cs0, ce0, found, item.section == "inclusion"):
+                if sub[0] > cs0:  # "... with a fall in systolic BP ≥ 20 mmHg": a split-off part starts at its noun
+                    art = _LEAD_ARTICLE.match(text, sub[0], sub[1])
+                    if art:
+                        sub = (art.end(),) + tuple(sub[1:])
                 clauses.append(sub)
                 clause_constraints[(sub[0], sub[1])] = found
         or_clauses = any(op == LogicOp.OR for _, _, op, _ in clauses)
