@@ -879,8 +879,17 @@ _COMMA_AT = re.compile(r",\s*")
 _COMMA_RELATIVE = re.compile(r",\s*(?:that|which)\b", re.I)
 _MORE_AFTER = re.compile(r"\b(?:and|or|but|with|if)\s+\w+\s+\w+", re.I)
 _EXC_PREDICATE = re.compile(
-    r"\s+(?:is|are|was|were|has\s+been|have\s+been|will\s+be)\s+(?:not\s+)?(?:documented|implanted|present|allowed|"
-    r"permitted|accepted|acceptable|eligible|ineligible|excluded|enrolled)\b.*$", re.I | re.S)
+    r",?\s+(?:is|are|was|were|has\s+been|have\s+been|will\s+be)\s+(?:not\s+)?(?:documented|implanted|present|allowed|"
+    r"permitted|accepted|acceptable|eligible|ineligible|excluded|enrolled|exclusionary)\b.*$", re.I | re.S)
+# "except when a closure is planned", "except where a cause was identified": a passive that ends the clause
+_EXC_PASSIVE_END = re.compile(
+    r"\s+(?:is|are|was|were|has\s+been|have\s+been)\s+(?:\w+ed|known|done|seen|shown|found|given)\s*$", re.I)
+# "transoesophageal echocardiography excluding left atrial thrombus": a test that rules something out
+_TEST_BEFORE = re.compile(r"(?:echocardiograph\w*|imaging|scan|MRI|CT|biopsy|tests?|ECG|examination|ultrasound|"
+                          r"angiograph\w*|endoscopy|colonoscopy|radiograph\w*|x-ray)\s*$", re.I)
+# "except participants already receiving X": the people word goes, the rest is the excepted thing
+_PEOPLE_LEAD = re.compile(r"(?:the\s+)?(?:patients?|participants?|subjects?|individuals?|people|those)\s+"
+                          r"(?=(?:already|currently|previously|still)\b|\w+ing\b)", re.I)
 # "except for the following:", "except:", "with the following exceptions:" -> the list after the colon
 _EXC_LIST_INTRO = re.compile(r"(?:(?:the\s+)?following(?:\s+(?:conditions?|cases?|exceptions?))?\s*)?[:\-–]\s*", re.I)
 # "unless otherwise specified", "except as noted": no excepted thing
@@ -898,6 +907,8 @@ _MOD_WORD = (r"(?:[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly)|acute|severe|mil
              r"kidney|thyroid|bone|brain)")
 _SHARED_MODIFIER = re.compile(_MOD_WORD + r"(?:\s+" + _MOD_WORD + r")*", re.I)
 _ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
+_SHARED_QUANTITY = re.compile(r"\b(?:doses?|dosing|courses?|use|regimens?|cycles?|treatment|therapy)\s+(?:of|with)\s+"
+                              r"[\w-]+\s*$", re.I)
 _ONE_LOWER_WORD = re.compile(r"\s*[a-z][a-z-]+\s*")
 _PREP_NEAR_END = re.compile(r"\b(?:of|in|to|on|for)\s+(?:\S+\s+){0,2}\S+\s*$", re.I)
 # what may follow a class noun written once: "vaccines given ≥ 14 days before", "inhibitors for less than 7 days"
@@ -988,6 +999,9 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
                                     or _ENDS_ORDINAL.search(text, pa, pb)) and text[pb:pieces[i + 1][0]].strip(" ,\t\r\n").lower() in ("or", "and", "and/or"):
             merged[-1] = (merged[-1][0], -1)
     pieces = [(pa, pb) for pa, pb in merged if pb > 0]
+    # "a stable dose of azathioprine or mycophenolate started ...": the alternatives share "dose of"
+    if len(pieces) > 1 and _SHARED_QUANTITY.search(text, *pieces[0]):
+        return [(a, b)]
     # "carcinoma in situ of the cervix or breast": one bare word after a prepositional phrase is another object
     # of its preposition, not an excepted thing of its own
     if len(pieces) > 1 and _ONE_LOWER_WORD.fullmatch(text, *pieces[-1]) and _PREP_NEAR_END.search(text, *pieces[-2]):
@@ -1019,6 +1033,8 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     out: list[tuple[int, int]] = []
     marks = []
     for m in _EXCEPT.finditer(text, s, e):
+        if m.group(0)[:9].lower() == "excluding" and _TEST_BEFORE.search(text, s, m.start()):
+            continue  # "echocardiography excluding thrombus": the test rules it out, nothing is excepted
         close = None if _depth_zero(text, s, m.start()) else _paren_end(text, m.start(), e)
         if close is None and not _depth_zero(text, s, m.start()):
             continue
@@ -1063,11 +1079,19 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             rel = _COMMA_RELATIVE.search(text, a, b)  # stays ("except X, which is permitted up to 14 days before", 11.109)
             if rel and _depth_zero(text, a, rel.start()) and not _PERMISSION.search(text, rel.end(), b):
                 a, b = _trim_clause(text, a, rel.start())
-        for pa, pb in _exception_items(text, a, b, conditional):
+        pred = _EXC_PREDICATE.search(text, a, b)  # "except X or Y, is exclusionary": the statement's predicate
+        if pred and pred.group(0).startswith(",") and _depth_zero(text, a, pred.start()):
+            b = pred.start()
+        # "with the exception of participants with a positive antibody and undetectable RNA": one group of people
+        people = _PEOPLE_WITH.match(text, a, b) is not None
+        for pa, pb in _exception_items(text, a, b, conditional or people):
             lead = _EXC_LEAD.match(text, pa, pb)
             if lead and lead.end() < pb:
                 pa = lead.end()
-            pred = _EXC_PREDICATE.search(text, pa, pb)
+            lead = _PEOPLE_LEAD.match(text, pa, pb)
+            if lead and lead.end() < pb:
+                pa = lead.end()
+            pred = _EXC_PREDICATE.search(text, pa, pb) or _EXC_PASSIVE_END.search(text, pa, pb)
             # "except where organ damage is present and surgery is needed": a condition goes on after its predicate
             if pred and not (conditional and _MORE_AFTER.search(pred.group(0))) and not _RELATIVE_END.search(text, pa, pred.start()):
                 pb = pred.start()

@@ -421,11 +421,28 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         ("Major surgery for any reason, except diagnostic biopsy, within 4 weeks of randomization",
          ["diagnostic biopsy"]),
         ("Chronic conditions other than asthma but are controlled by medication", ["asthma"]),
+        # set G conventions (11.155): a shared "dose of"; a group of people with two findings; the people word goes;
+        # a passive or the statement's predicate at the end is not excepted
+        ("Biologic therapy within 8 weeks, except a low dose of methotrexate or leflunomide begun at least 6 months "
+         "earlier", ["low dose of methotrexate or leflunomide begun at least 6 months earlier"]),
+        ("Reactive HIV or HBV serology, with the exception of participants with a reactive HBV core antibody and "
+         "negative HBV DNA", ["reactive HBV core antibody and negative HBV DNA"]),
+        ("Positive tuberculin test, except subjects already completing isoniazid prophylaxis",
+         ["already completing isoniazid prophylaxis"]),
+        ("Bleeding risk, except when a surgical repair is scheduled", ["surgical repair"]),
+        ("Any other primary psychiatric diagnosis, except insomnia or nightmares, is exclusionary",
+         ["insomnia or nightmares"]),
     ],
 )
 def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted):
     text, crits = _stmts(line)
     assert [e.text for e in crits[0].exceptions] == excepted
+
+
+def test_criteria_excluding_after_a_test_is_not_an_exception():
+    # "echocardiography excluding thrombus": the test rules the thrombus out (11.155)
+    text, crits = _stmts("Cardiac CT scan excluding intracardiac thrombus within 72 hours before the ablation")
+    assert all(not c.exceptions for c in crits)
 
 
 def test_criteria_or_equivalent_is_no_alternative():
