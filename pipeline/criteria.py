@@ -442,7 +442,13 @@ _DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenc
 _VERB_CONJ = Gated(
     r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required|"
     r"agreement\s+to|have\s+an?|use\s+of\s+(?:two|an?|at\s+least|highly|effective|adequate|reliable|acceptable)|no(?!\s+(?:more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|older|"
-    r"younger|than)\b))\b)|"
+    r"younger|than)\b)|"
+    # "... and the serum lithium level must be 0.6-1.2 mmol/L": a clause with its own subject and modal
+    r"the\s+(?:[\w-]+\s+){1,4}(?:must|should|is\s+required|are\s+required)|"
+    # "Methotrexate ≤ 25 mg/week and at a stable dose for 4 weeks": a second requirement (§11.6)
+    r"(?:at|on)\s+(?:an?\s+)?stable\s+dose|"
+    # "must be 18 to 65 years old and meet DSM-5 criteria": a second verb of the same modal (checked below)
+    r"(?P<bare>meet|meets|have|has|be|show|demonstrate|undergo)\s)\b)|"
     # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
     re.I, min_strength=2,  # gated on the verbs after "and"/"but" and the "if" after "or,"
@@ -454,8 +460,10 @@ _NO_NOUN = re.compile(r"no\s+(?!(?:or|more|less|longer|shorter|greater|fewer|lat
                       re.I)
 _WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:or|more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
                  r"older|younger|than)\b))", re.I)
+_MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
-_PART_LEAD = re.compile(r"(?:an?|who)\s+(?=\w)", re.I)
+# a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
+_PART_LEAD = re.compile(r"(?:(?:at|on)\s+(?:an?\s+)?(?=stable\b)|(?:an?|the|who)\s+(?=\w))", re.I)
 # "consent from the participant, or from a legal representative": one requirement with alternatives inside
 _PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at|of)\b", re.I)
 _DANGLING = re.compile(r"\b(?:on|to|of|in|with|for|from|by|at|a|an|the)\s*$", re.I)
@@ -612,6 +620,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             right_words = _words(text, mm.end(), e)
             if rx is _VERB_CONJ and left_words < (2 if _NO_NOUN.match(text, mm.end(), e) else 3):
                 continue  # "Intact membranes and no contractions": two requirements
+            if rx is _VERB_CONJ and mm.groupdict().get("bare") and not _MODAL.search(text, s, mm.start()):
+                continue  # "... and have": only after "must"/"should" is it a second requirement
+            if rx is _VERB_CONJ and mm.groupdict().get("bare") and _words(text, mm.end(), e) < 3:
+                continue
             # one word before is a list head ("HIV, or hepatitis B or C") unless it is a condition's name and a
             # whole criterion follows ("Cirrhosis, or hepatocellular carcinoma suspected on imaging")
             one_word_head = (left_words == 1 and right_words >= 4 and _CONDITION_WORD.fullmatch(text[s:mm.start()].strip()))
@@ -866,7 +878,7 @@ _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 _PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
 
 
-_LEAD_ARTICLE = re.compile(r"an?\s+(?=\w)", re.I)
+_LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=\w)", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor\b)\s*", re.I)
 _EXC_LEAD = re.compile(

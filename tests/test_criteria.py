@@ -439,6 +439,24 @@ def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted
     assert [e.text for e in crits[0].exceptions] == excepted
 
 
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        # a second requirement after "and" (11.156): a second verb of the same modal, a clause with its own subject and
+        # modal, "at a stable dose"; a split-off part starts at its noun
+        ("Participants must be 40 to 70 years old and meet ICHD-3 criteria for chronic migraine",
+         ["Participants must be 40 to 70 years old", "meet ICHD-3 criteria for chronic migraine"]),
+        ("If on valproate, the dose must be unchanged for 8 weeks and the valproate level must be 50-100 mg/L",
+         ["If on valproate, the dose must be unchanged for 8 weeks", "valproate level must be 50-100 mg/L"]),
+        ("Prednisone, if used, must be ≤ 7.5 mg/day and at a stable dose for at least 2 weeks before day 1",
+         ["Prednisone, if used, must be ≤ 7.5 mg/day", "stable dose for at least 2 weeks before day 1"]),
+    ],
+)
+def test_criteria_second_requirement_after_and(line, parts):
+    text, crits = _stmts(line)
+    assert [c.text for c in crits if "exception" not in c.flags] == parts
+
+
 def test_criteria_excluding_after_a_test_is_not_an_exception():
     # "echocardiography excluding thrombus": the test rules the thrombus out (11.155)
     text, crits = _stmts("Cardiac CT scan excluding intracardiac thrombus within 72 hours before the ablation")
@@ -455,7 +473,7 @@ def test_criteria_with_clause_after_an_except_item_is_the_statements_again():
     # "except X, with Y": Y says more about the statement; "unless X, with Y" goes on with the condition
     text, crits = _stmts("Use of an investigational drug other than drug Z, with the last dose within 4 weeks of day 1")
     assert [c.text for c in crits] == ["Use of an investigational drug other than drug Z",
-                                       "the last dose within 4 weeks of day 1"]
+                                       "last dose within 4 weeks of day 1"]
     text, crits = _stmts("Brain metastases, unless treated by surgery, with the patient off steroids for 2 weeks")
     assert len(crits) == 1
     assert [e.text for e in crits[0].exceptions] == ["treated by surgery, with the patient off steroids for 2 weeks"]
