@@ -163,11 +163,21 @@ def _strip(text: str, s: int, e: int, chars: str = " \t\r\n\f\v\u00a0\u200b\ufef
 _TRAIL = ".;,:"
 
 
+_TRAILING_CONJ = re.compile(r"\s(?:and|or|and/or)$", re.I)
+
+
 def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
     s, e = _strip(text, s, e)
     while e > s and text[e - 1] in _TRAIL + " \t\r\n":
         # keep a '.' that ends an abbreviation such as "etc." or a decimal? trailing '.' is punctuation
         e -= 1
+    # "- ≥ 3 tender joints (of 68) and" + "- ≥ 3 swollen joints": the list's conjunction is not the item's
+    if e > s and text[e - 1] in "dDrR":
+        m = _TRAILING_CONJ.search(text, max(s, e - 8), e)
+        if m and m.start() > s:
+            e = m.start()
+            while e > s and text[e - 1] in _TRAIL + " \t\r\n":
+                e -= 1
     # unbalanced wrapping quotes/markdown emphasis
     while s < e and text[s] in "*_" and text[e - 1] in "*_":
         s += 1

@@ -732,3 +732,9 @@ def test_criteria_planned_part_takes_the_first_parts_category():
 def test_criteria_computable_other_and_unstable_angina(line, computable):
     (c,) = build_criteria(Trial("T", "t", "Exclusion Criteria:\n- " + line + "\n"))
     assert c.computable is computable
+
+
+def test_criteria_list_conjunction_at_item_end_is_not_in_the_span():
+    text = "Inclusion Criteria:\n- Active disease, defined as:\n  - ≥ 4 swollen joints and\n  - CRP ≥ 6 mg/L\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.text for c in crits] == ["≥ 4 swollen joints", "CRP ≥ 6 mg/L"]
