@@ -463,11 +463,13 @@ _WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:or|more|less|longer|shorter|grea
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
-_PART_LEAD = re.compile(r"(?:(?:at|on)\s+(?:an?\s+)?(?=stable\b)|(?:an?|the|who)\s+(?=\w))", re.I)
+_PART_LEAD = re.compile(r"(?:(?:at|on)\s+(?:an?\s+)?(?=stable\b)|(?:an?|the|who)\s+(?=[\w\"“]))", re.I)
 # "consent from the participant, or from a legal representative": one requirement with alternatives inside
-_PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at|of)\b", re.I)
+_PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at(?!\s+(?:least|most)\b)|of)\b", re.I)
 _DANGLING = re.compile(r"\b(?:on|to|of|in|with|for|from|by|at|a|an|the)\s*$", re.I)
-_SHARED_TAIL = re.compile(r"[^,;()]{1,60}?,\s*(?:of|to|on|in|with|for)\s", re.I)
+# (not a window after the comma: "A, or B, in the 12 months before screening" are two alternatives, 11.137)
+_SHARED_TAIL = re.compile(r"[^,;()]{1,60}?,\s*(?:of|to|on|(?!in\s+the\s+(?:\d|past|last|previous|preceding|prior))in|with|for)\s",
+                          re.I)
 _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
@@ -616,7 +618,13 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for mm in rx.finditer(text, s, e):
             if not _depth_zero(text, s, mm.start()):
                 continue
-            left_words = _words(text, s, mm.start())
+            # "A, or B, or C": the left part of the second ", or" begins after the first
+            ls = s
+            if rx is _COMMA_CONJ:
+                for prev_conj in _COMMA_CONJ.finditer(text, s, mm.start()):
+                    if _depth_zero(text, s, prev_conj.start()):
+                        ls = prev_conj.end()
+            left_words = _words(text, ls, mm.start())
             right_words = _words(text, mm.end(), e)
             if rx is _VERB_CONJ and left_words < (2 if _NO_NOUN.match(text, mm.end(), e) else 3):
                 continue  # "Intact membranes and no contractions": two requirements
@@ -627,7 +635,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # one word before is a list head ("HIV, or hepatitis B or C") unless it is a condition's name and a
             # whole criterion follows ("Cirrhosis, or hepatocellular carcinoma suspected on imaging")
             one_word_head = (left_words == 1 and right_words >= 4 and _CONDITION_WORD.fullmatch(text[s:mm.start()].strip()))
-            if rx is _COMMA_CONJ and ((left_words < 2 and not one_word_head) or right_words < 2 or "," in text[s:mm.start()]
+            if rx is _COMMA_CONJ and ((left_words < 2 and not one_word_head) or right_words < 2 or "," in text[ls:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             if rx is _COMMA_CONJ and _CONDITIONAL_LIMIT.match(text, mm.end(), e):
@@ -838,7 +846,7 @@ def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
 # words that open a criterion of their own ("... or planning to become pregnant", "... or treatment for ...")
 _STANDALONE = re.compile(
     r"(?:planning|planned|intention|intends|high\s+risk|treatment|(?:any\s+)?(?:prior\s+|previous\s+|past\s+)?history|use|receipt|"
-    r"current|known|active|prior\s+(?:non-?response|failure|intolerance|exposure)|"
+    r"current|known|active|prior\s+(?:non-?response|failure|intolerance|exposure)|(?:plans?|intends?|wish(?:es)?)\s+to|"
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
     r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled|intended)\b", re.I)

@@ -450,6 +450,15 @@ def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted
          ["If on valproate, the dose must be unchanged for 8 weeks", "valproate level must be 50-100 mg/L"]),
         ("Prednisone, if used, must be ≤ 7.5 mg/day and at a stable dose for at least 2 weeks before day 1",
          ["Prednisone, if used, must be ≤ 7.5 mg/day", "stable dose for at least 2 weeks before day 1"]),
+        # OR alternatives (11.157): "A, or B, or C" with whole criteria; "or plan to"; "at least" is no preposition
+        ("High risk of self-harm per the investigator, or a self-harm act in the past year, or a positive answer to "
+         "item 5 of the screening questionnaire within the past month",
+         ["High risk of self-harm per the investigator", "self-harm act in the past year",
+          "positive answer to item 5 of the screening questionnaire within the past month"]),
+        ("Women who are breastfeeding or plan to breastfeed during the study",
+         ["Women who are breastfeeding", "plan to breastfeed during the study"]),
+        ("At least 3 flares, or at least 1 flare needing intravenous steroids, in the 24 months before screening",
+         ["At least 3 flares", "at least 1 flare needing intravenous steroids, in the 24 months before screening"]),
     ],
 )
 def test_criteria_second_requirement_after_and(line, parts):
