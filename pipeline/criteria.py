@@ -460,6 +460,11 @@ _NO_NOUN = re.compile(r"no\s+(?!(?:or|more|less|longer|shorter|greater|fewer|lat
                       re.I)
 _WITH_NO = Gated(r"\s*,?\s+with\s+(?=no\s+(?!(?:or|more|less|longer|shorter|greater|fewer|later|earlier|higher|lower|"
                  r"older|younger|than)\b))", re.I)
+_RESULT_WORD = r"(?:positive|negative|reactive|non-?reactive|detectable|undetectable)"
+_AND_RESULT = Gated(r"\s+(?:with|and)\s+(?:an?\s+)?(?=" + _RESULT_WORD + r"\s+(?:[\w/-]+\s+){0,4}?"
+                    r"(?:tests?|results?|assays?|PCR|cultures?|serology|smears?|swabs?)\b)", re.I)
+_COMMA_RESULT = Gated(r"\s*,\s*(?=(?:[\w/-]+\s+){1,3}(?P<res>(?:not\s+)?(?:detected|" + _RESULT_WORD[3:] + r"\s*$))",
+                      re.I)
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
@@ -582,6 +587,14 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                     and any(sj.start == w.end() and sj.category in MEASURABLE
                             for sj in find_subjects(text, w.end(), right[0].start))):
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+        # inclusion "Hospitalised with bronchiolitis and a positive RSV test ...": a test result is a second requirement
+        for w in _AND_RESULT.finditer(text, s, e):
+            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
+        # inclusion "... with a positive sputum culture, rifampicin resistance not detected": a result after a comma
+        for w in _COMMA_RESULT.finditer(text, s, e):
+            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and w.end("res") == _trim_clause(text, s, e)[1]:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Neurologically stable with no relapse within 30 days": a second, negated requirement
         for w in _WITH_NO.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
@@ -635,7 +648,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # one word before is a list head ("HIV, or hepatitis B or C") unless it is a condition's name and a
             # whole criterion follows ("Cirrhosis, or hepatocellular carcinoma suspected on imaging")
             one_word_head = (left_words == 1 and right_words >= 4 and _CONDITION_WORD.fullmatch(text[s:mm.start()].strip()))
-            if rx is _COMMA_CONJ and ((left_words < 2 and not one_word_head) or right_words < 2 or "," in text[ls:mm.start()]
+            # "Pregnant, breastfeeding, or women of childbearing potential not using ...", ", or a positive test":
+            # a new group of people or a test result after a list opens an alternative of its own
+            new_head = rx is _COMMA_CONJ and right_words >= 3 and _NEW_HEAD.match(text, mm.end(), e) is not None
+            if rx is _COMMA_CONJ and not new_head and ((left_words < 2 and not one_word_head) or right_words < 2 or "," in text[ls:mm.start()]
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             if rx is _COMMA_CONJ and _CONDITIONAL_LIMIT.match(text, mm.end(), e):
@@ -717,6 +733,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
 
 _ANY_DIGIT = re.compile(r"\d")
 _COUNT_MORE = re.compile(r"(?:more|fewer|less)\s+than\s+(?:\d+|one|two|three|four|five|six)\s+[a-z]", re.I)
+_NEW_HEAD = re.compile(r"(?:(?:women|men|females?|males?|participants?|patients?|subjects?)\s+(?:of|who|with|not)\b|"
+                       r"an?\s+" + _RESULT_WORD + r"\b)", re.I)
 _CONDITION_WORD = re.compile(r"[A-Z][a-z]{3,}(?:[- ][a-zïé]+)?")  # "Cirrhosis", "Treatment-naive"; not "HIV"
 
 

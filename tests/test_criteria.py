@@ -459,6 +459,11 @@ def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted
          ["Women who are breastfeeding", "plan to breastfeed during the study"]),
         ("At least 3 flares, or at least 1 flare needing intravenous steroids, in the 24 months before screening",
          ["At least 3 flares", "at least 1 flare needing intravenous steroids, in the 24 months before screening"]),
+        # a test result is a requirement of its own in inclusion; so is a new group of people after ", or" (11.158)
+        ("Admitted with community-acquired pneumonia and a positive urinary antigen test for Legionella",
+         ["Admitted with community-acquired pneumonia", "positive urinary antigen test for Legionella"]),
+        ("Confirmed malaria on microscopy with a positive rapid diagnostic test, artemisinin resistance not detected",
+         ["Confirmed malaria on microscopy", "positive rapid diagnostic test", "artemisinin resistance not detected"]),
     ],
 )
 def test_criteria_second_requirement_after_and(line, parts):
@@ -747,3 +752,10 @@ def test_criteria_list_conjunction_at_item_end_is_not_in_the_span():
     text = "Inclusion Criteria:\n- Active disease, defined as:\n  - ≥ 4 swollen joints and\n  - CRP ≥ 6 mg/L\n"
     crits = build_criteria(Trial("T", "t", text))
     assert [c.text for c in crits] == ["≥ 4 swollen joints", "CRP ≥ 6 mg/L"]
+
+
+def test_criteria_new_group_of_people_after_a_list_is_an_alternative():
+    text = "Exclusion Criteria:\n- Pregnant, lactating, or women of childbearing potential who refuse contraception\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.logic.op.value) for c in crits] == [
+        ("Pregnant, lactating", "OR"), ("women of childbearing potential who refuse contraception", "OR")]
