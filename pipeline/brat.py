@@ -1338,6 +1338,62 @@ _SIGN_BOUND = re.compile(
     rf"(?:[ \t]?(?P<u>{_AMOUNT_UNIT})(?![\w/%]))?")
 
 
+# "stable for 3 months prior", "ceasing < 6 months ago": a "prior" or "ago" that ends the phrase (no
+# "to"/"the" or number after it) closes the amount of time before it and is inside the comparison
+# (dev: 8 of 8); "prior" stays its Eq-Temporal-Period, "ago" is not one
+_TRAILING_ANCHOR = re.compile(r"[ \t]+(?P<w>prior|ago)\b(?![ \t]*(?:to\b|the\b|[-\w]*\d))", re.I)
+
+
+def _trailing_anchors(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        if ev.id not in b.doc.events:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        units = [b.doc.entities[a] for r, a in ev.args if _base_role(r) == "Temporal-Unit"]
+        if not any(u.end == trig.end for u in units):
+            continue
+        m = _TRAILING_ANCHOR.match(text, trig.end)
+        if not m:
+            continue
+        ws, we = m.span("w")
+        # the anchor word emitted on its own (a period cue): its period joins this comparison
+        for other in [e for e in b.doc.events.values() if e.type == "Eq-Comparison" and e.id != ev.id]:
+            o = b.doc.entities[other.trigger]
+            if (o.start, o.end) != (ws, we):
+                continue
+            for r, a in other.args:
+                if _base_role(r) == "Temporal-Period":
+                    _add_arg(ev, "Temporal-Period", a, first=True)
+            b.drop_event(other.id)
+        b.retrigger(ev.id, trig.start, we)
+
+
+# "BMI = 18.5-29.9 kg/m2", "score = <1": an equals sign written before a range or a comparator is an
+# operator (EQ) of the comparison and inside it (dev: 4 of 4; before a lone number, "n=20", it is not)
+_EQUALS_BEFORE = re.compile(r"(?<=[\w)\]])[ \t]*(?P<op>=)[ \t]*\Z")
+
+
+def _equals_before(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        trig = b.doc.entities[ev.trigger]
+        ops = [b.doc.entities[a] for r, a in ev.args if _base_role(r) == "Operator"]
+        lead = any(o.start == trig.start for o in ops)
+        ranged = any(b.doc.attrs_of(o.id).get("Eq-Operator-Value") == "BETWEEN" for o in ops)
+        if not ops or not (lead or ranged):
+            continue
+        m = _EQUALS_BEFORE.search(text, max(0, trig.start - 4), trig.start)
+        if not m:
+            continue
+        tid = b.entity("Eq-Operator", *m.span("op"))
+        if tid is None:
+            continue
+        b.attribute("Eq-Operator-Value", tid, "EQ")
+        _add_arg(ev, "Operator", tid)
+        b.retrigger(ev.id, m.start("op"), trig.end)
+
+
 def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
     for i, m, taken in _unclaimed(b, lines, _SIGN_BOUND, _BARE_AMOUNT):
         if i == 0:  # "with ≥2 of the following"
@@ -1964,6 +2020,8 @@ def criteria_to_brat(
         if cid and pid:
             b.attribute("Eq-Temporal-Period-Value", pid, value)
             b.event("Eq-Comparison", cid, [("Temporal-Period", pid)])
+    _trailing_anchors(b)
+    _equals_before(b)
     subject_events: dict[tuple[int, int], str] = {}
     for (s, e), (kind, filters, temps) in subjects.items():
         # comparisons replaced by a reading of the text (dates) are gone
