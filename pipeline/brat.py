@@ -1291,9 +1291,10 @@ def _half_lives_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
 
 
 # "≥ 33 gestational weeks", "≥6 consecutive weeks", "3 or more years": a time unit written after
-# a comparison that no record gave a unit is its temporal unit and inside it
+# a comparison that no record gave a unit is its temporal unit and inside it; so is "years" of
+# "pack-years" ("> 10 pack years": "pack" unmarked, 2 of 2 in dev)
 _TIME_AFTER = re.compile(
-    r"[ \t]*(?:(?:consecutive|successive|gestational|calendar|completed|full)[ \t]+)*"
+    r"[ \t]*(?:(?:consecutive|successive|gestational|calendar|completed|full)[ \t]+|pack[ \t-]?)*"
     r"(?P<u>seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b(?![-‐])", re.I)
 
 
@@ -1392,6 +1393,22 @@ def _equals_before(b: _Builder) -> None:
         b.attribute("Eq-Operator-Value", tid, "EQ")
         _add_arg(ev, "Operator", tid)
         b.retrigger(ev.id, m.start("op"), trig.end)
+
+
+# "a ladder score of 9 or 10", "a rating of 0, 1 or 2": a set of numbers after "of", joined by "or"
+# and followed by no unit, is a comparison of Values with no operator (dev: 3 of 3)
+_NUM = r"\d+(?:\.\d+)?"
+_VALUE_SET = re.compile(
+    rf"(?<=\bof\s)(?:{_NUM}(?:[ \t]*,[ \t]*{_NUM})*[ \t]*,?[ \t]*or[ \t]+{_NUM})"
+    r"(?![\w,/%+-]|\.\d|[ \t]*(?:or|to|-|[A-Za-z%]))")
+
+
+def _value_sets(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    for _, m, taken in _unclaimed(b, lines, _VALUE_SET):
+        values = [v.span() for v in re.finditer(_NUM, b.text[m.start():m.end()])]
+        values = [(m.start() + a, m.start() + z) for a, z in values]
+        if _emit_comparison(b, None, None, values, None):
+            taken.append(m.span())
 
 
 def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
@@ -1996,6 +2013,7 @@ def criteria_to_brat(
     _count_units(b)
     _time_units_after(b)
     _bare_amounts(b, lines)
+    _value_sets(b, lines)
     _compound_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)

@@ -839,6 +839,8 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "8 weeks prior"), ("Eq-Temporal-Period", "prior"), ("Eq-Temporal-Unit", "weeks")]),
     ("trailing_ago_closes_the_amount", "Quit vaping less than 2 years ago",
      [("Eq-Comparison", "less than 2 years ago"), ("Eq-Operator", "less than")]),
+    ("years_of_pack_years", "Former smokers with more than 15 pack-years of exposure",
+     [("Eq-Comparison", "more than 15 pack-years"), ("Eq-Temporal-Unit", "years")]),
     ("equals_before_a_range", "Waist-to-hip ratio = 0.8-1.1",
      [("Eq-Comparison", "= 0.8-1.1"), ("Eq-Operator", "="), ("Eq-Operator", "-")]),
     ("equals_before_a_comparator", "Frailty index = <3",
@@ -1071,3 +1073,14 @@ def test_brat_prior_to_stays_outside_the_window():
     assert not any(t == "Eq-Comparison" and "prior to" in x for t, x in spans)
     assert ("Eq-Comparison", "6 months prior") in spans and ("Eq-Comparison", "prior") not in spans
 
+
+def test_brat_set_of_values_after_of_has_no_operator():
+    """"a rating of 0, 1 or 2": Values only (LCT's set), not a range or a bound."""
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Sleepiness questionnaire rating of 0, 1 or 2.\n"
+    doc = predict_document("T", text)
+    spans = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert ("Eq-Comparison", "0, 1 or 2") in spans
+    assert {("Eq-Value", v) for v in "012"} <= spans
+    assert not any(t == "Eq-Operator" for t, _ in spans)
