@@ -1291,9 +1291,10 @@ def _half_lives_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
 
 
 # "≥ 33 gestational weeks", "≥6 consecutive weeks", "3 or more years": a time unit written after
-# a comparison that no record gave a unit is its temporal unit and inside it
+# a comparison that no record gave a unit is its temporal unit and inside it; so is "years" of
+# "pack-years" ("> 10 pack years": "pack" unmarked, 2 of 2 in dev)
 _TIME_AFTER = re.compile(
-    r"[ \t]*(?:(?:consecutive|successive|gestational|calendar|completed|full)[ \t]+)*"
+    r"[ \t]*(?:(?:consecutive|successive|gestational|calendar|completed|full)[ \t]+|pack[ \t-]?)*"
     r"(?P<u>seconds?|minutes?|hours?|days?|weeks?|months?|years?)\b(?![-‐])", re.I)
 
 
@@ -1336,6 +1337,78 @@ _BARE_AMOUNT = re.compile(
 _SIGN_BOUND = re.compile(
     rf"(?P<op>[<>≤≥⩽⩾]=?|=>|>=|<=|=<)[ \t]*(?P<v>[-+]?\d+(?:\.\d+)?)(?![\d.,/])"
     rf"(?:[ \t]?(?P<u>{_AMOUNT_UNIT})(?![\w/%]))?")
+
+
+# "stable for 3 months prior", "ceasing < 6 months ago": a "prior" or "ago" that ends the phrase (no
+# "to"/"the" or number after it) closes the amount of time before it and is inside the comparison
+# (dev: 8 of 8); "prior" stays its Eq-Temporal-Period, "ago" is not one
+_TRAILING_ANCHOR = re.compile(r"[ \t]+(?P<w>prior|ago)\b(?![ \t]*(?:to\b|the\b|[-\w]*\d))", re.I)
+
+
+def _trailing_anchors(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        if ev.id not in b.doc.events:
+            continue
+        trig = b.doc.entities[ev.trigger]
+        units = [b.doc.entities[a] for r, a in ev.args if _base_role(r) == "Temporal-Unit"]
+        if not any(u.end == trig.end for u in units):
+            continue
+        m = _TRAILING_ANCHOR.match(text, trig.end)
+        if not m:
+            continue
+        ws, we = m.span("w")
+        # the anchor word emitted on its own (a period cue): its period joins this comparison
+        for other in [e for e in b.doc.events.values() if e.type == "Eq-Comparison" and e.id != ev.id]:
+            o = b.doc.entities[other.trigger]
+            if (o.start, o.end) != (ws, we):
+                continue
+            for r, a in other.args:
+                if _base_role(r) == "Temporal-Period":
+                    _add_arg(ev, "Temporal-Period", a, first=True)
+            b.drop_event(other.id)
+        b.retrigger(ev.id, trig.start, we)
+
+
+# "BMI = 18.5-29.9 kg/m2", "score = <1": an equals sign written before a range or a comparator is an
+# operator (EQ) of the comparison and inside it (dev: 4 of 4; before a lone number, "n=20", it is not)
+_EQUALS_BEFORE = re.compile(r"(?<=[\w)\]])[ \t]*(?P<op>=)[ \t]*\Z")
+
+
+def _equals_before(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        trig = b.doc.entities[ev.trigger]
+        ops = [b.doc.entities[a] for r, a in ev.args if _base_role(r) == "Operator"]
+        lead = any(o.start == trig.start for o in ops)
+        ranged = any(b.doc.attrs_of(o.id).get("Eq-Operator-Value") == "BETWEEN" for o in ops)
+        if not ops or not (lead or ranged):
+            continue
+        m = _EQUALS_BEFORE.search(text, max(0, trig.start - 4), trig.start)
+        if not m:
+            continue
+        tid = b.entity("Eq-Operator", *m.span("op"))
+        if tid is None:
+            continue
+        b.attribute("Eq-Operator-Value", tid, "EQ")
+        _add_arg(ev, "Operator", tid)
+        b.retrigger(ev.id, m.start("op"), trig.end)
+
+
+# "a ladder score of 9 or 10", "a rating of 0, 1 or 2": a set of numbers after "of", joined by "or"
+# and followed by no unit, is a comparison of Values with no operator (dev: 3 of 3)
+_NUM = r"\d+(?:\.\d+)?"
+_VALUE_SET = re.compile(
+    rf"(?<=\bof\s)(?:{_NUM}(?:[ \t]*,[ \t]*{_NUM})*[ \t]*,?[ \t]*or[ \t]+{_NUM})"
+    r"(?![\w,/%+-]|\.\d|[ \t]*(?:or|to|-|[A-Za-z%]))")
+
+
+def _value_sets(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    for _, m, taken in _unclaimed(b, lines, _VALUE_SET):
+        values = [v.span() for v in re.finditer(_NUM, b.text[m.start():m.end()])]
+        values = [(m.start() + a, m.start() + z) for a, z in values]
+        if _emit_comparison(b, None, None, values, None):
+            taken.append(m.span())
 
 
 def _bare_amounts(b: _Builder, lines: list[tuple[int, int]]) -> None:
@@ -1940,6 +2013,7 @@ def criteria_to_brat(
     _count_units(b)
     _time_units_after(b)
     _bare_amounts(b, lines)
+    _value_sets(b, lines)
     _compound_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
@@ -1964,6 +2038,8 @@ def criteria_to_brat(
         if cid and pid:
             b.attribute("Eq-Temporal-Period-Value", pid, value)
             b.event("Eq-Comparison", cid, [("Temporal-Period", pid)])
+    _trailing_anchors(b)
+    _equals_before(b)
     subject_events: dict[tuple[int, int], str] = {}
     for (s, e), (kind, filters, temps) in subjects.items():
         # comparisons replaced by a reading of the text (dates) are gone

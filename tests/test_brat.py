@@ -835,6 +835,16 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "≥3"), ("Eq-Operator", "≥"), ("Eq-Value", "3")]),
     ("compound_unit_with_a_time_part", "Diuresis <0.5 ml/kg/h for 6 hours",
      [("Eq-Comparison", "<0.5 ml/kg/h"), ("Eq-Unit", "ml"), ("Eq-Unit", "kg"), ("Eq-Temporal-Unit", "h")]),
+    ("trailing_prior_closes_the_amount", "Antidepressant dose unchanged for 8 weeks prior",
+     [("Eq-Comparison", "8 weeks prior"), ("Eq-Temporal-Period", "prior"), ("Eq-Temporal-Unit", "weeks")]),
+    ("trailing_ago_closes_the_amount", "Quit vaping less than 2 years ago",
+     [("Eq-Comparison", "less than 2 years ago"), ("Eq-Operator", "less than")]),
+    ("years_of_pack_years", "Former smokers with more than 15 pack-years of exposure",
+     [("Eq-Comparison", "more than 15 pack-years"), ("Eq-Temporal-Unit", "years")]),
+    ("equals_before_a_range", "Waist-to-hip ratio = 0.8-1.1",
+     [("Eq-Comparison", "= 0.8-1.1"), ("Eq-Operator", "="), ("Eq-Operator", "-")]),
+    ("equals_before_a_comparator", "Frailty index = <3",
+     [("Eq-Comparison", "= <3"), ("Eq-Operator", "="), ("Eq-Operator", "<")]),
 ]
 
 
@@ -1049,3 +1059,28 @@ def test_brat_lct_heldout_floors():
     for name, floor in LCT_HELDOUT_FLOORS.items():
         assert report.types[name]["exact"]["f1"] >= floor, (name, report.table())
     assert report.tuples["name_op_value"]["f1"] >= 0.85, report.table()
+
+
+def test_brat_prior_to_stays_outside_the_window():
+    """"prior to X": the anchor is outside the comparison (only a phrase-final "prior" is inside)."""
+    from pipeline.brat import predict_document
+
+    text = ("Exclusion Criteria:\n- Vaccination within 4 weeks prior to the first visit\n"
+            "- Stable weight for 6 months prior (self-reported)\n")
+    doc = predict_document("T", text)
+    spans = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert ("Eq-Comparison", "within 4 weeks") in spans
+    assert not any(t == "Eq-Comparison" and "prior to" in x for t, x in spans)
+    assert ("Eq-Comparison", "6 months prior") in spans and ("Eq-Comparison", "prior") not in spans
+
+
+def test_brat_set_of_values_after_of_has_no_operator():
+    """"a rating of 0, 1 or 2": Values only (LCT's set), not a range or a bound."""
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- Sleepiness questionnaire rating of 0, 1 or 2.\n"
+    doc = predict_document("T", text)
+    spans = {(e.type, text[e.start:e.end]) for e in doc.entities.values()}
+    assert ("Eq-Comparison", "0, 1 or 2") in spans
+    assert {("Eq-Value", v) for v in "012"} <= spans
+    assert not any(t == "Eq-Operator" for t, _ in spans)
