@@ -229,6 +229,7 @@ class Atom:
     condition: Optional[tuple[int, int]] = None  # a subgroup the limit applies to ("in women")
     example: bool = False  # a limit inside "(e.g. ...)": an illustration of the statement, not a requirement
     excepted: bool = False  # a limit inside an exception ("except lesions ≤ 1 cm"): what is excepted
+    window: Optional[tuple[int, int]] = None  # the window this statement takes when the span holds several
 
 
 def _pair(text: str, cs: int, ce: int, subjects: list[FoundSubject], constraints: list[Found]) -> list[Atom]:
@@ -1290,6 +1291,36 @@ def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
     return out
 
 
+_COND_WINDOW = re.compile(r"\s*\(\s*(?P<win>[^()]*?)\s+(?P<cond>(?:for|in)\s+[^()]{2,60}?)\s*\)\s*$", re.I)
+
+
+def _conditional_window(text: str, atoms: list[Atom], temporals: list[FoundTemporal], cs: int, ce: int) -> list[Atom]:
+    """"Use of antidepressants within 2 weeks before baseline (within 5 weeks for fluoxetine)": the window in
+    the parenthesis applies to a subgroup, like a conditional limit (§11.40, 11.135): the first statement
+    ends before the parenthesis, a second spans both with the parenthesis' window and its `condition`."""
+    if len(temporals) < 2 or not text.endswith(")", 0, _trim_clause(text, cs, ce)[1]):
+        return atoms
+    end = _trim_clause(text, cs, ce)[1]
+    m = _COND_WINDOW.search(text, cs, end)
+    if not m or not _depth_zero(text, cs, m.start()):
+        return atoms
+    inner = [t for t in temporals if m.start("win") <= t.start and t.end <= m.end("win") and t.amount is not None]
+    outer = [t for t in temporals if t.end <= m.start() and t.amount is not None]
+    if not inner or not outer or inner[0].start != m.start("win"):
+        return atoms
+    out = []
+    for a in atoms:
+        if a.end < m.end() or a.condition is not None or (a.constraint is not None and a.constraint.start >= m.start()):
+            out.append(a)
+            continue
+        first = Atom(a.start, _trim_clause(text, a.start, m.start())[1], a.subject, a.constraint, a.op, None, a.example,
+                     a.excepted)
+        second = Atom(a.start, a.end, a.subject, a.constraint, LogicOp.AND, (m.start("cond"), m.end("cond")), a.example,
+                      a.excepted, (inner[0].start, inner[0].end))
+        out += [first, second]
+    return out
+
+
 def _blood_pressure_parts(atoms: list[Atom]) -> None:
     """"Blood pressure < 140/90 mmHg": the systolic and the diastolic limit, each with its subject
     name (bp.systolic, bp.diastolic), both on the blood-pressure words (or none when not written)."""
@@ -1588,6 +1619,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 atoms += _unpaired(text, atoms, constraints, cs, ce)
                 _blood_pressure_parts(atoms)
                 atoms = _conditional_limits(text, atoms, ce)
+            atoms = _conditional_window(text, atoms, temporals, cs, ce)
             # "except asymptomatic lesions ≤ 1 cm": kept over the statement's span, flagged, not its constraint
             atoms += [Atom(cs, ce, inner[id(c)], c, excepted=True) for c in excepted]
             for atom in atoms:
@@ -1654,6 +1686,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     inside = [t for t in temporals if s <= t.start and t.end <= e]
     if not inside and (s, e) == (cs, ce):
         inside = temporals
+    if atom.window is not None:  # "(within 5 weeks for fluoxetine)": the subgroup's own window
+        inside = [t for t in inside if (t.start, t.end) == atom.window] or inside
     temp = _choose_window(text, inside)
     subject = None
     if subj_found is not None and subj_found.category == "measurement":

@@ -51,7 +51,9 @@ _RELATIONS = [
     # (relation, regex); overlapping candidates: the earliest, then the longest, wins
     # a symbol has no word boundary before it: "Surgery ≥ 4 weeks prior to enrollment" (§7: "more than 6 months prior")
     ("more_than", r"(?:\b(?:at\s+least|more\s+than|greater\s+than|over|a\s+minimum\s+of|minimum\s+of)|\\?(?:≥|>=|=>|>))\s*" + _AMOUNT
-     + r"(?=\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|elapsed|between|and\s+no\s+more))"),
+     # (a parenthesis may come between: "at least 8 weeks (or 5 half-lives, whichever is longer) before baseline")
+     + r"(?=(?:\s*\([^()]{0,80}\))?\s+(?:since|from|after|before|prior\s+to|following|have\s+elapsed|must\s+have\s+elapsed|"
+       r"elapsed|between|and\s+no\s+more))"),
     ("more_than", r"\b" + _AMOUNT + r"\s+or\s+more\s+(?:before|prior\s+to|preceding)\b"),
     ("after", r"\b(?:for|until|up\s+to|through)\s+(?:at\s+least\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
     # "during the study and for 90 days after the last dose": the window runs on after the anchor (§11.31)
@@ -63,7 +65,11 @@ _RELATIONS = [
     ("during", r"\bduring\s+the\s+" + _AMOUNT + r"(?=\s+of\s+(?:the\s+)?(?:treatment|study|therapy|trial|follow-up))"),
     # "within one injection cycle prior to randomization": one dosing interval, no time unit
     ("within", r"\bwithin\s+(?P<amount>one|1)\s+(?:[\w-]+\s+){0,2}?(?:cycles?|intervals?)\b"),
-    ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT),
+    # not a rate: "oxygen for more than 15 hours per day"
+    ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT
+     + r"(?!\s*(?:per|a|an|/|each|every)\s*(?:day|d|24\s*h|week|wk|night)\b)"),
+    # "within 5 half-lives or 4 months, whichever is longer": the time amount (§11.35)
+    ("within", r"\bwithin\s+(?:\d+|five|three|two)\s+half[- ]?li(?:ves|fe)\s*(?:\([^()]*\)\s*)?or\s+" + _AMOUNT),
     ("within", r"\b(?:within|during|in|over)\s+(?:the\s+)?(?:past|last|previous|preceding|prior|next|coming|following)\s+" + _AMOUNT_OPT),
     # "on or within 60 days of completing the last line of therapy": the window lies after its anchor (§11.101)
     ("after", r"\b(?:on\s+or\s+)?within\s+(?:the\s+)?" + _AMOUNT + _OF_COMPLETING
@@ -128,7 +134,7 @@ def _amount_words(rx: str) -> Optional[frozenset]:
 _AMOUNT_WORDS = [_amount_words(rx) for _, rx in _RELATIONS]
 _GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ()).union(*filter(None, _AMOUNT_WORDS))
 _ANCHOR_AFTER = re.compile(
-    r"(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
+    r"(?:\s*\((?:or|and)\s[^()]{0,80}\))?(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
 # a temporal cue: a digit or a cue word (searched in that order: the digit search is a fast scan, the
 # words are Gated on the lower-cased text; together the same answer as one alternation)

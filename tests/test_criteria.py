@@ -759,3 +759,13 @@ def test_criteria_new_group_of_people_after_a_list_is_an_alternative():
     crits = build_criteria(Trial("T", "t", text))
     assert [(c.text, c.logic.op.value) for c in crits] == [
         ("Pregnant, lactating", "OR"), ("women of childbearing potential who refuse contraception", "OR")]
+
+
+def test_criteria_window_for_a_subgroup_in_parentheses_is_a_second_statement():
+    # 11.135 / 11.40: the first statement ends before the parenthesis, the second carries its window and condition
+    text = "Exclusion Criteria:\n- Use of an MAO inhibitor within 14 days before day 1 (within 6 weeks for tranylcypromine)\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.temporal.amount, c.temporal.unit, c.condition and c.condition.text) for c in crits] == [
+        ("Use of an MAO inhibitor within 14 days before day 1", 14.0, "day", None),
+        ("Use of an MAO inhibitor within 14 days before day 1 (within 6 weeks for tranylcypromine)", 6.0, "week",
+         "for tranylcypromine")]

@@ -24,6 +24,11 @@ from pipeline.temporal import find_temporal
         ("pneumococcal vaccine before the first study vaccination", "before", None, None, "first dose"),
         ("pre-transplant ferritin above 1000", "before", None, None, "transplant"),
         ("an alcohol-free interval prior to conception", "before", None, None, "conception"),
+        # half-lives first, a parenthesis between amount and anchor (11.35)
+        ("any monoclonal antibody within 5 half-lives or 3 months, whichever is longer, before day 1",
+         "within", 3, "month", "day 1"),
+        ("final dose at least 6 weeks (or 5 half-lives, whichever is longer) before randomization",
+         "more_than", 6, "week", "randomization"),
         ("myocardial infarction within 3 months prior to enrollment", "within", 3, "month", "enrollment"),
         ("radiotherapy within 14 days of randomisation", "within", 14, "day", "randomization"),
         ("stroke in the last year", "within", 1, "year", None),
@@ -46,7 +51,7 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
     assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
 
 
-@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Age 3-18 years", "life expectancy of at least 3 months",
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
                                   "QTcF > 470 ms at screening"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
