@@ -512,7 +512,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     m = _PAREN_DEF.fullmatch(text, s, e) if text.find("(", s, e) != -1 else None
     body = cons(m.start("body"), m.end("body")) if m else []
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
-    if (m and not cons(s, m.start("body")) and body and _words(text, m.start("body"), body[0].start) >= 1
+    if (m and not [c for c in cons(s, m.start("body")) if c.unit_normalized not in _TIME_UNITS] and body
+            and _words(text, m.start("body"), body[0].start) >= 1
             and not _EXCEPT.match(text, m.start("body")) and not _EXAMPLES_OPEN.match(text, m.start("body") - 1)):
         label = label or text[s:m.start("body") - 1].strip()
         s, e = m.start("body"), m.end("body")
@@ -733,6 +734,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
 
 
 _ANY_DIGIT = re.compile(r"\d")
+_TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # "after at least 1 week of advice (glucose > 5.3)"
 _COUNT_MORE = re.compile(r"(?:more|fewer|less)\s+than\s+(?:\d+|one|two|three|four|five|six)\s+[a-z]", re.I)
 _NEW_HEAD = re.compile(r"(?:(?:women|men|females?|males?|participants?|patients?|subjects?)\s+(?:of|who|with|not)\b|"
                        r"an?\s+" + _RESULT_WORD + r"\b)", re.I)
@@ -902,7 +904,9 @@ _WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptio
                      min_strength=1)
 _WITHOUT = Gated(r"\s+without\b", re.I)
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
-_PAREN_DEF = re.compile(r"[^()]{3,80}?\s\((?P<body>[^()]{6,})\)", re.S)
+# (a predicate may follow: "Rapid cycling (4 or more mood episodes in 12 months) is exclusionary")
+_PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)\s+(?:exclusionary|excluded|required|"
+                        r"not\s+(?:allowed|permitted)))?", re.S)
 
 
 _LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=\w)", re.I)

@@ -769,3 +769,12 @@ def test_criteria_window_for_a_subgroup_in_parentheses_is_a_second_statement():
         ("Use of an MAO inhibitor within 14 days before day 1", 14.0, "day", None),
         ("Use of an MAO inhibitor within 14 days before day 1 (within 6 weeks for tranylcypromine)", 6.0, "week",
          "for tranylcypromine")]
+
+
+def test_criteria_measured_definition_in_parentheses_after_a_long_term():
+    # 11.5: a parenthesis that defines the term with a measured limit is the statement; a duration before it
+    # ("after at least 2 weeks of ...") does not stop that, nor does a longer lead
+    text = ("Inclusion Criteria:\n- Persistent hyperglycaemia after at least 2 weeks of supervised diet and exercise "
+            "counselling (fasting plasma glucose > 7.0 mmol/L on 2 occasions)\n")
+    crits = build_criteria(Trial("T", "t", text))
+    assert {c.text for c in crits} == {"fasting plasma glucose > 7.0 mmol/L on 2 occasions"}
