@@ -213,6 +213,8 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
             continue
         if _COMPOUND_NEXT.match(text, e):
             continue  # "sodium-glucose co-transporter", "platelet-rich plasma": a modifier in a compound name
+        if 1 < s and e < len(text) and text[s - 1] == "-" and text[e] == "-" and text[s - 2].isalnum():
+            continue  # "CGI-BP-S": the middle of a scale's name, not blood pressure
         out.append(FoundSubject(s, e, name, ent.category, f"LOINC:{ent.loinc}" if ent.loinc else None))
     return out
 

@@ -48,3 +48,9 @@ def test_subjects_a_name_glued_into_a_compound_is_no_subject(text, names):
     from pipeline.subjects import find_subjects
 
     assert [s.name for s in find_subjects(text, 0, len(text))] == names
+
+
+def test_subjects_abbreviation_inside_a_hyphenated_scale_name_is_no_subject():
+    # "CGI-BP-S": the bipolar version of a scale, not blood pressure
+    text = "CGI-BP-S depression score ≥ 4"
+    assert "bp" not in {s.name for s in find_subjects(text, 0, len(text))}
