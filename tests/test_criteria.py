@@ -778,3 +778,12 @@ def test_criteria_measured_definition_in_parentheses_after_a_long_term():
             "counselling (fasting plasma glucose > 7.0 mmol/L on 2 occasions)\n")
     crits = build_criteria(Trial("T", "t", text))
     assert {c.text for c in crits} == {"fasting plasma glucose > 7.0 mmol/L on 2 occasions"}
+
+
+@pytest.mark.parametrize("line", ["Pre-eclampsia with severe features", "Candidiasis of the oesophagus",
+                                  "Two or more exacerbations requiring oral steroids", "Major fetal anomaly",
+                                  "Persistent AF for more than 7 days", "Chronic neutropenia"])
+def test_criteria_condition_words_beyond_the_lexicon(line):
+    # §4: disease word shapes ("-iasis", "-ampsia", "-penia"), exacerbations, anomalies, AF are conditions
+    _, crits = _stmts(line)
+    assert crits[0].category.value == "condition"
