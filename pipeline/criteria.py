@@ -913,12 +913,13 @@ _LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=\w)", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor\b)\s*", re.I)
 _EXC_LEAD = re.compile(
-    r"(?:(?:but|a|an|the|on|for|(?:in|within)(?!\s+situ\b)|any(?!\s+of\b)|patients?\s+with|participants?\s+with|those\s+with|"
+    r"(?:(?:but|a|an|the|on|for|from|(?:in|within)(?!\s+situ\b)|any(?!\s+of\b)|patients?\s+with|participants?\s+with|those\s+with|"
     r"subjects?\s+with|people\s+with|individuals?\s+with)\s+)+", re.I)
 _RELATIVE_END = re.compile(r",?\s*(?:which|that|who)\s*$", re.I)  # "X, which is permitted up to ...": one span (11.109)
 _PERMISSION = re.compile(r"\b(?:permitted|allowed|acceptable|accepted)\b", re.I)
 _PEOPLE_WITH = re.compile(r"(?:the\s+)?(?:patients?|participants?|subjects?|those|people|individuals?)\s+(?:with|who)\b", re.I)
 _COMMA_AT = re.compile(r",\s*")
+_PEOPLE_ITEM_SEP = re.compile(r"\s*(?:,\s*(?:or|and/or)\s+|;\s*)", re.I)
 _COMMA_RELATIVE = re.compile(r",\s*(?:that|which)\b", re.I)
 _MORE_AFTER = re.compile(r"\b(?:and|or|but|with|if)\s+\w+\s+\w+", re.I)
 _EXC_PREDICATE = re.compile(
@@ -940,7 +941,7 @@ _EXC_EMPTY = re.compile(r"(?:otherwise|(?:as\s+)?(?:specifically|explicitly|expr
                         r"as\s+(?:noted|specified|stated|described|required|indicated|allowed|permitted|above|below)|"
                         r"noted|specified|indicated|stated|required\s+by)\b", re.I)
 # a window that scopes the whole statement ("..., excluding paracetamol within 14 days")
-_STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|before|prior\s+to)\b", re.I)
+_STATEMENT_WINDOW = re.compile(r"(?:within|in\s+the\s+(?:past|last|previous|\d+)|during\s+the|before|prior\s+to)\b", re.I)
 _ATTACHED = re.compile(r"(?:\w+ed|given|done|taken|begun|for|since|of|at|stable)\s*$", re.I)
 _CONDITIONAL = ("unless", "except if", "except when", "except where")
 # one or more adjective-shaped words: "topical", "excised basal" (… "or squamous cell skin carcinoma")
@@ -948,7 +949,7 @@ _CONDITIONAL = ("unless", "except if", "except when", "except where")
 _MOD_WORD = (r"(?:[A-Za-z/-]*(?:al|ic|ed|ive|ous|ary|ar|ile|ly)|acute|severe|mild|moderate|adequate|intermediate|"
              r"early|late|low|high|minor|major|benign|malignant|stable|prostate|breast|skin|bladder|lung|colon|liver|"
              r"kidney|thyroid|bone|brain)")
-_SHARED_MODIFIER = re.compile(_MOD_WORD + r"(?:\s+" + _MOD_WORD + r")*", re.I)
+_SHARED_MODIFIER = re.compile(r"(?:[a-z]+-[a-z]+|" + _MOD_WORD + r"(?:\s+" + _MOD_WORD + r")*)", re.I)
 _ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
 _SHARED_QUANTITY = re.compile(r"\b(?:doses?|dosing|courses?|use|regimens?|cycles?|treatment|therapy)\s+(?:of|with)\s+"
                               r"[\w-]+\s*$", re.I)
@@ -1087,13 +1088,18 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         b = marks[i + 1][0].start() if i + 1 < len(marks) else e
         if close is not None:
             b = min(b, close)
+        elif _trim_clause(text, s, m.start())[1] <= _trim_clause(text, s, m.start())[0]:
+            # "Other than psoriasis, history of any ... disease": an exception that opens the statement ends at its comma
+            comma = next((c for c in _COMMA_AT.finditer(text, a, b) if _depth_zero(text, a, c.start())), None)
+            if comma:
+                b = comma.start()
         inc = _EXC_INCLUDING.search(text, a, b)
         if inc:  # "any lung disease other than asthma, including cystic fibrosis": the examples are not excepted
             b = inc.start()
         intro = _EXC_LIST_INTRO.match(text, a, b)
         if intro and intro.end() < b and (":" in intro.group(0) or "-" in intro.group(0) or "–" in intro.group(0)):
             a = intro.end()
-        if temp is not None and a < temp.start < b and temp.end >= _trim_clause(text, a, b)[1] - 1:
+        if temp is not None and a < temp.start < b and _words(text, temp.end, _trim_clause(text, a, b)[1]) <= 1:
             # ("with the exception of participants with normal testing in the last 6 months": the people's own)
             if (_STATEMENT_WINDOW.match(text, temp.start) and not _ATTACHED.search(text, a, temp.start)
                     and not _PEOPLE_WITH.match(text, a, temp.start)):
@@ -1127,7 +1133,18 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             b = pred.start()
         # "with the exception of participants with a positive antibody and undetectable RNA": one group of people
         people = _PEOPLE_WITH.match(text, a, b) is not None
-        for pa, pb in _exception_items(text, a, b, conditional or people):
+        if people:  # ", or localized prostate cancer": another item after the group of people
+            groups, prev = [], a
+            for sep in _PEOPLE_ITEM_SEP.finditer(text, a, b):
+                if _depth_zero(text, a, sep.start()):
+                    groups.append((prev, sep.start()))
+                    prev = sep.end()
+            groups.append((prev, b))
+            items = [it for ga, gb in groups[:1] for it in [(ga, gb)]] + [
+                it for ga, gb in groups[1:] for it in _exception_items(text, ga, gb, conditional)]
+        else:
+            items = _exception_items(text, a, b, conditional)
+        for pa, pb in items:
             lead = _EXC_LEAD.match(text, pa, pb)
             if lead and lead.end() < pb:
                 pa = lead.end()

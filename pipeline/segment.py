@@ -164,6 +164,7 @@ _TRAIL = ".;,:"
 
 
 _TRAILING_CONJ = re.compile(r"\s(?:and|or|and/or)$", re.I)
+_LINE_END = re.compile(r"[ \t.;,]*(?:\r?\n|$)")  # (at the end of a line only: a clause cut mid-line keeps its words)
 
 
 def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
@@ -172,7 +173,7 @@ def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
         # keep a '.' that ends an abbreviation such as "etc." or a decimal? trailing '.' is punctuation
         e -= 1
     # "- ≥ 3 tender joints (of 68) and" + "- ≥ 3 swollen joints": the list's conjunction is not the item's
-    if e > s and text[e - 1] in "dDrR":
+    if e > s and text[e - 1] in "dDrR" and _LINE_END.match(text, e):
         m = _TRAILING_CONJ.search(text, max(s, e - 8), e)
         if m and m.start() > s:
             e = m.start()

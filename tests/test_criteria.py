@@ -432,6 +432,14 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         ("Bleeding risk, except when a surgical repair is scheduled", ["surgical repair"]),
         ("Any other primary psychiatric diagnosis, except insomnia or nightmares, is exclusionary",
          ["insomnia or nightmares"]),
+        # an exception that opens the statement ends at its comma; "from" goes; hyphenated modifiers share the head;
+        # a group of people is one item until ", or" (11.161)
+        ("Other than eczema, any chronic skin disease needing systemic treatment", ["eczema"]),
+        ("Liver fibrosis other than from alcohol", ["alcohol"]),
+        ("Inhaled steroids other than low-dose or medium-dose budesonide", ["low-dose or medium-dose budesonide"]),
+        ("Other cancers, with the exception of those with a low risk of recurrence and treated with curative intent, "
+         "or localized thyroid cancer", ["low risk of recurrence and treated with curative intent",
+                                          "localized thyroid cancer"]),
     ],
 )
 def test_criteria_exception_items_relative_clauses_and_predicates(line, excepted):
