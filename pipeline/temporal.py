@@ -139,7 +139,8 @@ _ANCHOR_AFTER = re.compile(
 # a temporal cue: a digit or a cue word (searched in that order: the digit search is a fast scan, the
 # words are Gated on the lower-cased text; together the same answer as one alternation)
 _DIGIT = re.compile(r"\d")
-_CUE_WORD = Gated(r"\b(?:during|throughout|while|ongoing|pre|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
+_CUE_WORD = Gated(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty|sixty|ninety|"
+                  r"during|throughout|while|ongoing|pre|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
 _HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 
@@ -167,6 +168,9 @@ def _norm_anchor(a: str) -> str:
                 "baseline", "surgery", "diagnosis", "consent", "study entry", "day 1"):
         if key in a:
             return key
+    if re.search(r"\b(?:discontinu\w*|completion|completing|stopping|end)\s+of\b", a) and re.search(
+            r"\b(?:drug|medication|product|dose|dosing|investigational|imp)\b", a):
+        return "last dose"  # "within 5 days of discontinuation of investigational drug" (11.34: final dose)
     if re.search(r"\b(?:study\s+(?:drug|treatment|medication|vaccin\w*|product|intervention)|investigational|imp)\b", a):
         return "first dose"
     return a
