@@ -1039,8 +1039,13 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
             merged[-1] = (merged[-1][0], pb)
         else:
             merged.append((pa, pb))
+        gap = text[pb:pieces[i + 1][0]].strip(" ,\t\r\n").lower() if i + 1 < len(pieces) else None
         if i + 1 < len(pieces) and (_BARE_MODIFIER.fullmatch(text[pa:pb].strip()) or _ENDS_PREP.search(text, pa, pb)
-                                    or _ENDS_ORDINAL.search(text, pa, pb)) and text[pb:pieces[i + 1][0]].strip(" ,\t\r\n").lower() in ("or", "and", "and/or"):
+                                    or _ENDS_ORDINAL.search(text, pa, pb)) and gap in ("or", "and", "and/or"):
+            merged[-1] = (merged[-1][0], -1)
+        elif gap == "" and _words(text, *pieces[i + 1]) >= 2 and all(
+                _SHARED_MODIFIER.fullmatch(w) for w in text[merged[-1][0]:pb].split() if w.lower() not in ("and", "or")):
+            # "fully-treated and stable, early-stage prostate cancer": modifiers before a comma share the next head
             merged[-1] = (merged[-1][0], -1)
     pieces = [(pa, pb) for pa, pb in merged if pb > 0]
     # "a stable dose of azathioprine or mycophenolate started ...": the alternatives share "dose of"
@@ -1113,6 +1118,9 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         end = _EXC_COMMA_WINDOW.search(text, a, b) or _EXC_BUT_VERB.search(text, a, b)
         if end and not conditional and _depth_zero(text, a, end.start()):
             b = end.start()
+        end = _IN_WHICH_CASE.search(text, a, b)  # "unless X, in which case Y must ...": Y is the statement's again
+        if end and _depth_zero(text, a, end.start()):
+            b = end.start()
         a, b = _trim_clause(text, a, b)
         if b <= a or _EXC_EMPTY.match(text, a, b):
             continue
@@ -1163,6 +1171,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
+_IN_WHICH_CASE = re.compile(r"\s*,?\s*in\s+which\s+case\b", re.I)
 _EXC_COMMA_WINDOW = re.compile(r",\s*(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|prior\s+to)\b", re.I)
 _EXC_BUT_VERB = re.compile(r"\s+but\s+(?:are|is|was|were|have|has|had|must|should|may|can|will)\b", re.I)
 _EXC_INCLUDING = re.compile(r",\s*(?:including|such\s+as|e\.g\.)\s", re.I)

@@ -60,7 +60,9 @@ def test_criteria_bare_score_value_is_an_equality(line, value):
 def test_criteria_no_numeric_constraint_is_lost():
     _, crits = _stmts("Musculoskeletal pain in at least one shoulder for at least three months")
     got = sorted((c.constraint.operator.value, c.constraint.value) for c in crits if c.constraint)
-    assert got == [(">=", 1.0), (">=", 3.0)]
+    assert got == [(">=", 1.0)]
+    # the duration in words is a window like "for at least 3 months" (11.32)
+    assert {(c.temporal.relation, c.temporal.amount, c.temporal.unit) for c in crits} == {("more_than", 3.0, "month")}
 
 
 def test_criteria_sex_specific_second_limit_keeps_the_subject():
@@ -436,6 +438,11 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         # a group of people is one item until ", or" (11.161)
         ("Other than eczema, any chronic skin disease needing systemic treatment", ["eczema"]),
         ("Liver fibrosis other than from alcohol", ["alcohol"]),
+        ("Prior cancer, except for cured thyroid cancer, fully-excised and node-negative, early-stage melanoma, or "
+         "carcinoma in situ of the cervix", ["cured thyroid cancer", "fully-excised and node-negative, early-stage melanoma",
+                                             "carcinoma in situ of the cervix"]),
+        ("Bilirubin ≤ 1.5 × ULN, unless Gilbert syndrome is documented, in which case direct bilirubin must be normal",
+         ["Gilbert syndrome"]),
         ("Inhaled steroids other than low-dose or medium-dose budesonide", ["low-dose or medium-dose budesonide"]),
         ("Other cancers, with the exception of those with a low risk of recurrence and treated with curative intent, "
          "or localized thyroid cancer", ["low risk of recurrence and treated with curative intent",
