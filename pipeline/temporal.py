@@ -97,6 +97,10 @@ _RELATIONS = [
      r"(?:(?:entire|whole|full)\s+|(?:course|time|period|duration)\s+of\s+(?:the\s+|this\s+)?)?(?P<anchor>study|trial|treatment|"
      r"pregnancy|lactation|breast-?feeding|hospitali[sz]ation|participation|vaccination|follow-up)"
      r"(?:\s+(?:period|participation))?\b"),
+    # "during the screening period", "during the run-in phase", "until the end of the study" (the study's own time)
+    ("during", r"\b(?:during|throughout)\s+(?:the\s+|this\s+)?(?P<anchor>screening|run-in|lead-in|wash-?out|induction|"
+     r"maintenance|baseline|titration|placebo|double-blind|open-label|extension|observation)\s+(?:period|phase|stage)\b"),
+    ("during", r"\buntil\s+(?:the\s+)?(?:end|completion)\s+of\s+(?:the\s+|this\s+)?(?P<anchor>study|trial|treatment)\b"),
     # "while on study", "while participating in this trial", "while receiving study treatment"
     ("during", r"\bwhile\s+(?:on|in|participating\s+in|enrolled\s+in|taking\s+part\s+in|receiving)\s+(?:the\s+|this\s+)?"
      r"(?P<anchor>study|trial|protocol|treatment)\b(?:\s+(?:treatment|therapy|drug|medication))?"),
@@ -140,7 +144,7 @@ _ANCHOR_AFTER = re.compile(
 # words are Gated on the lower-cased text; together the same answer as one alternation)
 _DIGIT = re.compile(r"\d")
 _CUE_WORD = Gated(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty|sixty|ninety|"
-                  r"during|throughout|while|ongoing|pre|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
+                  r"during|throughout|while|ongoing|pre|until|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
 _HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 

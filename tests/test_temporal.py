@@ -24,6 +24,9 @@ from pipeline.temporal import find_temporal
         ("pneumococcal vaccine before the first study vaccination", "before", None, None, "first dose"),
         ("pre-transplant ferritin above 1000", "before", None, None, "transplant"),
         ("an alcohol-free interval prior to conception", "before", None, None, "conception"),
+        # periods of the study itself (11.152)
+        ("no systemic antibiotics during the screening period", "during", None, None, "screening"),
+        ("must use barrier contraception until the end of the trial", "during", None, None, "study"),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
         ("no MAO inhibitor within 5 days of discontinuation of investigational drug", "after", 5, "day", "last dose"),
