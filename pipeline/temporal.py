@@ -112,6 +112,11 @@ _RELATIONS = [
      r"performance\s+of|participation\s+in)\s+(?:the\s+|this\s+)?)?" + _ANCHOR),
     ("before", r"\b(?:prior\s+to|before)\s+(?P<anchor>participation|pregnancy|conception|the\s+index\s+(?:event|procedure)|"
      r"(?:the\s+)?(?:first\s+)?study\s+(?:vaccination|vaccine|intervention|product)|day\s*0)\b"),
+    # any other event: "before the procedure", "prior to catheterisation" (not an age: "before the age of 18")
+    ("before", r"\b(?:prior\s+to|before)\s+(?:the\s+|this\s+|any\s+)?(?!(?:age|the|a|an|and|or|being|it|this|that|"
+     r"these|those|their|his|her|its)\b)(?P<anchor>[a-z][a-z-]{3,}(?:\s+(?!(?:and|or|with|in|for|of|to|at|on|is|are|was|"
+     r"were|if|who|which|that)\b)[a-z][a-z-]{2,})?)"),
+    ("during", r"\b(?:presently|at\s+present|at\s+this\s+time)\b"),
     # "pre-stroke", "pre-pregnancy", "pre-transplant": the time before the event (11.33)
     ("before", r"\bpre-(?P<anchor>stroke|pregnancy|transplant(?:ation)?|treatment|surgery|injury|illness|admission|"
      r"hospitali[sz]ation|enrol+ment|randomi[sz]ation|screening|dose|dosing|vaccination|diagnosis)\b"),
@@ -144,7 +149,7 @@ _ANCHOR_AFTER = re.compile(
 # words are Gated on the lower-cased text; together the same answer as one alternation)
 _DIGIT = re.compile(r"\d")
 _CUE_WORD = Gated(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty|sixty|ninety|"
-                  r"during|throughout|while|ongoing|pre|until|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
+                  r"during|throughout|while|ongoing|pre|until|presently|present|prior|before|after|following|since|past|last|previous|preceding|ago|duration|current|currently|concurrent|concurrently|concomitant|concomitantly|next|within)\b", re.I)
 _HALF_LIVES = Gated(r"\b(?P<amount>\d+)\s+half[- ]?lives\b", re.I)
 
 

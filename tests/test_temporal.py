@@ -27,6 +27,9 @@ from pipeline.temporal import find_temporal
         # periods of the study itself (11.152)
         ("no systemic antibiotics during the screening period", "during", None, None, "screening"),
         ("must use barrier contraception until the end of the trial", "during", None, None, "study"),
+        # "before" any named event; "presently" is "currently" (11.153, 11.33)
+        ("prophylactic antibiotics before the procedure", "before", None, None, "procedure"),
+        ("presently receiving haemodialysis", "during", None, None, None),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
         ("no MAO inhibitor within 5 days of discontinuation of investigational drug", "after", 5, "day", "last dose"),
@@ -57,7 +60,7 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
     assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
 
 
-@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
                                   "QTcF > 470 ms at screening"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
