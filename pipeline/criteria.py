@@ -466,6 +466,11 @@ _AND_RESULT = Gated(r"\s+(?:with|and)\s+(?:an?\s+)?(?=" + _RESULT_WORD + r"\s+(?
                     r"(?:tests?|results?|assays?|PCR|cultures?|serology|smears?|swabs?)\b)", re.I)
 _COMMA_RESULT = Gated(r"\s*,\s*(?=(?:[\w/-]+\s+){1,3}(?P<res>(?:not\s+)?(?:detected|" + _RESULT_WORD[3:] + r"\s*$))",
                       re.I)
+_CONFIRMED_BY_RESULT = Gated(r"\s*,?\s+(?:as\s+)?(?:confirmed|documented|evidenced|demonstrated|shown)\s+by\s+(?:an?\s+)?"
+                             r"(?=" + _RESULT_WORD + r"\b)", re.I)
+_ON_STABLE = Gated(r"\s+on\s+an?\s+(?=stable\s+(?:[\w-]+\s+){0,2}(?:regimens?|doses?|therapy|treatment)\b)", re.I)
+_COUNT_NEXT = Gated(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?=\\?[≥≤<>]|at\s+least|more\s+than|fewer\s+than|less\s+than)", re.I)
+_COUNT_NOUN = re.compile(r"\s*(?!(?:and|or|x|×|times|per|of|in|on|at|to|the)\b)[a-z][a-z-]+", re.I)
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
@@ -597,10 +602,27 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for w in _COMMA_RESULT.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and w.end("res") == _trim_clause(text, s, e)[1]:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+        # inclusion "Not pregnant, as confirmed by a negative urine pregnancy test": the test result is a requirement
+        for w in _CONFIRMED_BY_RESULT.finditer(text, s, e):
+            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
+        # inclusion "Documented HIV-1 infection on a stable antiretroviral regimen for 6 months": a second requirement
+        for w in _ON_STABLE.finditer(text, s, e):
+            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Neurologically stable with no relapse within 30 days": a second, negated requirement
         for w in _WITH_NO.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "≥ 6 swollen joints (of 66) and ≥ 6 tender joints (of 68)", "DAS28 > 3.2, ≥ 6 swollen joints": counts of
+    # different things, each with its own limit (§2)
+    for w in _COUNT_NEXT.finditer(text, s, e):
+        right = cons(w.end(), e)
+        left = cons(s, w.start())
+        if (_depth_zero(text, s, w.start()) and right and right[0].start == w.end() and right[0].unit_normalized is None
+                and right[0].value is not None and left and left[-1].value is not None
+                and _COUNT_NOUN.match(text, right[0].end, e)):
+            cuts.append((w.start(), w.end(), LogicOp.AND))
     # "Heart failure diagnosed at least 3 months before screening, NYHA class II-IV": a dated condition, then a
     # measured subject with its own limit
     dated = None

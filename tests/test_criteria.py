@@ -486,6 +486,28 @@ def test_criteria_second_requirement_after_and(line, parts):
     assert [c.text for c in crits if "exception" not in c.flags] == parts
 
 
+@pytest.mark.parametrize(
+    "line,parts",
+    [
+        # counts of different things, each with its own limit (§2, 11.163)
+        ("≥ 4 painful joints (of 28) and ≥ 4 swollen joints (of 28)",
+         ["≥ 4 painful joints (of 28)", "≥ 4 swollen joints (of 28)"]),
+        ("SLEDAI score > 6, ≥ 2 affected organ systems", ["SLEDAI score > 6", "≥ 2 affected organ systems"]),
+        # a test result that confirms the statement; a stable regimen after a diagnosis (inclusion, 11.163)
+        ("Not breastfeeding, as confirmed by a negative serum hCG test at screening",
+         ["Not breastfeeding", "negative serum hCG test at screening"]),
+        ("Confirmed chronic hepatitis B on a stable nucleoside analogue regimen for at least 12 months",
+         ["Confirmed chronic hepatitis B", "stable nucleoside analogue regimen for at least 12 months"]),
+        # not a range of one subject, and "on stable therapy" without an article qualifies the statement
+        ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
+        ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
+    ],
+)
+def test_criteria_counts_results_and_stable_regimens_split(line, parts):
+    text, crits = _stmts(line)
+    assert [c.text for c in crits] == parts
+
+
 def test_criteria_excluding_after_a_test_is_not_an_exception():
     # "echocardiography excluding thrombus": the test rules the thrombus out (11.155)
     text, crits = _stmts("Cardiac CT scan excluding intracardiac thrombus within 72 hours before the ablation")
