@@ -29,7 +29,8 @@ from .thresholds import Found, bare_values, find_constraints
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy", "lifestyle"}
 _SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
 _PEOPLE = (r"(?:patients?|participants?|subjects?|adults?|volunteers?|individuals?|persons?|people|children|adolescents?|"
-           r"infants?|recipients?|outpatients?|inpatients?|donors?|residents?|veterans?)")
+           r"infants?|toddlers?|newborns?|neonates?|babies|girls|boys|recipients?|outpatients?|inpatients?|donors?|"
+           r"residents?|veterans?)")
 _WHO = r"(?:" + _SEX_WORD + "|" + _PEOPLE + r")"  # words for the people a criterion is about
 _PAREN = re.compile(r"\([^()]{0,40}\)")
 _CONNECTOR = re.compile(r"\s*(?:,|;|\bor\b|\band\b|\band/or\b)\s*", re.I)
