@@ -729,9 +729,15 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         # (", with receipt of the last dose within 8 weeks" after "except X" is the statement's again; after
         # "unless" it goes on with the condition)
         conditional = exc.group(0).lower().startswith(_CONDITIONAL)
-        cuts = [c for c in cuts if c[0] < exc.start() or c[2] == LogicOp.OR or _COMMA_CONJ.match(text, c[0], c[1])
+        def _more_excepted(c) -> bool:
+            # "except X or Y, or cervical carcinoma in situ": a bare name after ", or" is one more excepted thing;
+            # "..., or any history of melanoma" (a criterion head) or a part with its own limit or window is not
+            return (not conditional and _COMMA_CONJ.match(text, c[0], c[1]) is not None
+                    and not _STANDALONE.match(text, c[1], e) and not cons(c[1], e)
+                    and not find_temporal(text, c[1], e))
+        cuts = [c for c in cuts if c[0] < exc.start() or ((c[2] == LogicOp.OR or _COMMA_CONJ.match(text, c[0], c[1])
                 or _VERB_CONJ.match(text, c[0], c[1]) or ";" in text[exc.end():c[0]]
-                or (not conditional and _WITH_CLAUSE.match(text, c[0], c[1]))]
+                or (not conditional and _WITH_CLAUSE.match(text, c[0], c[1]))) and not _more_excepted(c))]
     cuts.sort()
     prev = s
     ops = []

@@ -824,3 +824,12 @@ def test_criteria_condition_words_beyond_the_lexicon(line):
     # §4: disease word shapes ("-iasis", "-ampsia", "-penia"), exacerbations, anomalies, AF are conditions
     _, crits = _stmts(line)
     assert crits[0].category.value == "condition"
+
+
+def test_criteria_or_after_an_exception_list_is_one_more_excepted_thing():
+    # 11.164: a bare name after ", or" inside an exception list stays in it; a criterion head opens a statement
+    _, crits = _stmts("Cancer within 3 years except excised squamous cell or basal cell carcinoma, or ductal carcinoma in situ")
+    assert len(crits) == 1
+    assert [e.text for e in crits[0].exceptions] == ["excised squamous cell or basal cell carcinoma", "ductal carcinoma in situ"]
+    _, crits = _stmts("Cancer within 3 years except excised basal cell carcinoma, or any history of melanoma")
+    assert [c.text for c in crits] == ["Cancer within 3 years except excised basal cell carcinoma", "any history of melanoma"]
