@@ -516,6 +516,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         s = m.end()
     # "Uncontrolled hypertension (systolic BP > 150 mmHg or diastolic > 95 mmHg)": the parenthesis defines
     m = _PAREN_DEF.fullmatch(text, s, e) if text.find("(", s, e) != -1 else None
+    if m and (_EXCEPT.search(text, s, m.start("body")) or (
+            m.start("body") - s > 81 and not any(sj.category in ("lab", "vital", "score")
+                                                 for sj in find_subjects(text, m.start("body"), m.end("body"))))):
+        m = None  # "except skin cancer (stage 0-II)": the excepted thing's; a long lead needs a measured definition
     body = cons(m.start("body"), m.end("body")) if m else []
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
     if (m and not [c for c in cons(s, m.start("body")) if c.unit_normalized not in _TIME_UNITS] and body

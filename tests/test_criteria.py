@@ -833,3 +833,11 @@ def test_criteria_or_after_an_exception_list_is_one_more_excepted_thing():
     assert [e.text for e in crits[0].exceptions] == ["excised squamous cell or basal cell carcinoma", "ductal carcinoma in situ"]
     _, crits = _stmts("Cancer within 3 years except excised basal cell carcinoma, or any history of melanoma")
     assert [c.text for c in crits] == ["Cancer within 3 years except excised basal cell carcinoma", "any history of melanoma"]
+
+
+def test_criteria_parenthesis_inside_an_exception_is_not_a_definition():
+    # "(stage 0-II)" qualifies the excepted cancer; the statement is the whole item (11.5 needs no exception before it)
+    _, crits = _stmts("No other invasive cancer within the past 5 years except localized basal cell or squamous "
+                      "cell skin cancer (stage 0-II)")
+    assert {c.text for c in crits} == {"No other invasive cancer within the past 5 years except localized basal cell "
+                                       "or squamous cell skin cancer (stage 0-II)"}
