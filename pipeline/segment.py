@@ -44,6 +44,7 @@ _SCOPE_START = re.compile(
     r"|male|female|healthy|disease\s+characteristics|patient\s+characteristics|prior\s+concurrent)\b",
     re.I,
 )
+_LABEL_LINE = re.compile(r"[A-Z][A-Za-z/-]*(?:\s+[A-Za-z/-]+){0,3}")  # one to four words, no digits or punctuation
 _ABBREV = re.compile(
     r"(?:\b(?:e\.g|i\.e|vs|etc|approx|incl|excl|no|nos|dr|mr|mrs|ms|st|fig|ref|min|max|wk|wks|hr|hrs|mo|yr|yrs|cf|al|ca|resp|sec|inc|ltd|co|corp|u\.s|jr|sr|ph|pt|pts|dept|univ)\.)$",
     re.I,
@@ -449,6 +450,17 @@ def segment(text: str) -> Segmentation:
             and nxt is not None
         ):
             scope = line_text.rstrip(":").strip()
+            scopes.append(Segment(cs, ce, "scope"))
+            stack.clear()
+            current = None
+            prev_blank = False
+            prev_open = False
+            continue
+        # "Hepatic" / "Performance status" on a line of its own, between blank lines, before a bulleted list (the
+        # PDQ layout: category labels over bullets): a sub-header, not a criterion
+        if (prev_blank and nxt is not None and _LABEL_LINE.fullmatch(line_text) and (current is None or current.marker != "none")
+                and _MARKER.match(text, *nxt) and _MARKER.match(text, *nxt).end() < nxt[1]):
+            scope = line_text.strip()
             scopes.append(Segment(cs, ce, "scope"))
             stack.clear()
             current = None

@@ -197,3 +197,11 @@ def test_negation_statement_scope_without_subject(text, negated):
     from pipeline.negation import find_cue
 
     assert (find_cue(text, 0, len(text)) is not None) == negated
+
+
+def test_negation_not_specified_is_no_negation():
+    # PDQ "Hepatic: Not specified" says there is no requirement; it excludes nothing
+    from pipeline.criteria import build_criteria
+    from pipeline.schema import Trial
+    (c,) = build_criteria(Trial("T", "t", "PATIENT CHARACTERISTICS:\n\nHepatic\n\n* Not specified\n"))
+    assert (c.negated, c.polarity.value, c.computable) == (False, "require", False)

@@ -114,3 +114,22 @@ def test_segment_item_run_into_a_header_is_not_a_header_qualifier():
     text = "Inclusion Criteria:\n- Adults\n- Signed informed consent Exclusion criteria:\n- Pregnancy\n"
     seg = segment(text)
     assert [text[i.start:i.end] for i in seg.items][:2] == ["Adults", "Signed informed consent Exclusion criteria:"]
+
+
+def test_segment_pdq_layout_headers_and_category_labels():
+    # PDQ records: "DISEASE/PATIENT CHARACTERISTICS", "PRIOR CONCURRENT THERAPY" hold requirements (inclusion);
+    # a label line over bullets ("Hepatic") scopes them and is no item
+    text = ("DISEASE CHARACTERISTICS:\n\n* Confirmed adenocarcinoma of the prostate\n\n"
+            "PATIENT CHARACTERISTICS:\n\nAge\n\n* 18 and over\n\nHepatic\n\n* Bilirubin normal\n\n"
+            "PRIOR CONCURRENT THERAPY:\n\nChemotherapy\n\n* No prior chemotherapy\n")
+    seg = segment(text)
+    assert "no_section_header" not in seg.flags
+    items = [(text[i.start:i.end], i.section, i.scope) for i in seg.items]
+    assert items == [("Confirmed adenocarcinoma of the prostate", "inclusion", None),
+                     ("18 and over", "inclusion", "Age"), ("Bilirubin normal", "inclusion", "Hepatic"),
+                     ("No prior chemotherapy", "inclusion", "Chemotherapy")]
+
+
+def test_segment_one_word_item_in_an_unbulleted_list_stays_an_item():
+    text = "Exclusion Criteria:\n\nPregnancy\n\nActive infection\n"
+    assert [text[i.start:i.end] for i in segment(text).items] == ["Pregnancy", "Active infection"]
