@@ -1825,6 +1825,10 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         g = "c" if cm.group("c") else "w"
         condition = _span(text, cm.start(g), cm.end(g))
     computable, reason = _computable(category, subj_found, con, temp, stext)
+    if computable and "hypothetical:future" in hypothetical and con is None:
+        # "planning to become pregnant during the study", "scheduled for a transplant": a plan, not a fact a record
+        # holds (11.44)
+        computable, reason = False, Reason.ADMINISTRATIVE
     if computable and temp is not None and temp.relation in ("before", "after") and not temp.anchor:
         computable, reason = False, Reason.TEMPORAL_ANCHOR_UNKNOWN
     if computable and half_lives(text, s, e) and temp is None:

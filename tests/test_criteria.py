@@ -841,3 +841,11 @@ def test_criteria_parenthesis_inside_an_exception_is_not_a_definition():
                       "cell skin cancer (stage 0-II)")
     assert {c.text for c in crits} == {"No other invasive cancer within the past 5 years except localized basal cell "
                                        "or squamous cell skin cancer (stage 0-II)"}
+
+
+@pytest.mark.parametrize("line", ["Planning to become pregnant during the study", "Scheduled for elective surgery during the trial",
+                                  "Plan to father a child within 6 months after the last dose"])
+def test_criteria_a_plan_is_not_computable(line):
+    # 11.44: planned or scheduled things are administrative: no record holds them as facts
+    _, crits = _stmts(line)
+    assert (crits[-1].computable, crits[-1].reason.value) == (False, "administrative")
