@@ -949,7 +949,8 @@ _EXC_LEAD = re.compile(
     r"(?:(?:but|a|an|the|on|for|from|(?:in|within)(?!\s+situ\b)|any(?!\s+of\b)|patients?\s+with|participants?\s+with|those\s+with|"
     r"subjects?\s+with|people\s+with|individuals?\s+with)\s+)+", re.I)
 _RELATIVE_END = re.compile(r",?\s*(?:which|that|who)\s*$", re.I)  # "X, which is permitted up to ...": one span (11.109)
-_PERMISSION = re.compile(r"\b(?:permitted|allowed|acceptable|accepted)\b", re.I)
+_PERMISSION = re.compile(r"\b(?:permitted|allowed|acceptable|accepted|may\s+(?:be\s+)?(?:given|used|taken|continued|"
+                         r"administered|received|continue))\b", re.I)
 _PEOPLE_WITH = re.compile(r"(?:the\s+)?(?:patients?|participants?|subjects?|those|people|individuals?)\s+(?:with|who)\b", re.I)
 _COMMA_AT = re.compile(r",\s*")
 _PEOPLE_ITEM_SEP = re.compile(r"\s*(?:,\s*(?:or|and/or)\s+|;\s*)", re.I)
@@ -989,7 +990,9 @@ _SHARED_QUANTITY = re.compile(r"\b(?:doses?|dosing|courses?|use|regimens?|cycles
 _ONE_LOWER_WORD = re.compile(r"\s*[a-z][a-z-]+\s*")
 _PREP_NEAR_END = re.compile(r"\b(?:of|in|to|on|for)\s+(?:\S+\s+){0,2}\S+\s*$", re.I)
 # what may follow a class noun written once: "vaccines given ≥ 14 days before", "inhibitors for less than 7 days"
-_HEAD_TAIL = re.compile(r"\s+(?:given|administered|received|taken|used|for|within|at\s+least|during|before|after|"
+_PARTICIPLE_TAIL = re.compile(r"\s+(?:given|administered|received|taken|used|performed|done|started|completed)\b", re.I)
+_HEAD_TAIL = re.compile(r"\s+(?:given|administered|received|taken|used|performed|done|started|completed|for|within|"
+                        r"at\s+least|during|before|after|"
                         r"prior\s+to|up\s+to|[≤≥<>])", re.I)
 # "bipolar I or II disorder", "type 1 or 2 diabetes", "stage I or II cancer": a number shares the next item's head
 _ENDS_ORDINAL = re.compile(r"\b(?:[IV]{1,4}|\d{1,2}[a-d]?)\s*$")
@@ -1094,6 +1097,11 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
     tail = _HEAD_TAIL.search(text, last_a, last_b)
     if tail and tail.start() > last_a:
         last_b = tail.start()
+    # "liposuction or abdominoplasty performed more than 1 year before": short names sharing a trailing participle
+    # phrase are one excepted thing (11.180)
+    if (len(pieces) > 1 and tail and tail.start() > last_a and _PARTICIPLE_TAIL.match(text, tail.start(), pieces[-1][1])
+            and _words(text, last_a, tail.start()) <= 2 and all(_words(text, pa, pb) <= 2 for pa, pb in pieces[:-1])):
+        return [(a, b)]
     if len(pieces) > 1 and _CLASS_HEAD.search(text, last_a, last_b) and all(
             _words(text, pa, pb) <= 2 and not _CLASS_HEAD.search(text, pa, pb) and not _OTHER.match(text, pa, pb)
             and (not _DRUG_NAME.search(text, pa, pb) or _SUBSTANCE_HEAD.search(text, *pieces[-1]))
@@ -1165,6 +1173,19 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
                     for sj in find_subjects(text, comma.end(), min(b, comma.end() + 40))):
                 b = comma.start()
                 break
+        if not conditional:
+            # "other than Alzheimer's disease that may contribute to cognitive impairment": a modal relative clause
+            # says what the statement's head is (11.181); "other than knee osteoarthritis requiring daily analgesics
+            # (e.g., fibromyalgia)": the examples and the phrase they illustrate are the statement's
+            rel = _MODAL_RELATIVE.search(text, a, b)
+            if rel and _depth_zero(text, a, rel.start()) and not _PERMISSION.match(text, rel.end() - 3, b):
+                b = _trim_clause(text, a, rel.start())[1]
+            eg = _EG_PAREN.search(text, a, b)
+            if eg and _depth_zero(text, a, eg.start()):
+                part = None
+                for part in _PARTICIPLE_PHRASE.finditer(text, a, eg.start()):
+                    pass
+                b = _trim_clause(text, a, part.start() if part and part.start() > a else eg.start())[1]
         if not conditional:  # "except hair loss, that has not resolved": the statement's again; a permission
             rel = _COMMA_RELATIVE.search(text, a, b)  # stays ("except X, which is permitted up to 14 days before", 11.109)
             if rel and _depth_zero(text, a, rel.start()) and not _PERMISSION.search(text, rel.end(), b):
@@ -1204,6 +1225,9 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
+_MODAL_RELATIVE = re.compile(r"\s+(?:that|which)\s+(?:may|might|could|would|can)\b", re.I)
+_EG_PAREN = re.compile(r"\s*\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example)", re.I)
+_PARTICIPLE_PHRASE = re.compile(r"\s+(?=(?:requiring|needing|causing|leading|resulting|associated|related)\b)", re.I)
 _IN_WHICH_CASE = re.compile(r"\s*,?\s*in\s+which\s+case\b", re.I)
 _EXC_COMMA_WINDOW = re.compile(r",\s*(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|prior\s+to)\b", re.I)
 _EXC_BUT_VERB = re.compile(r"\s+but\s+(?:are|is|was|were|have|has|had|must|should|may|can|will)\b", re.I)

@@ -443,6 +443,15 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
                                              "carcinoma in situ of the cervix"]),
         ("Bilirubin ≤ 1.5 × ULN, unless Gilbert syndrome is documented, in which case direct bilirubin must be normal",
          ["Gilbert syndrome"]),
+        # set H conventions (11.166): a modal relative clause or an "(e.g. ...)" list is about the statement's head;
+        # short names sharing a trailing participle are one item; "which may be given" is a permission (11.109)
+        ("Any movement disorder other than essential tremor that may affect gait (e.g., dystonia, chorea)",
+         ["essential tremor"]),
+        ("Chronic headache other than migraine requiring daily medication (e.g., cluster headache)", ["migraine"]),
+        ("Prior bariatric surgery, except gastric banding or sleeve gastrectomy performed over 2 years ago",
+         ["gastric banding or sleeve gastrectomy performed over 2 years ago"]),
+        ("Any live vaccine within 30 days, except oral typhoid vaccine, which may be given up to 7 days before",
+         ["oral typhoid vaccine, which may be given up to 7 days before"]),
         ("Inhaled steroids other than low-dose or medium-dose budesonide", ["low-dose or medium-dose budesonide"]),
         ("Other cancers, with the exception of those with a low risk of recurrence and treated with curative intent, "
          "or localized thyroid cancer", ["low risk of recurrence and treated with curative intent",
