@@ -713,6 +713,16 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
               and _own_window_and_count(text, s, mm.start(), cons) and _own_window_and_count(text, mm.end(), e, cons)):
             # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
+        elif (_words(text, max([s] + [b for a, b, _ in cuts if b <= mm.start()]), mm.start()) >= 2 and right >= 3
+              and right_cons and right_cons[0].value is not None and _BARE_OR.search(text, s, mm.start()) is None
+              and any(c.value is not None for c in cons(s, mm.start())) and not _OR_CONTINUES.match(text, mm.end(), e)
+              and _depth_zero(text, mm.end(), right_cons[0].start) and not _one_object(text, s, mm, e)
+              and right_cons[0].start - mm.end() <= 60
+              and any(sj.category in ("lab", "vital", "score") and sj.start == mm.end()
+                      for sj in find_subjects(text, mm.end(), right_cons[0].start))):
+            # "severe renal impairment (eGFR < 30 mL/min) or ALT > 3 × ULN": a limit, then another measured
+            # subject with its own limit: two alternatives
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))
         elif (_words(text, s, mm.start()) >= 2 and right >= 3 and right_cons and not cons(s, mm.start())
               and right_cons[0].value is not None and _depth_zero(text, mm.end(), right_cons[0].start)
               and not _ENDS_ORDINAL.search(text, s, mm.start()) and not _ENDS_PREP.search(text, s, mm.start())
@@ -761,9 +771,27 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 a = art.end()
         if b <= a:
             continue
+        if len(pieces) > 1:  # "severe renal impairment (eGFR < 30 mL/min) or ALT > 3 × ULN": each part's definition
+            d = _part_definition(text, a, b, cons)
+            if d:
+                a, b = d
         op = LogicOp.OR if (i > 0 and ops[i - 1] == LogicOp.OR) or (i < len(ops) and ops[i] == LogicOp.OR) else LogicOp.AND
         out.append((a, b, op, label))
     return out or [(s, e, LogicOp.AND, label)]
+
+
+def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int]]:
+    """The body of "<term> (<measured subject> <limit>)" when a split part is just that (§11.5)."""
+    if text[b - 1:b] != ")":
+        return None
+    m = _PAREN_DEF.fullmatch(text, a, b)
+    if not m or cons(a, m.start("body")) or _EXCEPT.search(text, a, m.start("body")):
+        return None
+    body = cons(m.start("body"), m.end("body"))
+    if not body or not any(sj.category in ("lab", "vital", "score") and sj.end <= body[0].start
+                           for sj in find_subjects(text, m.start("body"), body[0].start)):
+        return None
+    return _trim_clause(text, m.start("body"), m.end("body"))
 
 
 _ANY_DIGIT = re.compile(r"\d")

@@ -507,6 +507,9 @@ def test_criteria_second_requirement_after_and(line, parts):
          ["Not breastfeeding", "negative serum hCG test at screening"]),
         ("Confirmed chronic hepatitis B on a stable nucleoside analogue regimen for at least 12 months",
          ["Confirmed chronic hepatitis B", "stable nucleoside analogue regimen for at least 12 months"]),
+        # a term defined by a measured limit in parentheses, then another measured alternative (11.5, 11.167)
+        ("Severe hepatic impairment (bilirubin > 3 mg/dL) or INR > 1.8 without anticoagulation",
+         ["bilirubin > 3 mg/dL", "INR > 1.8 without anticoagulation"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
