@@ -680,7 +680,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # "Pregnant, breastfeeding, or women of childbearing potential not using ...", ", or a positive test":
             # a new group of people or a test result after a list opens an alternative of its own
             new_head = rx is _COMMA_CONJ and right_words >= 3 and _NEW_HEAD.match(text, mm.end(), e) is not None
-            if rx is _COMMA_CONJ and not new_head and ((left_words < 2 and not one_word_head) or right_words < 2 or "," in text[ls:mm.start()]
+            if rx is _COMMA_CONJ and not new_head and ((left_words < 2 and not one_word_head) or right_words < 2 or _depth_zero_comma(text, ls, mm.start())
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             if rx is _COMMA_CONJ and _CONDITIONAL_LIMIT.match(text, mm.end(), e):
@@ -778,6 +778,11 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         op = LogicOp.OR if (i > 0 and ops[i - 1] == LogicOp.OR) or (i < len(ops) and ops[i] == LogicOp.OR) else LogicOp.AND
         out.append((a, b, op, label))
     return out or [(s, e, LogicOp.AND, label)]
+
+
+def _depth_zero_comma(text: str, s: int, e: int) -> bool:
+    """A comma in text[s:e] outside parentheses ("X (e.g. A, B, C) at any time, or Y": the list is inside)."""
+    return any(_depth_zero(text, s, s + m.start()) for m in re.finditer(",", text[s:e]))
 
 
 def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int]]:

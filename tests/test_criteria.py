@@ -861,3 +861,11 @@ def test_criteria_a_plan_is_not_computable(line):
     # 11.44: planned or scheduled things are administrative: no record holds them as facts
     _, crits = _stmts(line)
     assert (crits[-1].computable, crits[-1].reason.value) == (False, "administrative")
+
+
+def test_criteria_commas_inside_parentheses_do_not_make_a_list():
+    # ", or known thrombophilia" after "(e.g. A, B, C)": the commas are the example list's, not the statement's
+    _, crits = _stmts("Venous thromboembolism (e.g. deep vein thrombosis, pulmonary embolism) at any time, or known "
+                      "antiphospholipid syndrome")
+    assert [c.text for c in crits] == ["Venous thromboembolism (e.g. deep vein thrombosis, pulmonary embolism) at any time",
+                                       "known antiphospholipid syndrome"]
