@@ -472,6 +472,10 @@ _CONFIRMED_BY_RESULT = Gated(r"\s*,?\s+(?:as\s+)?(?:confirmed|documented|evidenc
 _ON_STABLE = Gated(r"\s+on\s+an?\s+(?=stable\s+(?:[\w-]+\s+){0,2}(?:regimens?|doses?|therapy|treatment)\b)", re.I)
 _COUNT_NEXT = Gated(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?=\\?[≥≤<>]|at\s+least|more\s+than|fewer\s+than|less\s+than)", re.I)
 _COUNT_NOUN = re.compile(r"\s*(?!(?:and|or|x|×|times|per|of|in|on|at|to|the)\b)[a-z][a-z-]+", re.I)
+_PAST_VERB_START = re.compile(r"(?:completed|received|achieved|undergone|underwent|had|failed|experienced)\b", re.I)
+_AND_PAST_VERB = re.compile(r"\s+and\s+(?=(?:completed|received|achieved|undergone|underwent|failed|experienced|"
+                            r"demonstrated|shown)\b)", re.I)
+_COUNT_START = re.compile(r"(?:at\s+least|more\s+than|≥|>=|\\>=)\s*\d+\s+(?!(?:mg|g|kg|mL|L|%|x|×|times)\b)[a-z]", re.I)
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
@@ -596,8 +600,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             right = cons(w.end(), e)
             if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and not cons(s, w.start())
                     and right and right[0].start - w.end() <= 60
-                    and any(sj.start == w.end() and sj.category in MEASURABLE
-                            for sj in find_subjects(text, w.end(), right[0].start))):
+                    and (any(sj.start == w.end() and sj.category in MEASURABLE
+                             for sj in find_subjects(text, w.end(), right[0].start))
+                         # "on-demand treatment with at least 6 bleeding episodes in the 6 months": a count
+                         or (right[0].start == w.end() and _COUNT_START.match(text, w.end(), e) is not None))):
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Hospitalised with bronchiolitis and a positive RSV test ...": a test result is a second requirement
         for w in _AND_RESULT.finditer(text, s, e):
@@ -654,8 +660,17 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             cuts.append((w.start(), w.end(), LogicOp.AND))
             cuts.append((close, e, LogicOp.AND))
     for w in _WITH_CLAUSE.finditer(text, s, e):
-        if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
+        # ("HBeAg negative, with anti-HBe positive or negative": two words suffice after a limit of their own)
+        if (_depth_zero(text, s, w.start()) and _words(text, w.end(), e) >= 2
+                and (_words(text, s, w.start()) >= 3 or (_words(text, s, w.start()) == 2 and cons(s, w.start())))):
             cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "Completed the induction period and achieved clinical response at week 12": two past events, two requirements
+    m = _PAST_VERB_START.match(text, s, e)
+    if m:
+        for w in _AND_PAST_VERB.finditer(text, m.end(), e):
+            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 2:
+                cuts.append((w.start(), w.end(), LogicOp.AND))
+                break
     for rx in (_VERB_CONJ, _COMMA_CONJ):
         for mm in rx.finditer(text, s, e):
             if not _depth_zero(text, s, mm.start()):

@@ -510,6 +510,10 @@ def test_criteria_second_requirement_after_and(line, parts):
         # a term defined by a measured limit in parentheses, then another measured alternative (11.5, 11.167)
         ("Severe hepatic impairment (bilirubin > 3 mg/dL) or INR > 1.8 without anticoagulation",
          ["bilirubin > 3 mg/dL", "INR > 1.8 without anticoagulation"]),
+        # ", with" after a two-word limit; two past events (11.168)
+        ("HBsAg positive, with HBV DNA detectable or undetectable", ["HBsAg positive", "HBV DNA detectable or undetectable"]),
+        ("Completed the 8-week run-in period and achieved seizure freedom during the last 4 weeks",
+         ["Completed the 8-week run-in period", "achieved seizure freedom during the last 4 weeks"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
