@@ -716,7 +716,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
             # alternative after "or" is a criterion of its own (a threshold before it, or a criterion head after it)
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
-        elif (_words(text, s, mm.start()) >= 2 and right_cons
+        elif (_words(text, s, mm.start()) >= 2 and right_cons and right_cons[0].unit_normalized not in _TIME_UNITS
               # "Negative JCV antibody test or JCV index ≤ 0.9": a qualitative result or a measured limit
               and all(c.value is None and c.values is None and c.qualitative for c in cons(s, mm.start()))
               and not _OR_CONTINUES.match(text, mm.end(), e) and _measured_next(text, mm.end(), right_cons[0])

@@ -531,7 +531,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
         # each of its numbers (quadratic)
         vals = [(v, m.start(), m.end())]
         p = m.end()
-        small = v.is_integer() and v < 10
+        small = (v * 2).is_integer() and v < 10  # (half steps too: "CDR 0.5 or 1", "EDSS 5.5 or 6.0")
         while small:
             sm = _SET_SEP.match(text, p, end)
             if not sm:
@@ -541,7 +541,7 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
                 break
             vals.append(nb)
             p = nb[2]
-            small = nb[0].is_integer() and nb[0] < 10
+            small = (nb[0] * 2).is_integer() and nb[0] < 10
         if small and len(vals) >= 2:
             f = Found("in", m.start(), p, values=[x[0] for x in vals], value_spans=[(x[1], x[2]) for x in vals])
             out.append(f)

@@ -873,3 +873,9 @@ def test_criteria_commas_inside_parentheses_do_not_make_a_list():
                       "antiphospholipid syndrome")
     assert [c.text for c in crits] == ["Venous thromboembolism (e.g. deep vein thrombosis, pulmonary embolism) at any time",
                                        "known antiphospholipid syndrome"]
+
+
+def test_criteria_shared_result_before_or_with_a_duration_stays_one_statement():
+    # "positive HBsAg or HBV DNA for at least 6 months": the duration is a window, not a limit of HBV DNA
+    _, crits = _stmts("Positive HBsAg or HBV DNA for at least 6 months prior to screening")
+    assert {c.text for c in crits} == {"Positive HBsAg or HBV DNA for at least 6 months prior to screening"}

@@ -266,3 +266,13 @@ def test_thresholds_hyphenated_result_before_a_noun_is_a_name(text, n):
     from pipeline.thresholds import find_constraints
 
     assert len(find_constraints(text, 0, len(text))) == n
+
+
+@pytest.mark.parametrize("text,op,value,values", [
+    ("CDR global score of 0.5 or 1", "in", None, [0.5, 1.0]),   # half steps make a set too
+    ("Born at or after 37 weeks of gestation", ">=", 37.0, None),
+    ("Delivered at or before 34 weeks", "<=", 34.0, None),
+])
+def test_thresholds_half_step_sets_and_at_or_after(text, op, value, values):
+    (f,) = find_constraints(text, 0, len(text))
+    assert (f.operator, f.value, f.values) == (op, value, values)
