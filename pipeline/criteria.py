@@ -212,7 +212,17 @@ def _categorize(text: str, subject_category: Optional[str], subject_text: Option
             i = _head_rule(target)
             if i is not None:
                 return Category(cats[i])
+    if has_constraint:  # a limit on something the lexicon does not know: "ABCD² score ≥ 4", "calcitonin ≥ 20 ng/L"
+        if _SCORE_WORD.search(text):
+            return Category.SCORE
+        if _LAB_UNIT.search(text):
+            return Category.LAB
     return Category.OTHER
+
+
+_SCORE_WORD = re.compile(r"\b(?:score|scale|index|questionnaire)\b", re.I)
+_LAB_UNIT = re.compile(r"(?:\b(?:ng|pg|µg|μg|ug|mg|g|mmol|µmol|μmol|umol|nmol|pmol|mEq|m?IU|U|copies|cells)\s*/\s*"
+                       r"(?:L|dL|mL|l|dl|ml|µL|μL|uL|mm3|mm³)\b)")
 
 
 # ------------------------------------------------------------------------------------- pairing

@@ -879,3 +879,10 @@ def test_criteria_shared_result_before_or_with_a_duration_stays_one_statement():
     # "positive HBsAg or HBV DNA for at least 6 months": the duration is a window, not a limit of HBV DNA
     _, crits = _stmts("Positive HBsAg or HBV DNA for at least 6 months prior to screening")
     assert {c.text for c in crits} == {"Positive HBsAg or HBV DNA for at least 6 months prior to screening"}
+
+
+@pytest.mark.parametrize("line,category", [("ABCD2 score ≥ 4", "score"), ("Serum calcitonin ≥ 20 ng/L at screening", "lab")])
+def test_criteria_category_of_a_limit_on_an_unknown_subject(line, category):
+    # a score word or a laboratory unit says what kind of measurement the lexicon does not know
+    _, crits = _stmts(line)
+    assert crits[0].category.value == category
