@@ -479,6 +479,7 @@ _COMMA_RESULT = Gated(r"\s*,\s*(?=(?:[\w/-]+\s+){1,3}(?P<res>(?:not\s+)?(?:detec
                       re.I)
 _CONFIRMED_BY_RESULT = Gated(r"\s*,?\s+(?:as\s+)?(?:confirmed|documented|evidenced|demonstrated|shown)\s+by\s+(?:an?\s+)?"
                              r"(?=" + _RESULT_WORD + r"\b)", re.I)
+_VERB_BEFORE_ON = re.compile(r"(?:\w+ed|kept|be|been|is|are|was|were|remain|remains|stay|stays)\s*$", re.I)
 _ON_STABLE = Gated(r"\s+on\s+an?\s+(?=stable\s+(?:[\w-]+\s+){0,2}(?:regimens?|doses?|therapy|treatment)\b)", re.I)
 _COUNT_NEXT = Gated(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?=\\?[≥≤<>]|at\s+least|more\s+than|fewer\s+than|less\s+than)", re.I)
 _COUNT_NOUN = re.compile(r"\s*(?!(?:and|or|x|×|times|per|of|in|on|at|to|the)\b)[a-z][a-z-]+", re.I)
@@ -536,7 +537,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         m = None  # "except skin cancer (stage 0-II)": the excepted thing's; a long lead needs a measured definition
     body = cons(m.start("body"), m.end("body")) if m else []
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
-    if (m and not [c for c in cons(s, m.start("body")) if c.unit_normalized not in _TIME_UNITS] and body
+    measured_body = bool(m) and any(sj.category in ("lab", "vital", "score")
+                                    for sj in find_subjects(text, m.start("body"), m.end("body")))
+    if (m and not [c for c in cons(s, m.start("body")) if not (measured_body and c.unit_normalized in _TIME_UNITS)] and body
             and _words(text, m.start("body"), body[0].start) >= 1
             and not _EXCEPT.match(text, m.start("body")) and not _EXAMPLES_OPEN.match(text, m.start("body") - 1)):
         label = label or text[s:m.start("body") - 1].strip()
@@ -629,7 +632,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Documented HIV-1 infection on a stable antiretroviral regimen for 6 months": a second requirement
         for w in _ON_STABLE.finditer(text, s, e):
-            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
+            if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2
+                    and not _VERB_BEFORE_ON.search(text, s, w.start())):  # not "must have been maintained on a ..."
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Neurologically stable with no relapse within 30 days": a second, negated requirement
         for w in _WITH_NO.finditer(text, s, e):
@@ -748,7 +752,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # "severe renal impairment (eGFR < 30 mL/min) or ALT > 3 × ULN": a limit, then another measured
             # subject with its own limit: two alternatives
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
-        elif (_words(text, s, mm.start()) >= 2 and right >= 3 and right_cons and not cons(s, mm.start())
+        elif (_words(text, s, mm.start()) >= 3 and right >= 3 and right_cons and not cons(s, mm.start())
+              and not _BARE_HEAD_END.search(text, s, mm.start())  # "Any history or clinical evidence of X": shared
               and right_cons[0].value is not None and _depth_zero(text, mm.end(), right_cons[0].start)
               and not _ENDS_ORDINAL.search(text, s, mm.start()) and not _ENDS_PREP.search(text, s, mm.start())
               and not re.fullmatch(_MOD_WORD, text[s:mm.start()].split()[-1], re.I)
@@ -826,6 +831,7 @@ def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int
 
 _ANY_DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # "after at least 1 week of advice (glucose > 5.3)"
+_BARE_HEAD_END = re.compile(r"\b(?:history|evidence|diagnosis|signs?|symptoms?|presence|use|treatment)\s*$", re.I)
 _COUNT_MORE = re.compile(r"(?:more|fewer|less)\s+than\s+(?:\d+|one|two|three|four|five|six)\s+[a-z]", re.I)
 _NEW_HEAD = re.compile(r"(?:(?:women|men|females?|males?|participants?|patients?|subjects?)\s+(?:of|who|with|not)\b|"
                        r"an?\s+" + _RESULT_WORD + r"\b)", re.I)

@@ -514,6 +514,13 @@ def test_criteria_second_requirement_after_and(line, parts):
         ("HBsAg positive, with HBV DNA detectable or undetectable", ["HBsAg positive", "HBV DNA detectable or undetectable"]),
         ("Completed the 8-week run-in period and achieved seizure freedom during the last 4 weeks",
          ["Completed the 8-week run-in period", "achieved seizure freedom during the last 4 weeks"]),
+        # guards from random HINT records: a verb before "on a stable"; a bare "history or evidence of X"; a window in
+        # the lead of a parenthesis that is no measured definition
+        ("All patients must have been maintained on a stable dose of inhaled steroid for 4 weeks",
+         ["All patients must have been maintained on a stable dose of inhaled steroid for 4 weeks"]),
+        ("Any history or clinical evidence of heart failure, NYHA class II-IV",
+         ["Any history or clinical evidence of heart failure, NYHA class II-IV"]),
+        ("At least 21 days since prior radiotherapy (cohorts 2 and 3)", ["At least 21 days since prior radiotherapy (cohorts 2 and 3)"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
