@@ -1735,9 +1735,10 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 clauses.append(sub)
                 clause_constraints[(sub[0], sub[1])] = found
         or_clauses = any(op == LogicOp.OR for _, _, op, _ in clauses)
+        last_label = None
         for cs, ce, clause_op, label in clauses:
-            if label and lead is None:
-                lead = label
+            if label and (lead is None or lead == last_label):
+                lead = last_label = label  # a later label takes over ("Hematopoietic: ... Hepatic: ...")
             temporals = find_temporal(text, cs, ce)
             claimed = [(t.start, t.end) for t in temporals]
             # the clause's constraints inside this piece and outside its temporal windows

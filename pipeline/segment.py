@@ -339,6 +339,61 @@ def _ends_open(text: str, s: int, e: int) -> bool:
     return text[e - 1] not in ".;:!?"
 
 
+# ------------------------------------------------------------------------------------ PDQ records
+
+_PDQ_HEADER = re.compile(r"[\s*#-]*(?:disease\s+characteristics|patient\s+characteristics|prior\s+(?:or\s+)?concurrent\s+"
+                         r"therap(?:y|ies))\b", re.I)
+# a word that starts a requirement whatever precedes it
+_PDQ_STARTER = frozenset({"no", "not", "at", "prior", "negative", "positive", "more", "less", "greater", "fertile",
+                          "must", "concurrent", "recovered", "absolute", "platelet", "platelets", "hemoglobin",
+                          "haemoglobin", "bilirubin", "creatinine", "histologically", "cytologically", "measurable",
+                          "documented", "willing", "able", "adequate", "hiv", "wbc", "anc", "granulocyte"})
+# words after which a capitalised word continues the phrase ("treated with Herceptin", "prior Gliadel wafers")
+_PDQ_GLUE = frozenset({"of", "with", "to", "by", "for", "and", "or", "the", "a", "an", "than", "including", "prior",
+                       "from", "in", "on", "at", "as", "per", "plus", "vs", "versus", "such", "like", "other", "any",
+                       "no", "not", "e.g.,", "i.e.,", "see", "the"})
+_PDQ_WORD = re.compile(r"(?<=[A-Za-z0-9)%\]])[ \t]*(?:\r?\n[ \t]*)?[ \t]+(?=(?P<w>[A-Z][a-z]+|[A-Z]{2,}[A-Za-z0-9/-]*)\b(?!'s))")
+
+
+@lru_cache(maxsize=None)
+def _pdq_label_rx() -> re.Pattern:
+    path = model_file("rules", "pdq_labels.jsonl")
+    labels = []
+    for n, rec in read_jsonl(path):
+        check_keys(rec, path, n, {"label"}, {"note"})
+        labels.append(r"\s+".join(map(re.escape, rec["label"].split())))
+    return re.compile(r"\b(?:" + "|".join(sorted(labels, key=len, reverse=True)) + r")\s*:", re.I)
+
+
+def _pdq_pieces(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """Cut a PDQ paragraph at its group labels ("Hepatic:") and where a new requirement starts after the
+    last word of the previous one ("... no curative therapy exists At least 1 measurable lesion No ...")."""
+    cuts = [m.start() for m in _pdq_label_rx().finditer(text, s, e) if m.start() > s]
+    depth = 0
+    last = s
+    for m in _PDQ_WORD.finditer(text, s, e):
+        depth += text.count("(", last, m.start()) - text.count(")", last, m.start())
+        last = m.start()
+        if depth > 0:
+            continue
+        w = m.group("w")
+        prev = text[max(s, m.start() - 30):m.start()].split()
+        pw = prev[-1].lower() if prev else ""
+        if w.upper() in ("OR", "AND") or not pw:
+            continue
+        if w.isupper() and not (pw.endswith(")") or pw[-1:].isdigit() or "/" in pw or pw in ("uln", "lln")):
+            continue  # an abbreviation inside a phrase ("5 times ULN"); after ")", a number or a unit it may start one
+        if w.lower() in _PDQ_STARTER or (pw not in _PDQ_GLUE and not re.search(r"(?:al|ic|ive|ous|ent|ant)$", pw)):
+            cuts.append(m.end())
+    cuts = sorted(set(c for c in cuts if s < c < e))
+    out, prev_cut = [], s
+    for c in cuts:
+        out.append((prev_cut, c))
+        prev_cut = c
+    out.append((prev_cut, e))
+    return [p for p in out if text[p[0]:p[1]].strip()]
+
+
 # ------------------------------------------------------------------------------------ main
 
 
@@ -356,6 +411,8 @@ def segment(text: str) -> Segmentation:
     prev_blank = True
     prev_open = False  # previous line ended without terminal punctuation
     saw_header = False
+    pdq = False  # under a PDQ header ("PATIENT CHARACTERISTICS:"): run-on paragraphs of several requirements
+    pdq_items: set[int] = set()
     lines = list(_lines(text))
 
     def next_nonblank(idx: int):
@@ -386,6 +443,8 @@ def segment(text: str) -> Segmentation:
         else:
             path = f"{parent.path}.{len(parent.children) + 1}"
         item = Item(cs, ce, section, path, indent, kind, scope, parent)
+        if pdq:
+            pdq_items.add(id(item))
         if parent is not None:
             parent.children.append(item)
         items.append(item)
@@ -407,6 +466,7 @@ def segment(text: str) -> Segmentation:
         if hdr is not None:
             section, rest = hdr
             saw_header = True
+            pdq = _PDQ_HEADER.match(text, cs, ce) is not None
             scope = qualified[2] if qualified is not None else None
             stack.clear()
             current = None
@@ -470,6 +530,7 @@ def segment(text: str) -> Segmentation:
         if current is not None and not prev_blank and (
             indent > current.indent
             or (prev_open and (current.marker == "none" or text[cs].islower() or not text[cs].isalpha()))
+            or (pdq and current.marker == "none" and id(current) in pdq_items)  # PDQ lines wrap anywhere
         ):
             current.end = ce  # hard-wrapped continuation
             prev_open = _ends_open(text, cs, ce)
@@ -486,6 +547,10 @@ def segment(text: str) -> Segmentation:
             item.clauses = []  # a lead-in ("Patients with:"); a sentence with sub-items is a criterion
             continue
         s, e = item.start, item.end
+        if id(item) in pdq_items and item.marker == "none" and not item.children:
+            # a PDQ paragraph whose line breaks were lost: "Age: 18 and over Performance status: ECOG 0-2 ..."
+            item.clauses = [c for a, b in _pdq_pieces(text, s, e) for c in _split_clauses(text, a, b)]
+            continue
         # an item "Lead-in: a; b; c" with an inline list is split like children
         item.clauses = _split_clauses(text, s, e)
     return Segmentation(text, headers, scopes, items, flags)

@@ -893,3 +893,10 @@ def test_criteria_category_of_a_limit_on_an_unknown_subject(line, category):
     # a score word or a laboratory unit says what kind of measurement the lexicon does not know
     _, crits = _stmts(line)
     assert crits[0].category.value == category
+
+
+def test_criteria_a_later_label_takes_over_the_lead():
+    text = "PATIENT CHARACTERISTICS: Hepatic: Bilirubin normal Renal: Creatinine no greater than 1.5 mg/dL\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.lead_in) for c in crits] == [("Bilirubin normal", "Hepatic"),
+                                                    ("Creatinine no greater than 1.5 mg/dL", "Renal")]

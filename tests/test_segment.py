@@ -133,3 +133,19 @@ def test_segment_pdq_layout_headers_and_category_labels():
 def test_segment_one_word_item_in_an_unbulleted_list_stays_an_item():
     text = "Exclusion Criteria:\n\nPregnancy\n\nActive infection\n"
     assert [text[i.start:i.end] for i in segment(text).items] == ["Pregnancy", "Active infection"]
+
+
+def test_segment_pdq_paragraph_whose_line_breaks_were_lost():
+    # legacy XML keeps PDQ records as wrapped paragraphs: labels ("Hepatic:") and new requirements ("No ...",
+    # "At least ...", a new lab name) start new clauses; a line ending in a label's colon does not end the item
+    text = ("\n        PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-1 Life expectancy:\r\n"
+            "        More than 6 months Hematopoietic: Neutrophil count at least 1,500/mm3 Platelet count at least\r\n"
+            "        100,000/mm3 Hepatic: Bilirubin normal Other: No active infection Not pregnant Negative pregnancy test\r\n"
+            "        treated with Herceptin\r\n")
+    seg = segment(text)
+    clauses = [" ".join(text[a:b].split()) for it in seg.items for a, b in it.clauses]
+    assert clauses == ["Age: 18 and over", "Performance status: ECOG 0-1", "Life expectancy: More than 6 months",
+                       "Hematopoietic: Neutrophil count at least 1,500/mm3", "Platelet count at least 100,000/mm3",
+                       "Hepatic: Bilirubin normal", "Other: No active infection", "Not pregnant",
+                       "Negative pregnancy test treated with Herceptin"]
+    assert {it.section for it in seg.items} == {"inclusion"}
