@@ -953,7 +953,15 @@ def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTem
     temp = next((t for t in windows if t.amount is not None), windows[0] if windows else None)
     if temp is not None and temp.relation == "more_than" and text[temp.start:temp.start + 4].lower() == "for ":
         temp = next((t for t in windows if t.amount is not None and t.relation == "within" and t.start > temp.end), temp)
+    # "from 28 days before the first dose until 90 days after the last dose": the end of the period (11.31)
+    if temp is not None and _FROM_BEFORE.search(text, max(0, temp.start - 6), temp.start):
+        temp = next((t for t in windows if t.start > temp.end and t.relation == "after" and t.amount is not None
+                     and _UNTIL_BEFORE.search(text, max(0, t.start - 40), t.start + 10)), temp)
     return temp
+
+
+_FROM_BEFORE = re.compile(r"\bfrom\s*$", re.I)
+_UNTIL_BEFORE = re.compile(r"\b(?:until|through|to)\b", re.I)
 
 
 def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:

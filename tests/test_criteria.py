@@ -900,3 +900,10 @@ def test_criteria_a_later_label_takes_over_the_lead():
     crits = build_criteria(Trial("T", "t", text))
     assert [(c.text, c.lead_in) for c in crits] == [("Bilirubin normal", "Hepatic"),
                                                     ("Creatinine no greater than 1.5 mg/dL", "Renal")]
+
+
+def test_criteria_from_until_period_takes_its_end():
+    # 11.31: "from 28 days before the first dose until 90 days after the last dose" -> after 90 day, last dose
+    _, crits = _stmts("Must use two methods of contraception from 14 days before the first dose until 60 days after the last dose")
+    t = crits[0].temporal
+    assert (t.relation, t.amount, t.unit, t.anchor) == ("after", 60.0, "day", "last dose")
