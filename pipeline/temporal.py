@@ -76,7 +76,9 @@ _RELATIONS = [
      + r"\s+of\s+(?:the\s+)?(?P<anchor>(?:completing|completion|finishing|ending|end\s+of|stopping|discontinu)"
      r"[^,;:()\n]{0,60}?)(?=\s*(?:[,;:()\n]|$)|\s+(?:and|or|with|in|who|which|that)\s)"),
     # not "within 3 months after vaccination" (after, §11.31)
-    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT + r"(?![\w]*\s+(?:after|following|post)\b)(?!" + _OF_COMPLETING[3:]),
+    # (not a measuring condition: "within 3 minutes of standing", 11.30)
+    ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT + r"(?![\w]*\s+(?:after|following|post)\b)(?!" + _OF_COMPLETING[3:]
+     + r"(?!\s+(?:of|after)\s+(?:standing|rest|resting|sitting|lying|supine|upright|tilt))"),
     # "planned during the first 6 months of the study" (§11.82)
     ("during", r"\b(?:during|in|within)\s+the\s+first\s+" + _AMOUNT + r"(?=\s+(?:of|after)\b)"),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),

@@ -60,7 +60,7 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
     assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
 
 
-@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "a fall in systolic blood pressure ≥ 20 mmHg within 3 minutes of standing", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
                                   "QTcF > 470 ms at screening"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
