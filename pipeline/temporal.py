@@ -102,7 +102,9 @@ _RELATIONS = [
     # "during the screening period", "during the run-in phase", "until the end of the study" (the study's own time)
     ("during", r"\b(?:during|throughout)\s+(?:the\s+|this\s+)?(?P<anchor>screening|run-in|lead-in|wash-?out|induction|"
      r"maintenance|baseline|titration|placebo|double-blind|open-label|extension|observation)\s+(?:period|phase|stage)\b"),
-    ("during", r"\buntil\s+(?:the\s+)?(?:end|completion)\s+of\s+(?:the\s+|this\s+)?(?P<anchor>study|trial|treatment)\b"),
+    # "... until the end of the study", "intention to become pregnant before the end of the study" (11.104)
+    ("during", r"\b(?:until|before|by)\s+(?:the\s+)?(?:end|completion)\s+of\s+(?:the\s+|this\s+)?"
+     r"(?P<anchor>study|trial|treatment)\b"),
     # "while on study", "while participating in this trial", "while receiving study treatment"
     ("during", r"\bwhile\s+(?:on|in|participating\s+in|enrolled\s+in|taking\s+part\s+in|receiving)\s+(?:the\s+|this\s+)?"
      r"(?P<anchor>study|trial|protocol|treatment)\b(?:\s+(?:treatment|therapy|drug|medication))?"),

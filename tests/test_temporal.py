@@ -27,6 +27,7 @@ from pipeline.temporal import find_temporal
         # periods of the study itself (11.152)
         ("no systemic antibiotics during the screening period", "during", None, None, "screening"),
         ("must use barrier contraception until the end of the trial", "during", None, None, "study"),
+        ("intends to conceive before the end of the study", "during", None, None, "study"),
         # "before" any named event; "presently" is "currently" (11.153, 11.33)
         ("prophylactic antibiotics before the procedure", "before", None, None, "procedure"),
         ("presently receiving haemodialysis", "during", None, None, None),
