@@ -885,6 +885,7 @@ def _balance(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 # "on the 0-10 Numeric Rating Scale", "(0-100 mm VAS)": the range of the scale, not a limit
+_APART_AFTER = re.compile(r"\s*apart\b", re.I)
 _SCALE_AFTER = re.compile(r"(?:\s*-?\s*point)?\s+(?:[A-Za-z-]+\s+){0,3}?(?:scale|NRS|VAS)\b", re.I)
 
 
@@ -1450,6 +1451,26 @@ def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
     return out
 
 
+_TRAILING_IF = re.compile(r"\s+(?P<cond>if\s+(?:older|younger|aged?|over|under|\d)[^,;()]{1,60}?)\s*$", re.I)
+
+
+def _trailing_condition(text: str, atoms: list[Atom], cs: int, ce: int) -> list[Atom]:
+    """"Karnofsky ≥ 50% if older than 16 years": the age says whom the limit is for (`condition`, §11.39);
+    its number is no statement of its own (11.40)."""
+    end = _trim_clause(text, cs, ce)[1]
+    m = _TRAILING_IF.search(text, cs, end)
+    if not m:
+        return atoms
+    a, b = m.start("cond"), m.end("cond")
+    kept = [at for at in atoms if at.constraint is None or not (a <= at.constraint.start and at.constraint.end <= b)]
+    if not any(at.constraint is not None for at in kept):
+        return atoms
+    for at in kept:
+        if at.condition is None and at.end >= b:
+            at.condition = (a, b)
+    return kept
+
+
 _COND_WINDOW = re.compile(r"\s*\(\s*(?P<win>[^()]*?)\s+(?P<cond>(?:for|in)\s+[^()]{2,60}?)\s*\)\s*$", re.I)
 
 
@@ -1734,7 +1755,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         clauses = []
         clause_constraints = {}
         for cs0, ce0 in item_clauses:
-            found = [c for c in find_constraints(text, cs0, ce0) if not _SCALE_AFTER.match(text, c.end)]
+            found = [c for c in find_constraints(text, cs0, ce0) if not _SCALE_AFTER.match(text, c.end)
+                     and not _APART_AFTER.match(text, c.end)]  # "on two occasions at least 7 days apart": no limit
             for sub in _subclauses(text, cs0, ce0, found, item.section == "inclusion"):
                 if sub[0] > cs0:  # "... with a fall in systolic BP ≥ 20 mmHg": a split-off part starts at its noun
                     art = _LEAD_ARTICLE.match(text, sub[0], sub[1])
@@ -1780,6 +1802,7 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 _blood_pressure_parts(atoms)
                 atoms = _conditional_limits(text, atoms, ce)
             atoms = _conditional_window(text, atoms, temporals, cs, ce)
+            atoms = _trailing_condition(text, atoms, cs, ce)
             # "except asymptomatic lesions ≤ 1 cm": kept over the statement's span, flagged, not its constraint
             atoms += [Atom(cs, ce, inner[id(c)], c, excepted=True) for c in excepted]
             for atom in atoms:

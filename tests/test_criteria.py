@@ -907,3 +907,15 @@ def test_criteria_from_until_period_takes_its_end():
     _, crits = _stmts("Must use two methods of contraception from 14 days before the first dose until 60 days after the last dose")
     t = crits[0].temporal
     assert (t.relation, t.amount, t.unit, t.anchor) == ("after", 60.0, "day", "last dose")
+
+
+def test_criteria_trailing_age_condition_is_the_statements_condition():
+    # §11.39/11.40: "if older than 16 years" says whom the limit is for; its number is no statement of its own
+    _, crits = _stmts("Lansky play score ≥ 60 if younger than 16 years")
+    assert [(c.subject.name, c.constraint.value, c.condition.text) for c in crits] == [
+        ("lansky", 60.0, "if younger than 16 years")]
+
+
+def test_criteria_interval_between_measurements_is_no_limit():
+    _, crits = _stmts("Platelet count < 50 x 10^9/L on two occasions at least 7 days apart")
+    assert [(c.subject.name, c.constraint.value) for c in crits] == [("platelets", 50.0)]
