@@ -1060,7 +1060,7 @@ _SHARED_MODIFIER = re.compile(r"(?:[a-z]+-[a-z]+|" + _MOD_WORD + r"(?:\s+" + _MO
 _ENDS_PREP = re.compile(r"\b(?:during|before|after|on|in|at|to|from|with|of|by|for|prior\s+to)\s*$", re.I)  # "during or after X"
 _SHARED_QUANTITY = re.compile(r"\b(?:doses?|dosing|courses?|use|regimens?|cycles?|treatment|therapy)\s+(?:of|with)\s+"
                               r"[\w-]+\s*$", re.I)
-_ONE_LOWER_WORD = re.compile(r"\s*[a-z][a-z-]+\s*")
+_ONE_LOWER_WORD = re.compile(r"\s*[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?\s*")  # one or two bare lower-case words
 _PREP_NEAR_END = re.compile(r"\b(?:of|in|to|on|for)\s+(?:\S+\s+){0,2}\S+\s*$", re.I)
 # what may follow a class noun written once: "vaccines given ≥ 14 days before", "inhibitors for less than 7 days"
 _PARTICIPLE_TAIL = re.compile(r"\s+(?:given|administered|received|taken|used|performed|done|started|completed)\b", re.I)
@@ -1162,7 +1162,8 @@ def _exception_items(text: str, a: int, b: int, conditional: bool) -> list[tuple
         return [(a, b)]
     # "carcinoma in situ of the cervix or breast": one bare word after a prepositional phrase is another object
     # of its preposition, not an excepted thing of its own
-    if len(pieces) > 1 and _ONE_LOWER_WORD.fullmatch(text, *pieces[-1]) and _PREP_NEAR_END.search(text, *pieces[-2]):
+    if (len(pieces) > 1 and _ONE_LOWER_WORD.fullmatch(text, *pieces[-1]) and _PREP_NEAR_END.search(text, *pieces[-2])
+            and "," not in text[pieces[-2][1]:pieces[-1][0]] and not re.search(r"\bin\s+situ\s*$", text[pieces[-2][0]:pieces[-2][1]])):
         pieces[-2:] = [(pieces[-2][0], pieces[-1][1])]
     # "BCG, influenza or COVID-19 vaccines (given ≥ 14 days before)": short names before a class noun that is only
     # written once, also when a participle or window follows the class noun
@@ -1225,6 +1226,9 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
                 b = temp.start
         marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
         conditional = marker.startswith(_CONDITIONAL)
+        due = _DUE_TO.match(text, a, b) if conditional else None
+        if due and due.end() < b:  # "unless due to A or B": the causes are the excepted things (11.179)
+            a, conditional = due.end(), False
         while a < b and text[a] in ",;: \t\r\n":  # "unless, in the opinion of ..."
             a += 1
         # "except diagnostic biopsy, within 4 weeks of day 1": a window after a comma is the statement's again;
@@ -1301,6 +1305,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
 _MODAL_RELATIVE = re.compile(r"\s+(?:that|which)\s+(?:may|might|could|would|can)\b", re.I)
 _EG_PAREN = re.compile(r"\s*\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example)", re.I)
 _PARTICIPLE_PHRASE = re.compile(r"\s+(?=(?:requiring|needing|causing|leading|resulting|associated|related)\b)", re.I)
+_DUE_TO = re.compile(r"\s*(?:due|secondary|attributable)\s+to\s+", re.I)
 _IN_WHICH_CASE = re.compile(r"\s*,?\s*in\s+which\s+case\b", re.I)
 _EXC_COMMA_WINDOW = re.compile(r",\s*(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|prior\s+to)\b", re.I)
 _EXC_BUT_VERB = re.compile(r"\s+but\s+(?:are|is|was|were|have|has|had|must|should|may|can|will)\b", re.I)

@@ -452,6 +452,10 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
          ["gastric banding or sleeve gastrectomy performed over 2 years ago"]),
         ("Any live vaccine within 30 days, except oral typhoid vaccine, which may be given up to 7 days before",
          ["oral typhoid vaccine, which may be given up to 7 days before"]),
+        # "unless due to A or B": the causes are the excepted things (11.179); a PP's two objects stay one (11.170)
+        ("Serum creatinine ≤ 1.5 × ULN, unless due to dehydration or tumour lysis", ["dehydration", "tumour lysis"]),
+        ("Any topical steroid within 1 week, except mild steroids on the scalp and skin folds",
+         ["mild steroids on the scalp and skin folds"]),
         ("Inhaled steroids other than low-dose or medium-dose budesonide", ["low-dose or medium-dose budesonide"]),
         ("Other cancers, with the exception of those with a low risk of recurrence and treated with curative intent, "
          "or localized thyroid cancer", ["low risk of recurrence and treated with curative intent",
