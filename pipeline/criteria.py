@@ -460,7 +460,7 @@ _VERB_CONJ = Gated(
     # "Methotrexate ≤ 25 mg/week and at a stable dose for 4 weeks": a second requirement (§11.6)
     r"(?:at|on)\s+(?:an?\s+)?stable\s+dose|"
     # "must be 18 to 65 years old and meet DSM-5 criteria": a second verb of the same modal (checked below)
-    r"(?P<bare>meet|meets|have|has|be|show|demonstrate|undergo)\s)\b)|"
+    r"(?P<bare>meet|meets|have|has|be|show|demonstrate|undergo|use|practi[cs]e|abstain|avoid|comply)\s)\b)|"
     # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
     re.I, min_strength=2,  # gated on the verbs after "and"/"but" and the "if" after "or,"
@@ -492,7 +492,8 @@ _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
 _PART_LEAD = re.compile(r"(?:(?:at|on)\s+(?:an?\s+)?(?=stable\b)|(?:an?|the|who)\s+(?=[\w\"“]))", re.I)
 # "consent from the participant, or from a legal representative": one requirement with alternatives inside
-_PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at(?!\s+(?:least|most)\b)|of)\b", re.I)
+_PREP_START = re.compile(r"(?:from|by|for|with|to|in|on|at(?!\s+(?:least|most)\b)|of(?!\s+(?:child-?bearing|reproductive)\s+"
+                         r"potential\b))\b", re.I)
 _DANGLING = re.compile(r"\b(?:on|to|of|in|with|for|from|by|at|a|an|the)\s*$", re.I)
 # (not a window after the comma: "A, or B, in the 12 months before screening" are two alternatives, 11.137)
 _SHARED_TAIL = re.compile(r"[^,;()]{1,60}?,\s*(?:of|to|on|(?!in\s+the\s+(?:\d|past|last|previous|preceding|prior))in|with|for)\s",
@@ -976,6 +977,8 @@ _STANDALONE = re.compile(
     r"current|known|active|prior\s+(?:non-?response|failure|intolerance|exposure)|(?:plans?|intends?|wish(?:es)?)\s+to|"
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
+    # "... or other condition that precludes ...", "or a condition that lowers the seizure threshold"
+    r"(?:an?\s+|other\s+|any\s+other\s+)(?:medical\s+)?(?:conditions?|diseases?|disorders?|illness(?:es)?)\s+(?:that|which)\b|"
     r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled|intended)\b", re.I)
 _OR_CONTINUES = re.compile(  # "... > 10 mg/day of prednisone or the equivalent": no alternative of its own
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|(?:the\s+|an\s+)?equivalent\b|"
@@ -1015,7 +1018,7 @@ _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)
                         r"not\s+(?:allowed|permitted)))?", re.S)
 
 
-_LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=\w)", re.I)
+_LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=[\w\"“])", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor\b)\s*", re.I)
 _EXC_LEAD = re.compile(
@@ -1403,8 +1406,8 @@ def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list
 
 
 _COND_AFTER = re.compile(
-    r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:those\b|"
-    + _WHO + r"))[^()]*?)\s*(?:\)|$)", re.I)
+    r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|with(?=\s+[^()]*\))|"
+    r"(?:in|for)\s+(?:those\b|" + _WHO + r"))[^()]*?)\s*(?:\)|$)", re.I)
 _LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
 _CONDITIONAL_LIMIT = re.compile(
     r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d[^,;()]*?"

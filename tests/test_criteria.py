@@ -525,6 +525,14 @@ def test_criteria_second_requirement_after_and(line, parts):
         ("Any history or clinical evidence of heart failure, NYHA class II-IV",
          ["Any history or clinical evidence of heart failure, NYHA class II-IV"]),
         ("At least 21 days since prior radiotherapy (cohorts 2 and 3)", ["At least 21 days since prior radiotherapy (cohorts 2 and 3)"]),
+        # set I conventions (11.261): a catch-all "or other condition that ..."; "or of childbearing potential and ...";
+        # a second verb of the modal ("and use ...")
+        ("Short bowel syndrome or other condition that prevents oral dosing",
+         ["Short bowel syndrome", "other condition that prevents oral dosing"]),
+        ("Women who are pregnant or lactating, or of childbearing potential and not using contraception",
+         ["Women who are pregnant or lactating", "of childbearing potential and not using contraception"]),
+        ("Women of childbearing potential must have a negative urine hCG at screening and use a barrier method",
+         ["Women of childbearing potential must have a negative urine hCG at screening", "use a barrier method"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
@@ -923,3 +931,11 @@ def test_criteria_trailing_age_condition_is_the_statements_condition():
 def test_criteria_interval_between_measurements_is_no_limit():
     _, crits = _stmts("Platelet count < 50 x 10^9/L on two occasions at least 7 days apart")
     assert [(c.subject.name, c.constraint.value) for c in crits] == [("platelets", 50.0)]
+
+
+def test_criteria_conditional_second_limit_with_a_finding():
+    # 11.40: "(≤ 5 × ULN with liver metastases)" is a subgroup's limit like "(... if liver metastases are present)"
+    _, crits = _stmts("Bilirubin ≤ 1.5 × ULN (≤ 3 × ULN with liver involvement)")
+    assert [(c.text, c.constraint.value, c.condition and c.condition.text) for c in crits] == [
+        ("Bilirubin ≤ 1.5 × ULN", 1.5, None),
+        ("Bilirubin ≤ 1.5 × ULN (≤ 3 × ULN with liver involvement)", 3.0, "with liver involvement")]
