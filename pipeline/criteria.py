@@ -709,7 +709,12 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             one_word_head = (left_words == 1 and right_words >= 4 and _CONDITION_WORD.fullmatch(text[s:mm.start()].strip()))
             # "Pregnant, breastfeeding, or women of childbearing potential not using ...", ", or a positive test":
             # a new group of people or a test result after a list opens an alternative of its own
-            new_head = rx is _COMMA_CONJ and right_words >= 3 and _NEW_HEAD.match(text, mm.end(), e) is not None
+            new_head = rx is _COMMA_CONJ and right_words >= 3 and (
+                _NEW_HEAD.match(text, mm.end(), e) is not None
+                # "Hospitalisation for HF, ACS, stroke or TIA, or coronary revascularisation within 30 days": the last
+                # alternative has a window of its own (11.137)
+                or (mm.group("op").lower() == "or" and right_words >= 4
+                    and any(t.amount is not None for t in find_temporal(text, mm.end(), e))))
             if rx is _COMMA_CONJ and not new_head and ((left_words < 2 and not one_word_head) or right_words < 2 or _depth_zero_comma(text, ls, mm.start())
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements

@@ -939,3 +939,12 @@ def test_criteria_conditional_second_limit_with_a_finding():
     assert [(c.text, c.constraint.value, c.condition and c.condition.text) for c in crits] == [
         ("Bilirubin ≤ 1.5 × ULN", 1.5, None),
         ("Bilirubin ≤ 1.5 × ULN (≤ 3 × ULN with liver involvement)", 3.0, "with liver involvement")]
+
+
+def test_criteria_last_alternative_with_its_own_window_after_a_list():
+    # 11.137: "A, B, C or D, or E within 30 days": E has a window of its own and is its own alternative
+    _, crits = _stmts("Admission for heart failure, unstable angina, stroke or TIA, or percutaneous coronary "
+                      "intervention within 30 days before randomisation")
+    assert [c.text for c in crits] == [
+        "Admission for heart failure, unstable angina, stroke or TIA",
+        "percutaneous coronary intervention within 30 days before randomisation"]
