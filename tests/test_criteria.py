@@ -525,7 +525,7 @@ def test_criteria_second_requirement_after_and(line, parts):
         ("Any history or clinical evidence of heart failure, NYHA class II-IV",
          ["Any history or clinical evidence of heart failure, NYHA class II-IV"]),
         ("At least 21 days since prior radiotherapy (cohorts 2 and 3)", ["At least 21 days since prior radiotherapy (cohorts 2 and 3)"]),
-        # set I conventions (11.261): a catch-all "or other condition that ..."; "or of childbearing potential and ...";
+        # set I conventions (11.271): a catch-all "or other condition that ..."; "or of childbearing potential and ...";
         # a second verb of the modal ("and use ...")
         ("Short bowel syndrome or other condition that prevents oral dosing",
          ["Short bowel syndrome", "other condition that prevents oral dosing"]),
