@@ -1948,6 +1948,11 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if cue is not None and _qualifier_cue(text, s, cue):
         cue = None  # "AV block without a pacemaker", "infection that has not been treated": a qualifier (§11.37)
     negated = cue is not None
+    if (negated and temporal is not None and temporal.relation == "more_than"
+            and text[temporal.start:temporal.start + 4].lower() == "for "):
+        # "has not used nicotine for at least 3 months", "free of exacerbations for at least 4 weeks": the look-back
+        # in which the thing is absent (set G 11.138, set J)
+        temporal.relation = "within"
     # the record of an excepted limit describes the exception; it has none of its own
     exceptions = [] if atom.excepted else [_span(text, a, b) for a, b in exc_spans]
     condition = None

@@ -93,7 +93,20 @@ _RELATIONS = [
     # "used 24 hours before surgery", "4 weeks preceding enrolment", "in recent 3 months": a window up to the anchor
     ("within", r"\b(?:in|during|over)\s+(?:the\s+)?recent\s+" + _AMOUNT),
     ("within", r"\b" + _AMOUNT + r"(?=\s+(?:before|prior|preceding)\b)"),
-    ("after", r"\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
+    # (not an assessment point: "Apgar score ≤ 5 at 10 minutes after birth", 11.30)
+    ("after", r"(?<!\bat\s)\b(?:up\s+to\s+|within\s+)?" + _AMOUNT + r"(?=\s+(?:after|following|post)\b)"),
+    # "within 6 hours of birth": the window lies after the event (11.31)
+    ("after", r"\bwithin\s+(?:the\s+first\s+)?" + _AMOUNT + r"\s+(?:of|after)\s+(?P<anchor>birth|delivery|hatching)\b"),
+    # "less than 12 months postpartum": within the months after delivery
+    ("within", r"(?:\b(?:less\s+than|within|up\s+to|no\s+more\s+than)|\\?[<≤])\s*" + _AMOUNT
+     + r"\s+(?:postpartum|post-partum|after\s+(?:delivery|childbirth|giving\s+birth))\b"),
+    # "through Day 28", "until Day 90": the days after the first dose (11.256 of set J)
+    ("after", r"\b(?:through|until|up\s+to)\s+(?P<day>day)\s*(?P<amount>\d+)\b"),
+    # "during the 42-day follow-up", "during the 12-week treatment phase"
+    ("during", r"\b(?:during|throughout)\s+(?:the|a|an)\s+" + _AMOUNT + r"(?=\s+(?:follow-?up|treatment|study|trial|"
+     r"observation|run-in|washout|extension|maintenance|induction)\b)"),
+    # "must not donate sperm during that time": back to a period already named (11.111)
+    ("during", r"\b(?:during|throughout)\s+(?:that|this|the\s+same)\s+(?:time|period|interval)\b"),
     # "during the study", "during the course of this trial", "during the entire study period" (11.33, 11.152)
     ("during", r"\b(?:during|throughout|for\s+the\s+duration\s+of|within)\s+(?:the\s+|this\s+)?"
      r"(?:(?:entire|whole|full)\s+|(?:course|time|period|duration)\s+of\s+(?:the\s+|this\s+)?)?(?P<anchor>study|trial|treatment|"
@@ -124,7 +137,7 @@ _RELATIONS = [
     # "pre-stroke", "pre-pregnancy", "pre-transplant": the time before the event (11.33)
     ("before", r"\bpre-(?P<anchor>stroke|pregnancy|transplant(?:ation)?|treatment|surgery|injury|illness|admission|"
      r"hospitali[sz]ation|enrol+ment|randomi[sz]ation|screening|dose|dosing|vaccination|diagnosis)\b"),
-    ("after", r"\b(?:after|following|since)\s+" + _ANCHOR),
+    ("after", r"(?<!minutes\s)(?<!minute\s)(?<!hours\s)(?<!hour\s)\b(?:after|following|since)\s+" + _ANCHOR),
 ]
 # each pattern with the strings one of which its matches contain: in a clause without them it is
 # not tried (most clauses have the words of few patterns). CaseFolded: the groups are read lower-cased
@@ -146,6 +159,7 @@ def _amount_words(rx: str) -> Optional[frozenset]:
 # patterns that need an amount (a number or a number word): not tried in a clause with neither
 _AMOUNT_WORDS = [_amount_words(rx) for _, rx in _RELATIONS]
 _GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ()).union(*filter(None, _AMOUNT_WORDS))
+_THROUGH_DAY = re.compile(r"(?:through|until|up\s+to)\s+day", re.I)
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*\((?:or|and)\s[^()]{0,80}\))?(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
     r"\s*(?:\(|,)?\s*(?:have\s+elapsed\s+|must\s+have\s+elapsed\s+|elapsed\s+)?(?:before|prior\s+to|preceding|of|since|from|after|following|until|to)\s+" + _ANCHOR, re.I)
@@ -215,6 +229,8 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
             upper = parse_number(gd["upper"]) if gd.get("upper") else None
             unit = next((k for k in _UNITS if gd.get(k)), None)
             anchor = gd.get("anchor")
+            if anchor is None and rel == "after" and _THROUGH_DAY.match(m.group(0)):
+                anchor = "first dose"  # "through Day 28": day 1 is the first dose (11.34)
             t_end = m.end()
             if anchor is None and amount is not None:
                 am = _ANCHOR_AFTER.match(text, t_end, end)

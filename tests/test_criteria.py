@@ -948,3 +948,12 @@ def test_criteria_last_alternative_with_its_own_window_after_a_list():
     assert [c.text for c in crits] == [
         "Admission for heart failure, unstable angina, stroke or TIA",
         "percutaneous coronary intervention within 30 days before randomisation"]
+
+
+def test_criteria_absence_for_at_least_is_a_look_back():
+    # sets G and J: "has not smoked for at least 6 months before screening" -> within 6 month (the look-back in which
+    # the thing is absent); a positive duration stays more_than (11.32)
+    _, crits = _stmts("Has not smoked for at least 6 months before screening")
+    assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("within", 6.0)
+    _, crits = _stmts("Stable dose of levothyroxine for at least 6 months before screening")
+    assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("more_than", 6.0)

@@ -31,6 +31,13 @@ from pipeline.temporal import find_temporal
         # "before" any named event; "presently" is "currently" (11.153, 11.33)
         ("prophylactic antibiotics before the procedure", "before", None, None, "procedure"),
         ("presently receiving haemodialysis", "during", None, None, None),
+        # set J conventions (11.273): windows after birth, postpartum, "through Day N", an N-day study period,
+        # "during that time"
+        ("phototherapy started within 6 hours of birth", "after", 6, "hour", "birth"),
+        ("less than 6 months postpartum", "within", 6, "month", None),
+        ("must use contraception through Day 29", "after", 29, "day", "first dose"),
+        ("planned travel during the 28-day follow-up", "during", 28, "day", None),
+        ("must not donate blood during that time", "during", None, None, None),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
         ("no MAO inhibitor within 5 days of discontinuation of investigational drug", "after", 5, "day", "last dose"),
@@ -61,7 +68,7 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
     assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
 
 
-@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "a fall in systolic blood pressure ≥ 20 mmHg within 3 minutes of standing", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Apgar score ≤ 5 at 10 minutes after birth", "a fall in systolic blood pressure ≥ 20 mmHg within 3 minutes of standing", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
                                   "QTcF > 470 ms at screening"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
