@@ -487,6 +487,10 @@ _PAST_VERB_START = re.compile(r"(?:completed|received|achieved|undergone|underwe
 _AND_PAST_VERB = re.compile(r"\s+and\s+(?=(?:completed|received|achieved|undergone|underwent|failed|experienced|"
                             r"demonstrated|shown)\b)", re.I)
 _COUNT_START = re.compile(r"(?:at\s+least|more\s+than|≥|>=|\\>=)\s*\d+\s+(?!(?:mg|g|kg|mL|L|%|x|×|times)\b)[a-z]", re.I)
+# "... ≥ 36 weeks of gestation with a birth weight of at least 1,800 g": a measured subject with its own limit
+_MEASURED_WITH = re.compile(r"(?:[\w-]+\s+){1,3}(?:of\s+)?(?:at\s+least|more\s+than|less\s+than|≥|≤|>|<|\\[<>])", re.I)
+_DURATION_BEFORE = re.compile(r"\b(?:for|lasting|since|within|past|last|previous|over|during)\s+(?:the\s+)?"
+                              r"(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+)?$", re.I)
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
@@ -558,6 +562,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         cuts.append((m.start(), m.start("sex"), LogicOp.AND))
     # "Adults aged ≥ 18 years with confirmed X" / "HIV-1 infected adults aged 18 years or above"
     for con in cons(s, e):
+        if _DURATION_BEFORE.search(text, max(s, con.start - 30), con.start):
+            continue  # "pain for at least 3 months, with ...": a duration, not an age
         if con.unit_normalized in ("a", "mo") or re.search(r"\bage", text[max(s, con.start - 12):con.start], re.I):
             tail = _AGE_TAIL.match(text, con.end, e)
             w = _WITH.match(text, tail.end(), e)
@@ -612,7 +618,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         # requirement, both required (in exclusion the measurement narrows the condition instead, §11.17)
         for w in _WITH_MEASURE.finditer(text, s, e):
             right = cons(w.end(), e)
-            if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and not cons(s, w.start())
+            if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2
+                    and (not cons(s, w.start()) or _MEASURED_WITH.match(text, w.end(), e))
                     and right and right[0].start - w.end() <= 60
                     and (any(sj.start == w.end() and sj.category in MEASURABLE
                              for sj in find_subjects(text, w.end(), right[0].start))
@@ -715,12 +722,15 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 # alternative has a window of its own (11.137)
                 or (mm.group("op").lower() == "or" and right_words >= 4
                     and any(t.amount is not None for t in find_temporal(text, mm.end(), e))))
+            # "Known eGFR < 15 mL/min/1.73 m², or dialysis": one word after a measured limit is an alternative of its own
+            new_head = new_head or (rx is _COMMA_CONJ and right_words == 1 and mm.group("op").lower() == "or"
+                                    and any(c.value is not None for c in cons(ls, mm.start())) and left_words >= 2)
             if rx is _COMMA_CONJ and not new_head and ((left_words < 2 and not one_word_head) or right_words < 2 or _depth_zero_comma(text, ls, mm.start())
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
             if rx is _COMMA_CONJ and _CONDITIONAL_LIMIT.match(text, mm.end(), e):
                 continue  # "Platelets ≥ 75, or ≥ 50 if ...": a second limit of the same subject for a subgroup (§11.40)
-            if rx is _COMMA_CONJ and _one_object(text, s, mm, e):
+            if rx is _COMMA_CONJ and _one_object(text, s, mm, e) and not _both_windowed(text, ls, mm, e):
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
@@ -749,8 +759,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
         elif (_words(text, max([s] + [b for a, b, _ in cuts if b <= mm.start()]), mm.start()) >= 2 and right >= 3
-              and right_cons and right_cons[0].value is not None and _BARE_OR.search(text, s, mm.start()) is None
-              and any(c.value is not None for c in cons(s, mm.start())) and not _OR_CONTINUES.match(text, mm.end(), e)
+              and right_cons and right_cons[0].value is not None and right_cons[0].unit_normalized not in _TIME_UNITS
+              and _BARE_OR.search(text, s, mm.start()) is None
+              and cons(s, mm.start()) and not _OR_CONTINUES.match(text, mm.end(), e)
               and _depth_zero(text, mm.end(), right_cons[0].start) and not _one_object(text, s, mm, e)
               and right_cons[0].start - mm.end() <= 60
               and any(sj.category in ("lab", "vital", "score") and sj.start == mm.end()
@@ -816,6 +827,13 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     return out or [(s, e, LogicOp.AND, label)]
 
 
+def _both_windowed(text: str, s: int, mm: re.Match, e: int) -> bool:
+    """Both sides of ", or" have a window with an amount of their own ("... within the previous 14 days, or with
+    mefloquine within 2 months"): two alternatives, not one object shared by both."""
+    return (any(t.amount is not None for t in find_temporal(text, s, mm.start()))
+            and any(t.amount is not None for t in find_temporal(text, mm.end(), e)))
+
+
 def _depth_zero_comma(text: str, s: int, e: int) -> bool:
     """A comma in text[s:e] outside parentheses ("X (e.g. A, B, C) at any time, or Y": the list is inside)."""
     return any(_depth_zero(text, s, s + m.start()) for m in re.finditer(",", text[s:e]))
@@ -840,7 +858,10 @@ _TIME_UNITS = frozenset({"min", "h", "d", "wk", "mo", "a"})  # "after at least 1
 _BARE_HEAD_END = re.compile(r"\b(?:history|evidence|diagnosis|signs?|symptoms?|presence|use|treatment)\s*$", re.I)
 _COUNT_MORE = re.compile(r"(?:more|fewer|less)\s+than\s+(?:\d+|one|two|three|four|five|six)\s+[a-z]", re.I)
 _NEW_HEAD = re.compile(r"(?:(?:women|men|females?|males?|participants?|patients?|subjects?)\s+(?:of|who|with|not)\b|"
-                       r"an?\s+" + _RESULT_WORD + r"\b)", re.I)
+                       r"an?\s+" + _RESULT_WORD + r"\b|"
+                       # "..., or other condition in which exercise is contraindicated": a catch-all
+                       r"(?:an?\s+|any\s+)?other\s+(?:medical\s+)?(?:conditions?|diseases?|disorders?|illness(?:es)?)\s+"
+                       r"(?:that|which|in\s+which|for\s+which|where)\b)", re.I)
 _CONDITION_WORD = re.compile(r"[A-Z][a-z]{3,}(?:[- ][a-zïé]+)?")  # "Cirrhosis", "Treatment-naive"; not "HIV"
 
 
@@ -983,7 +1004,8 @@ _STANDALONE = re.compile(
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
     # "... or other condition that precludes ...", "or a condition that lowers the seizure threshold"
-    r"(?:an?\s+|other\s+|any\s+other\s+)(?:medical\s+)?(?:conditions?|diseases?|disorders?|illness(?:es)?)\s+(?:that|which)\b|"
+    r"(?:an?\s+|other\s+|any\s+other\s+)(?:medical\s+)?(?:conditions?|diseases?|disorders?|illness(?:es)?)\s+"
+    r"(?:that|which|in\s+which|for\s+which|where)\b|"
     r"evidence|presence|inability|unable|unwilling|participation|need|expected\s+to|anticipated|scheduled|intended)\b", re.I)
 _OR_CONTINUES = re.compile(  # "... > 10 mg/day of prednisone or the equivalent": no alternative of its own
     r"(?:higher|more|greater|above|less|lower|below|older|younger|over|under|fewer|equal|(?:the\s+|an\s+)?equivalent\b|"
@@ -1016,11 +1038,12 @@ _WHILE_ON = Gated(r"\s*,?\s+(?P<while>while\s+)?(?:on|receiving|taking)\s+(?:an?
 _WITH_MEASURE = Gated(r"\s+with\s+(?:an?\s+|the\s+)?", re.I, min_strength=1)
 _WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptions?|the\s+following)\b)", re.I,
                      min_strength=1)
-_WITHOUT = Gated(r"\s+without\b", re.I)
+_WITHOUT = Gated(r"(?<!with or)\s+without\b", re.I)  # not "with or without"
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 # (a predicate may follow: "Rapid cycling (4 or more mood episodes in 12 months) is exclusionary")
 _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)\s+(?:exclusionary|excluded|required|"
-                        r"not\s+(?:allowed|permitted)))?", re.S)
+                        r"not\s+(?:allowed|permitted))|\s+at\s+(?:presentation|screening|baseline|enrol+ment|admission|"
+                        r"randomi[sz]ation))?", re.S)
 
 
 _LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=[\w\"“])", re.I)

@@ -533,6 +533,17 @@ def test_criteria_second_requirement_after_and(line, parts):
          ["Women who are pregnant or lactating", "of childbearing potential and not using contraception"]),
         ("Women of childbearing potential must have a negative urine hCG at screening and use a barrier method",
          ["Women of childbearing potential must have a negative urine hCG at screening", "use a barrier method"]),
+        # set J conventions (11.274)
+        ("Known creatinine clearance < 15 mL/min, or dialysis", ["Known creatinine clearance < 15 mL/min", "dialysis"]),
+        ("Use of any antiepileptic within the previous 14 days, or of phenobarbital within 2 months",
+         ["Use of any antiepileptic within the previous 14 days", "of phenobarbital within 2 months"]),
+        ("Infants born at ≥ 35 weeks of gestation with a birth weight of at least 2,000 g",
+         ["Infants born at ≥ 35 weeks of gestation", "birth weight of at least 2,000 g"]),
+        ("Heart failure, stroke in the past 6 months, or other condition in which exertion is unsafe",
+         ["Heart failure, stroke in the past 6 months", "other condition in which exertion is unsafe"]),
+        ("Fever (oral temperature ≥ 38.0 °C) at screening", ["oral temperature ≥ 38.0 °C"]),
+        ("Chronic neck pain for at least 3 months, with or without radiation to the arm",
+         ["Chronic neck pain for at least 3 months, with or without radiation to the arm"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
