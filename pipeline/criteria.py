@@ -1336,7 +1336,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
 _MODAL_RELATIVE = re.compile(r"\s+(?:that|which)\s+(?:may|might|could|would|can)\b", re.I)
 _EG_PAREN = re.compile(r"\s*\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example)", re.I)
 _PARTICIPLE_PHRASE = re.compile(r"\s+(?=(?:requiring|needing|causing|leading|resulting|associated|related)\b)", re.I)
-_DUE_TO = re.compile(r"\s*(?:due|secondary|attributable)\s+to\s+", re.I)
+_DUE_TO = re.compile(r"\s*(?:(?:due|secondary|attributable)\s+to|explained\s+by)\s+", re.I)
 _IN_WHICH_CASE = re.compile(r"\s*,?\s*in\s+which\s+case\b", re.I)
 _EXC_COMMA_WINDOW = re.compile(r",\s*(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|prior\s+to)\b", re.I)
 _EXC_BUT_VERB = re.compile(r"\s+but\s+(?:are|is|was|were|have|has|had|must|should|may|can|will)\b", re.I)

@@ -968,3 +968,14 @@ def test_criteria_absence_for_at_least_is_a_look_back():
     assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("within", 6.0)
     _, crits = _stmts("Stable dose of levothyroxine for at least 6 months before screening")
     assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("more_than", 6.0)
+
+
+@pytest.mark.parametrize("line,category,subject", [
+    ("Mid-upper arm circumference < 115 mm", "vital", "muac"),
+    ("Asexual parasitaemia of 1,000 to 100,000 parasites/µL", "lab", "malaria_parasitaemia"),
+    ("Blood donation of more than 450 mL within 2 months", "procedure", None),
+])
+def test_criteria_set_j_subjects_and_categories(line, category, subject):
+    _, crits = _stmts(line)
+    assert crits[0].category.value == category
+    assert (crits[0].subject.name if crits[0].subject else None) == subject
