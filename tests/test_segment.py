@@ -149,3 +149,13 @@ def test_segment_pdq_paragraph_whose_line_breaks_were_lost():
                        "Hepatic: Bilirubin normal", "Other: No active infection", "Not pregnant",
                        "Negative pregnancy test treated with Herceptin"]
     assert {it.section for it in seg.items} == {"inclusion"}
+
+
+def test_segment_a_criterion_ending_in_following_is_no_header():
+    # "Ineligible for X, defined by at least one of the following:" is an inclusion criterion with children, not an
+    # exclusion header; a lead sentence about the people is one ("Patients are not eligible if any of the following:")
+    text = ("Inclusion Criteria:\n1. Ineligible for intensive chemotherapy, defined by at least one of the following:\n"
+            "   a. Age ≥ 75 years\n2. Platelets ≥ 50 × 10^9/L\n")
+    assert {it.section for it in segment(text).items} == {"inclusion"}
+    text = "Inclusion Criteria:\n- Age ≥ 18\nPatients are not eligible if any of the following applies:\n- Pregnancy\n"
+    assert [it.section for it in segment(text).items] == ["inclusion", "exclusion"]
