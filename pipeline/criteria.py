@@ -988,6 +988,7 @@ def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTem
     return temp
 
 
+_WITHIN_OF = re.compile(r"within\s+[^,;]*?\s(?:of|after)\s", re.I)
 _FROM_BEFORE = re.compile(r"\bfrom\s*$", re.I)
 _UNTIL_BEFORE = re.compile(r"\b(?:until|through|to)\b", re.I)
 
@@ -1971,6 +1972,10 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if cue is not None and _qualifier_cue(text, s, cue):
         cue = None  # "AV block without a pacemaker", "infection that has not been treated": a qualifier (§11.37)
     negated = cue is not None
+    if (temporal is not None and temporal.relation == "within" and temporal.anchor and "hypothetical:future" in hypothetical
+            and _WITHIN_OF.match(text, temporal.start, temporal.end)):
+        # "expected need for hospitalisation within 48 hours of randomisation": a plan lies after its anchor (11.31)
+        temporal.relation = "after"
     if (negated and temporal is not None and temporal.relation == "more_than"
             and text[temporal.start:temporal.start + 4].lower() == "for "):
         # "has not used nicotine for at least 3 months", "free of exacerbations for at least 4 weeks": the look-back

@@ -83,7 +83,7 @@ _RELATIONS = [
     ("during", r"\b(?:during|in|within)\s+the\s+first\s+" + _AMOUNT + r"(?=\s+(?:of|after)\b)"),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
-    ("within", r"\b(?:in|during)\s+the\s+" + _AMOUNT + r"(?=\s+(?:before|prior\s+to|preceding))"),
+    ("within", r"\b(?:in|during)\s+the\s+" + _AMOUNT_OPT + r"(?=\s+(?:before|prior\s+to|preceding))"),  # "in the week before"
     ("within", r"(?:\b(?:no\s+more\s+than|not\s+more\s+than|less\s+than|fewer\s+than|up\s+to|a\s+maximum\s+of|maximum\s+of)|"
      r"\\?(?:≤|<=|=<|<))\s*"
      + _AMOUNT + r"(?=\s+(?:since|before|prior\s+to|ago|from|preceding))"),

@@ -979,3 +979,9 @@ def test_criteria_set_j_subjects_and_categories(line, category, subject):
     _, crits = _stmts(line)
     assert crits[0].category.value == category
     assert (crits[0].subject.name if crits[0].subject else None) == subject
+
+
+def test_criteria_a_plan_within_n_of_an_event_lies_after_it():
+    _, crits = _stmts("Expected need for mechanical ventilation within 24 hours of randomisation")
+    t = crits[0].temporal
+    assert (t.relation, t.amount, t.anchor, crits[0].computable) == ("after", 24.0, "randomization", False)

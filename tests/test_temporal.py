@@ -38,6 +38,7 @@ from pipeline.temporal import find_temporal
         ("must use contraception through Day 29", "after", 29, "day", "first dose"),
         ("planned travel during the 28-day follow-up", "during", 28, "day", None),
         ("must not donate blood during that time", "during", None, None, None),
+        ("mean daily itch score ≥ 4 in the week before baseline", "within", 1, "week", "baseline"),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
         ("no MAO inhibitor within 5 days of discontinuation of investigational drug", "after", 5, "day", "last dose"),
