@@ -4,26 +4,39 @@ import pytest
 
 from pipeline.evaluate import evaluate, load_gold
 
-# measured on the test split minus a small margin (see README "Measured accuracy")
-FLOORS_PRF = {  # test split (27 trials), 2026-11-30 session 4 (measured: 0.999 / 0.895 / 0.961 / 0.912 / 0.932 / 0.858 / 0.805)
+# measured on the test split minus a small margin (see README "Measured accuracy"). Session 5 added the test parts of
+# the blind sets G-J (16 trials): the split grew from 27 to 43 trials, and the subject-name, category, logic and span
+# floors of the whole split went down because those sets name subjects the lexicon does not know and write OR-groups
+# more atomically (README); the floors of the session 1-4 split (ORIGINAL_*) keep the old guarantees, raised.
+FLOORS_PRF = {  # test split (43 trials), 2026-11-30 session 5 (measured: 0.994 / 0.888 / 0.950 / 0.909 / 0.886 / 0.880 / 0.916)
     "statement.span.overlap": 0.98,
-    "statement.span.exact": 0.87,
+    "statement.span.exact": 0.86,
+    "constraint.presence": 0.93,
+    "subject.span.overlap": 0.89,
+    "subject.name": 0.86,
+    "temporal": 0.85,
+    "exceptions": 0.89,
+}
+FLOORS_ACC = {  # test split (43 trials), 2026-11-30 session 5
+    "section": 0.98,  # 1.000
+    "constraint.operator": 0.97,  # 0.994
+    "constraint.value": 0.96,  # 0.990
+    "constraint.unit": 0.95,  # 0.976
+    "negated": 0.97,  # 0.990
+    "polarity": 0.97,  # 0.990
+    "category": 0.88,  # 0.905
+    "computable": 0.91,  # 0.932
+    "logic.op": 0.92,  # 0.947
+}
+ORIGINAL_SETS = ("gold_a.jsonl", "gold_b.jsonl", "gold_e.jsonl", "gold_f.jsonl")  # the test split of sessions 1-4
+ORIGINAL_PRF = {  # 27 trials, session 5 (measured: 0.999 / 0.901 / 0.962 / 0.913 / 0.932 / 0.891 / 0.929)
+    "statement.span.overlap": 0.98,
+    "statement.span.exact": 0.88,
     "constraint.presence": 0.94,
     "subject.span.overlap": 0.89,
     "subject.name": 0.91,
-    "temporal": 0.83,
-    "exceptions": 0.76,
-}
-FLOORS_ACC = {  # test split, 2026-11-30 session 4
-    "section": 0.98,  # 1.000
-    "constraint.operator": 0.97,  # 0.993
-    "constraint.value": 0.96,  # 0.986
-    "constraint.unit": 0.95,  # 0.980
-    "negated": 0.97,  # 0.991
-    "polarity": 0.97,  # 0.991
-    "category": 0.90,  # 0.922
-    "computable": 0.91,  # 0.934
-    "logic.op": 0.94,  # 0.960
+    "temporal": 0.86,
+    "exceptions": 0.89,
 }
 
 
@@ -43,6 +56,21 @@ def test_accuracy_floors_prf(test_report, key, floor):
 @pytest.mark.parametrize("key,floor", sorted(FLOORS_ACC.items()))
 def test_accuracy_floors_fields(test_report, key, floor):
     assert test_report.acc[key].value >= floor, test_report.table()
+
+
+@pytest.fixture(scope="module")
+def original_report():
+    from pipeline.evaluate import annotations_dir
+
+    paths = [annotations_dir() / "gold" / name for name in ORIGINAL_SETS]
+    if not all(p.exists() for p in paths):
+        pytest.skip("gold sets missing")
+    return evaluate(load_gold(paths, split="test"))
+
+
+@pytest.mark.parametrize("key,floor", sorted(ORIGINAL_PRF.items()))
+def test_accuracy_floors_on_the_session_1_to_4_test_split(original_report, key, floor):
+    assert original_report.prf[key].f1 >= floor, original_report.table()
 
 
 def test_accuracy_gold_spans_are_exact():
