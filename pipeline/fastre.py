@@ -462,7 +462,18 @@ class Gated:
         else:
             f = folded(text)
         low = f.low
-        return low is None or self._any.search(low, pos, endpos) is not None
+        if low is None:
+            return True
+        if f.gates is None:
+            return self._any.search(low, pos, endpos) is not None
+        # a long text (the trial's criteria) that every clause gates again: where the words occur,
+        # found once per text, answers each range
+        occ = f.gates.get(self)
+        if occ is None:
+            occ = f.gates[self] = f.occurrences(self.words)
+        starts, ends = occ
+        i = bisect_left(starts, pos)
+        return i < len(starts) and ends[i] <= endpos
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.rx.search(text, pos, endpos) if self.possible(text, pos, endpos) else None
@@ -483,12 +494,13 @@ class Folded:
     `ascii`: the whole text is ASCII. `cased`: the offsets of its non-ASCII characters that have a
     case ("μ", "é"), in order."""
 
-    __slots__ = ("text", "low", "ascii", "cased", "used")
+    __slots__ = ("text", "low", "ascii", "cased", "used", "gates")
 
     def __init__(self, text: str):
         self.text = text
         self.ascii = text.isascii()
         self.used = False
+        self.gates = {} if len(text) > 400 else None  # Gated -> `occurrences` of its words
         if self.ascii:
             self.low = text.lower()
             self.cased = ()
@@ -497,6 +509,26 @@ class Folded:
         self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
         self.cased = [m.start() for m in _NON_ASCII.finditer(text)
                       if not m.group() == m.group().lower() == m.group().upper()]
+
+    def occurrences(self, words) -> tuple[list[int], list[int]]:
+        """(starts, ends) of every occurrence of `words` in `low`, overlapping ones too, by start;
+        ends[i] is the earliest end of the occurrences from i on: a word occurs in low[pos:endpos]
+        exactly when ends[bisect_left(starts, pos)] <= endpos."""
+        low = self.low
+        occ = []
+        for w in words:
+            n = len(w)
+            p = low.find(w)
+            while p != -1:
+                occ.append((p, p + n))
+                p = low.find(w, p + 1)
+        occ.sort()
+        starts = [a for a, _ in occ]
+        ends = [b for _, b in occ]
+        for i in range(len(ends) - 2, -1, -1):
+            if ends[i + 1] < ends[i]:
+                ends[i] = ends[i + 1]
+        return starts, ends
 
     def plain(self, s: int, e: int) -> bool:
         """Whether text[s:e] is lower-cased in low[s:e] and has only ASCII characters and characters
