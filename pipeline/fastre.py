@@ -17,6 +17,7 @@ import re
 import sys
 from bisect import bisect_left
 from functools import lru_cache
+from itertools import accumulate
 try:
     from re import _constants as C
     from re import _parser as P
@@ -444,13 +445,16 @@ class Gated:
     its `max_words` and `min_strength` choose which gates are worth testing). `fold=True`: the
     regex is a `CaseFolded` one (same offsets; groups lower-cased on ASCII text)."""
 
-    __slots__ = ("rx", "pattern", "flags", "words", "_any")
+    __slots__ = ("rx", "pattern", "flags", "words", "_any", "_indexed")
 
     def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3, fold: bool = False):
         self.rx = CaseFolded(pattern, flags, guard=True) if fold and flags & re.I else guarded(pattern, flags)
         self.pattern, self.flags = pattern, flags
         self.words = needed_words(pattern, flags, max_words, min_strength)
         self._any = any_of(self.words) if self.words else None
+        # a few selective words occur rarely: their places in a long text are found once and answer
+        # every range of it; common words (",", "or") have too many places to be worth listing
+        self._indexed = self._any is not None and min_strength >= 3 and len(self.words) <= 12
 
     def possible(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> bool:
         """False when no match can occur in text[pos:endpos] (a needed string is missing)."""
@@ -464,7 +468,7 @@ class Gated:
         low = f.low
         if low is None:
             return True
-        if f.gates is None:
+        if f.gates is None or not self._indexed:
             return self._any.search(low, pos, endpos) is not None
         # a long text (the trial's criteria) that every clause gates again: where the words occur,
         # found once per text, answers each range
@@ -522,13 +526,12 @@ class Folded:
             while p != -1:
                 occ.append((p, p + n))
                 p = low.find(w, p + 1)
+        if len(words) == 1:  # in order, and the ends rise with the starts
+            return [a for a, _ in occ], [b for _, b in occ]
         occ.sort()
-        starts = [a for a, _ in occ]
-        ends = [b for _, b in occ]
-        for i in range(len(ends) - 2, -1, -1):
-            if ends[i + 1] < ends[i]:
-                ends[i] = ends[i + 1]
-        return starts, ends
+        ends = list(accumulate(reversed([b for _, b in occ]), min))
+        ends.reverse()
+        return [a for a, _ in occ], ends
 
     def plain(self, s: int, e: int) -> bool:
         """Whether text[s:e] is lower-cased in low[s:e] and has only ASCII characters and characters
