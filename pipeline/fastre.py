@@ -624,8 +624,12 @@ class CaseFolded:
         if self.behind < 0:
             self._build()
         if self.low is not None:
-            f = folded(text)
-            if f.plain(max(0, pos - self.behind), endpos):
+            f = _seen.get(id(text))  # folded(text), inlined: this runs for every scan
+            if f is not None and f.text is text:
+                f.used = True
+            else:
+                f = folded(text)
+            if f.ascii or f.plain(max(0, pos - self.behind), endpos):
                 return self.low, f.low
         return self.rx, text
 
