@@ -660,19 +660,18 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     # measured subject with its own limit
     dated = None
     for w in (_BARE_COMMA_CUT.finditer(text, s, e) if found and "," in text[s:e] else ()):
-        if dated is None:  # the clause's windows with an amount, found once and only when a comma is there
-            dated = [t for t in find_temporal(text, s, e) if t.amount is not None]
-        if not any(t.end <= w.start() for t in dated):
-            continue
         right = cons(w.end(), e)
-        if not (right and _depth_zero(text, s, w.start()) and _measured_next(text, w.end(), right[0])
-                and _words(text, s, w.start()) >= 3):
+        if not (right and _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3):
+            continue
+        if dated is None:  # the clause's windows with an amount, found once and only for a candidate comma
+            dated = [t for t in find_temporal(text, s, e) if t.amount is not None]
+        if not any(t.end <= w.start() for t in dated) or not _measured_next(text, w.end(), right[0]):
             continue
         windows = [t for t in dated if t.end <= w.start()]
         if all(any(t.start <= c.start < t.end for t in windows) for c in cons(s, w.start())):
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "platelet count ≥ 75 × 10⁹/L (no platelet transfusion within 7 days)": a requirement of its own (§11.7)
-    for w in _PAREN_NO.finditer(text, s, e):
+    for w in (_PAREN_NO.finditer(text, s, e) if text.find("(", s, e) != -1 else ()):  # it needs its "("
         close = _paren_end(text, w.end(), e)
         if (close is not None and not text[close + 1:e].strip(" .;,") and _depth_zero(text, s, w.start())
                 and any(c.value is not None and c.end <= w.start() for c in cons(s, w.start()))

@@ -17,6 +17,7 @@ import re
 import sys
 from bisect import bisect_left
 from functools import lru_cache
+from itertools import accumulate
 try:
     from re import _constants as C
     from re import _parser as P
@@ -444,13 +445,16 @@ class Gated:
     its `max_words` and `min_strength` choose which gates are worth testing). `fold=True`: the
     regex is a `CaseFolded` one (same offsets; groups lower-cased on ASCII text)."""
 
-    __slots__ = ("rx", "pattern", "flags", "words", "_any")
+    __slots__ = ("rx", "pattern", "flags", "words", "_any", "_indexed")
 
     def __init__(self, pattern: str, flags: int = 0, max_words: int = 24, min_strength: int = 3, fold: bool = False):
         self.rx = CaseFolded(pattern, flags, guard=True) if fold and flags & re.I else guarded(pattern, flags)
         self.pattern, self.flags = pattern, flags
         self.words = needed_words(pattern, flags, max_words, min_strength)
         self._any = any_of(self.words) if self.words else None
+        # a few selective words occur rarely: their places in a long text are found once and answer
+        # every range of it; common words (",", "or") have too many places to be worth listing
+        self._indexed = self._any is not None and min_strength >= 3 and len(self.words) <= 12
 
     def possible(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> bool:
         """False when no match can occur in text[pos:endpos] (a needed string is missing)."""
@@ -462,7 +466,18 @@ class Gated:
         else:
             f = folded(text)
         low = f.low
-        return low is None or self._any.search(low, pos, endpos) is not None
+        if low is None:
+            return True
+        if f.gates is None or not self._indexed:
+            return self._any.search(low, pos, endpos) is not None
+        # a long text (the trial's criteria) that every clause gates again: where the words occur,
+        # found once per text, answers each range
+        occ = f.gates.get(self)
+        if occ is None:
+            occ = f.gates[self] = f.occurrences(self.words)
+        starts, ends = occ
+        i = bisect_left(starts, pos)
+        return i < len(starts) and ends[i] <= endpos
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.rx.search(text, pos, endpos) if self.possible(text, pos, endpos) else None
@@ -483,12 +498,13 @@ class Folded:
     `ascii`: the whole text is ASCII. `cased`: the offsets of its non-ASCII characters that have a
     case ("μ", "é"), in order."""
 
-    __slots__ = ("text", "low", "ascii", "cased", "used")
+    __slots__ = ("text", "low", "ascii", "cased", "used", "gates")
 
     def __init__(self, text: str):
         self.text = text
         self.ascii = text.isascii()
         self.used = False
+        self.gates = {} if len(text) > 400 else None  # Gated -> `occurrences` of its words
         if self.ascii:
             self.low = text.lower()
             self.cased = ()
@@ -497,6 +513,25 @@ class Folded:
         self.low = low if len(low) == len(text) and not _ASCII_CASE_TWINS.search(text) else None
         self.cased = [m.start() for m in _NON_ASCII.finditer(text)
                       if not m.group() == m.group().lower() == m.group().upper()]
+
+    def occurrences(self, words) -> tuple[list[int], list[int]]:
+        """(starts, ends) of every occurrence of `words` in `low`, overlapping ones too, by start;
+        ends[i] is the earliest end of the occurrences from i on: a word occurs in low[pos:endpos]
+        exactly when ends[bisect_left(starts, pos)] <= endpos."""
+        low = self.low
+        occ = []
+        for w in words:
+            n = len(w)
+            p = low.find(w)
+            while p != -1:
+                occ.append((p, p + n))
+                p = low.find(w, p + 1)
+        if len(words) == 1:  # in order, and the ends rise with the starts
+            return [a for a, _ in occ], [b for _, b in occ]
+        occ.sort()
+        ends = list(accumulate(reversed([b for _, b in occ]), min))
+        ends.reverse()
+        return [a for a, _ in occ], ends
 
     def plain(self, s: int, e: int) -> bool:
         """Whether text[s:e] is lower-cased in low[s:e] and has only ASCII characters and characters
@@ -589,8 +624,12 @@ class CaseFolded:
         if self.behind < 0:
             self._build()
         if self.low is not None:
-            f = folded(text)
-            if f.plain(max(0, pos - self.behind), endpos):
+            f = _seen.get(id(text))  # folded(text), inlined: this runs for every scan
+            if f is not None and f.text is text:
+                f.used = True
+            else:
+                f = folded(text)
+            if f.ascii or f.plain(max(0, pos - self.behind), endpos):
                 return self.low, f.low
         return self.rx, text
 

@@ -153,7 +153,12 @@ def _lines(text: str):
         pos = b_end
 
 
-def _strip(text: str, s: int, e: int, chars: str = " \t\r\n\f\v\u00a0\u200b\ufeff") -> tuple[int, int]:
+_BLANKS = " \t\r\n\f\v\u00a0\u200b\ufeff"
+
+
+def _strip(text: str, s: int, e: int, chars: str = _BLANKS) -> tuple[int, int]:
+    if chars is _BLANKS and s < e and "!" <= text[s] <= "~" and "!" <= text[e - 1] <= "~":
+        return s, e  # printable ASCII at both ends (most calls): nothing to strip
     while s < e and (text[s] in chars or not text[s].isprintable() and not text[s].isalnum()):
         s += 1
     while e > s and (text[e - 1] in chars or not text[e - 1].isprintable() and not text[e - 1].isalnum()):

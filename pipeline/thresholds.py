@@ -288,10 +288,10 @@ def _char_prefixes(text: str, s: int, e: int):
 
 # ----------------------------------------------------------------------------- qualitative
 
-_QUALITATIVE = re.compile(
+_QUALITATIVE = CaseFolded(  # folded: the result word is lower-cased anyway
     r"\b(?P<q>positive|negative|detectable|undetectable|non-?detectable|not\s+detectable|reactive|non-?reactive|"
     r"seropositive|seronegative|abnormal)\b",
-    re.I,
+    re.I, guard=True,
 )
 _NOUN_NEXT = re.compile(
     r"\s+(?!(?:at|on|in|for|with|and|or|by|as|from|since|within|before|after|during|prior|but|if|who|that|which|"
