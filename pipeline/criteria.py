@@ -715,12 +715,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             one_word_head = (left_words == 1 and right_words >= 4 and _CONDITION_WORD.fullmatch(text[s:mm.start()].strip()))
             # "Pregnant, breastfeeding, or women of childbearing potential not using ...", ", or a positive test":
             # a new group of people or a test result after a list opens an alternative of its own
-            new_head = rx is _COMMA_CONJ and right_words >= 3 and (
-                _NEW_HEAD.match(text, mm.end(), e) is not None
-                # "Hospitalisation for HF, ACS, stroke or TIA, or coronary revascularisation within 30 days": the last
-                # alternative has a window of its own (11.137)
-                or (mm.group("op").lower() == "or" and right_words >= 4
-                    and any(t.amount is not None for t in find_temporal(text, mm.end(), e))))
+            # (not a window after the last alternative: in registry text "lactulose, rifaximin, or other antibiotics
+            # within 7 days" the window scopes the whole list; 11.272 was withdrawn)
+            new_head = rx is _COMMA_CONJ and right_words >= 3 and _NEW_HEAD.match(text, mm.end(), e) is not None
             # "Known eGFR < 15 mL/min/1.73 m², or dialysis": one word after a measured limit is an alternative of its own
             new_head = new_head or (rx is _COMMA_CONJ and right_words == 1 and mm.group("op").lower() == "or"
                                     and any(c.value is not None for c in cons(ls, mm.start())) and left_words >= 2)

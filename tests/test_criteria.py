@@ -952,13 +952,11 @@ def test_criteria_conditional_second_limit_with_a_finding():
         ("Bilirubin ≤ 1.5 × ULN (≤ 3 × ULN with liver involvement)", 3.0, "with liver involvement")]
 
 
-def test_criteria_last_alternative_with_its_own_window_after_a_list():
-    # 11.137: "A, B, C or D, or E within 30 days": E has a window of its own and is its own alternative
-    _, crits = _stmts("Admission for heart failure, unstable angina, stroke or TIA, or percutaneous coronary "
-                      "intervention within 30 days before randomisation")
+def test_criteria_a_window_after_a_list_scopes_the_whole_list():
+    # real registry text: the window after "A, B, or C" is about all of them (11.272 withdrawn)
+    _, crits = _stmts("Treatment with lactulose, rifaximin, or other non-absorbed antibiotics within 7 days before dosing")
     assert [c.text for c in crits] == [
-        "Admission for heart failure, unstable angina, stroke or TIA",
-        "percutaneous coronary intervention within 30 days before randomisation"]
+        "Treatment with lactulose, rifaximin, or other non-absorbed antibiotics within 7 days before dosing"]
 
 
 def test_criteria_absence_for_at_least_is_a_look_back():
