@@ -460,7 +460,7 @@ _VERB_CONJ = Gated(
     # "Methotrexate ≤ 25 mg/week and at a stable dose for 4 weeks": a second requirement (§11.6)
     r"(?:at|on)\s+(?:an?\s+)?stable\s+dose|"
     # "must be 18 to 65 years old and meet DSM-5 criteria": a second verb of the same modal (checked below)
-    r"(?P<bare>meet|meets|have|has|be|show|demonstrate|undergo|use|practi[cs]e|abstain|avoid|comply)\s)\b)|"
+    r"(?P<bare>meet|meets|have|has|be|show|demonstrate|undergo|use|practi[cs]e|abstain)\s)\b)|"
     # "must be of non-childbearing potential or, if of childbearing potential, must use ...": an alternative
     r"\s+(?P<op>or)\s*,\s*(?=if\b)",
     re.I, min_strength=2,  # gated on the verbs after "and"/"but" and the "if" after "or,"
@@ -579,6 +579,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                     and _words(text, s, comma.start()) >= 2 and _depth_zero(text, s, comma.start())):
                 cuts.append((comma.start(), comma.end(), LogicOp.AND))
             a = _AGED_BEFORE.search(text, s, con.start)
+            if a and _OF_END.search(text, s, a.start("aged")):
+                a = None  # "10 to 17 years of\n age": the age word of the limit itself
             if a and a.start() > s and not _OTHER_AGE.search(text, s, a.start("aged")) and _depth_zero(text, s, a.start()):
                 before = re.sub(_PEOPLE, " ", text[s:a.start("aged")], flags=re.I)
                 if len(re.findall(r"[A-Za-z]{2,}", before)) >= 1:
@@ -619,7 +621,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for w in _WITH_MEASURE.finditer(text, s, e):
             right = cons(w.end(), e)
             if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2
-                    and (not cons(s, w.start()) or _MEASURED_WITH.match(text, w.end(), e))
+                    and (not cons(s, w.start()) or (_MEASURED_WITH.match(text, w.end(), e) and _words(text, s, w.start()) >= 3))
                     and right and right[0].start - w.end() <= 60
                     and (any(sj.start == w.end() and sj.category in MEASURABLE
                              for sj in find_subjects(text, w.end(), right[0].start))
@@ -720,7 +722,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             new_head = rx is _COMMA_CONJ and right_words >= 3 and _NEW_HEAD.match(text, mm.end(), e) is not None
             # "Known eGFR < 15 mL/min/1.73 m², or dialysis": one word after a measured limit is an alternative of its own
             new_head = new_head or (rx is _COMMA_CONJ and right_words == 1 and mm.group("op").lower() == "or"
-                                    and any(c.value is not None for c in cons(ls, mm.start())) and left_words >= 2)
+                                    and any(c.value is not None and c.unit_normalized not in _TIME_UNITS
+                                            and _depth_zero(text, ls, c.start) for c in cons(ls, mm.start()))
+                                    and left_words >= 2 and not _depth_zero_comma(text, ls, mm.start()))
             if rx is _COMMA_CONJ and not new_head and ((left_words < 2 and not one_word_head) or right_words < 2 or _depth_zero_comma(text, ls, mm.start())
                                       or (mm.group("op").lower() == "and" and not _ANY_DIGIT.search(text, s, e))):
                 continue  # "ALT, AST, or ALP", "HIV, or hepatitis B or C": lists, not separate requirements
@@ -1026,6 +1030,7 @@ _WITH = re.compile(r"\s*,?\s+(?:with|who\s+(?:have|has)|having)\s+", re.I)
 _COMMA_BEFORE = re.compile(r"\s*,\s*(?:(?:and\s+)?(?:aged?|between|from)\s+)?$", re.I)
 _AGE_WORD_AFTER = re.compile(r"\s*(?:of\s+age|old|or\s+(?:older|over|above)|and\s+(?:older|over|above))\b", re.I)
 _AGE_WORD_END = re.compile(r"(?:older|over|above|old|of\s+age)\s*$", re.I)
+_OF_END = re.compile(r"\bof\s*$", re.I)
 _AGED_BEFORE = re.compile(r"\s+(?:" + _PEOPLE + r"\s+)?(?P<aged>aged?\b)", re.I)
 _OTHER_AGE = re.compile(  # "gestational age < 32 weeks" is not the person's age
     r"\b(?:gestation(?:al)?|corrected|postmenstrual|post-?conceptional|bone|mental|developmental|fetal)\s*$", re.I)

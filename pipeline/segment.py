@@ -248,7 +248,8 @@ def _match_header(text: str, s: int, e: int):
         return rule.section, rest_s
     # a lead sentence that announces a list: "Subjects are not eligible if any of the following apply:"
     # (said of the people: "Ineligible for intensive chemotherapy, defined by one of the following:" is a criterion)
-    if len(line) <= 160 and line.rstrip().endswith(":") and _FOLLOWING.search(line) and _WHO_WORD.search(line):
+    if (len(line) <= 160 and line.rstrip().endswith(":") and _FOLLOWING.search(line)
+            and (_WHO_WORD.search(line) or _SECTION_WORD.search(line))):
         section = "exclusion" if _EXCLUDING.search(line) else "inclusion" if _INCLUDING.search(line) else None
         if section:
             return section, e
@@ -265,6 +266,7 @@ _GENERIC_QUALIFIER = re.compile(
     r"subjects|study|are|is|include|includes|including|will\s+be|were|as\s+follows|for\s+(?:the\s+)?(?:study|trial)|"
     r"\s)*", re.I)
 _FOLLOWING = re.compile(r"\b(?:following|below|these)\b", re.I)
+_SECTION_WORD = re.compile(r"\b(?:exclusion|inclusion)\b", re.I)
 _WHO_WORD = re.compile(r"\b(?:patients?|participants?|subjects?|individuals?|volunteers?|persons?|people|women|men|"
                        r"children|infants|adults|candidates|you|they|those|anyone|mothers?|donors?|recipients?)\b", re.I)
 _EXCLUDING = re.compile(r"\b(?:not\s+(?:be\s+)?eligible|ineligible|excluded|exclusion|must\s+not|will\s+not\s+be\s+(?:included|enrolled)|cannot\s+(?:be\s+)?(?:included|enrolled|participate))\b", re.I)

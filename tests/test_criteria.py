@@ -983,3 +983,12 @@ def test_criteria_a_plan_within_n_of_an_event_lies_after_it():
     _, crits = _stmts("Expected need for mechanical ventilation within 24 hours of randomisation")
     t = crits[0].temporal
     assert (t.relation, t.amount, t.anchor, crits[0].computable) == ("after", 24.0, "randomization", False)
+
+
+@pytest.mark.parametrize("line", [
+    "At least 4 weeks since prior immunotherapy, biologic therapy, radiotherapy, or surgery",   # a list, a duration
+    "Participants must be able to understand and comply with study requirements",             # a shared object
+])
+def test_criteria_guards_from_random_records_keep_one_statement(line):
+    _, crits = _stmts(line)
+    assert len({(c.start, c.end) for c in crits}) == 1

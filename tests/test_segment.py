@@ -159,3 +159,8 @@ def test_segment_a_criterion_ending_in_following_is_no_header():
     assert {it.section for it in segment(text).items} == {"inclusion"}
     text = "Inclusion Criteria:\n- Age ≥ 18\nPatients are not eligible if any of the following applies:\n- Pregnancy\n"
     assert [it.section for it in segment(text).items] == ["inclusion", "exclusion"]
+
+
+def test_segment_a_lead_sentence_announcing_exclusions_is_a_header():
+    text = "Inclusion Criteria:\n- Age ≥ 18\n- Cardiac symptoms; any of the following should be considered for exclusion:\n- Angina\n"
+    assert [it.section for it in segment(text).items] == ["inclusion", "exclusion"]
