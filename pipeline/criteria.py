@@ -1237,6 +1237,8 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             continue
         marks.append((m, close))
     for i, (m, close) in enumerate(marks):
+        marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
+        conditional = marker.startswith(_CONDITIONAL)
         a = m.end()
         b = marks[i + 1][0].start() if i + 1 < len(marks) else e
         if close is not None:
@@ -1252,13 +1254,13 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
         intro = _EXC_LIST_INTRO.match(text, a, b)
         if intro and intro.end() < b and (":" in intro.group(0) or "-" in intro.group(0) or "–" in intro.group(0)):
             a = intro.end()
-        if temp is not None and a < temp.start < b and _words(text, temp.end, _trim_clause(text, a, b)[1]) <= 1:
+        # (not in an "unless" clause: "unless treated and resolved on a follow-up biopsy before randomization")
+        if (temp is not None and not conditional and a < temp.start < b
+                and _words(text, temp.end, _trim_clause(text, a, b)[1]) <= 1):
             # ("with the exception of participants with normal testing in the last 6 months": the people's own)
             if (_STATEMENT_WINDOW.match(text, temp.start) and not _ATTACHED.search(text, a, temp.start)
                     and not _PEOPLE_WITH.match(text, a, temp.start)):
                 b = temp.start
-        marker = re.sub(r"\s+", " ", m.group(0).strip().lower())
-        conditional = marker.startswith(_CONDITIONAL)
         due = _DUE_TO.match(text, a, b) if conditional else None
         if due and due.end() < b:  # "unless due to A or B": the causes are the excepted things (11.179)
             a, conditional = due.end(), False
@@ -1338,7 +1340,7 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
 _MODAL_RELATIVE = re.compile(r"\s+(?:that|which)\s+(?:may|might|could|would|can)\b", re.I)
 _EG_PAREN = re.compile(r"\s*\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example)", re.I)
 _PARTICIPLE_PHRASE = re.compile(r"\s+(?=(?:requiring|needing|causing|leading|resulting|associated|related)\b)", re.I)
-_DUE_TO = re.compile(r"\s*(?:(?:due|secondary|attributable)\s+to|explained\s+by)\s+", re.I)
+_DUE_TO = re.compile(r"\s*(?:(?:due|secondary|attributable|attributed|related)\s+to|explained\s+by)\s+", re.I)
 _IN_WHICH_CASE = re.compile(r"\s*,?\s*in\s+which\s+case\b", re.I)
 _EXC_COMMA_WINDOW = re.compile(r",\s*(?:within|in\s+the\s+(?:past|last|previous)|during\s+the|prior\s+to)\b", re.I)
 _EXC_BUT_VERB = re.compile(r"\s+but\s+(?:are|is|was|were|have|has|had|must|should|may|can|will)\b", re.I)

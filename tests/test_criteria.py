@@ -454,6 +454,10 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
          ["oral typhoid vaccine, which may be given up to 7 days before"]),
         # "unless due to A or B": the causes are the excepted things (11.179); a PP's two objects stay one (11.170)
         ("Serum creatinine ≤ 1.5 × ULN, unless due to dehydration or tumour lysis", ["dehydration", "tumour lysis"]),
+        ("Platelets < 50 × 10^9/L, unless attributed to marrow infiltration", ["marrow infiltration"]),
+        # an "unless" clause keeps its own window (set L)
+        ("Acute rejection on the index biopsy, unless treated and resolved on a repeat biopsy before randomisation",
+         ["treated and resolved on a repeat biopsy before randomisation"]),
         ("Any topical steroid within 1 week, except mild steroids on the scalp and skin folds",
          ["mild steroids on the scalp and skin folds"]),
         ("Inhaled steroids other than low-dose or medium-dose budesonide", ["low-dose or medium-dose budesonide"]),
