@@ -771,7 +771,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
         elif (_words(text, s, mm.start()) >= 3 and right >= 3 and right_cons and not cons(s, mm.start())
               and not _BARE_HEAD_END.search(text, s, mm.start())  # "Any history or clinical evidence of X": shared
-              and right_cons[0].value is not None and _depth_zero(text, mm.end(), right_cons[0].start)
+              and right_cons[0].value is not None and right_cons[0].unit_normalized not in _TIME_UNITS and _depth_zero(text, mm.end(), right_cons[0].start)
               and not _ENDS_ORDINAL.search(text, s, mm.start()) and not _ENDS_PREP.search(text, s, mm.start())
               and not re.fullmatch(_MOD_WORD, text[s:mm.start()].split()[-1], re.I)
               and not _one_object(text, s, mm, e)
@@ -1232,6 +1232,8 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     for m in _EXCEPT.finditer(text, s, e):
         if m.group(0)[:9].lower() == "excluding" and _TEST_BEFORE.search(text, s, m.start()):
             continue  # "echocardiography excluding thrombus": the test rules it out, nothing is excepted
+        if marks and marks[-1][0].group(0).lower().startswith(_CONDITIONAL) and not re.search(r"[;(]", text[marks[-1][0].end():m.start()]):
+            continue  # "unless stopped for reasons other than lack of response": one conditional clause (set K)
         close = None if _depth_zero(text, s, m.start()) else _paren_end(text, m.start(), e)
         if close is None and not _depth_zero(text, s, m.start()):
             continue

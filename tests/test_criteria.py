@@ -455,6 +455,9 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         # "unless due to A or B": the causes are the excepted things (11.179); a PP's two objects stay one (11.170)
         ("Serum creatinine ≤ 1.5 × ULN, unless due to dehydration or tumour lysis", ["dehydration", "tumour lysis"]),
         ("Platelets < 50 × 10^9/L, unless attributed to marrow infiltration", ["marrow infiltration"]),
+        # an "unless" clause holds a nested "other than" (set K, 11.308)
+        ("Prior dupilumab or another IL-4 antibody, unless stopped at least 6 months ago for reasons other than "
+         "inefficacy", ["stopped at least 6 months ago for reasons other than inefficacy"]),
         # an "unless" clause keeps its own window (set L)
         ("Acute rejection on the index biopsy, unless treated and resolved on a repeat biopsy before randomisation",
          ["treated and resolved on a repeat biopsy before randomisation"]),
