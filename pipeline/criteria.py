@@ -24,7 +24,7 @@ from .schema import (
 from .segment import Item, Segmentation, _trim_clause, item_text, segment
 from .subjects import FoundSubject, find_subjects, lexicon
 from .temporal import FoundTemporal, find_periods, find_temporal, half_lives
-from .thresholds import Found, bare_values, find_constraints
+from .thresholds import Found, bare_values, find_constraints, parse_number
 
 MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy", "lifestyle"}
 _SEX_WORD = r"(?:male|female|men|women|males|females|boys|girls|man|woman)"
@@ -491,6 +491,7 @@ _COUNT_START = re.compile(r"(?:at\s+least|more\s+than|≥|>=|\\>=)\s*\d+\s+(?!(?
 _MEASURED_WITH = re.compile(r"(?:[\w-]+\s+){1,3}(?:of\s+)?(?:at\s+least|more\s+than|less\s+than|≥|≤|>|<|\\[<>])", re.I)
 _DURATION_BEFORE = re.compile(r"\b(?:for|lasting|since|within|past|last|previous|over|during)\s+(?:the\s+)?"
                               r"(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+)?$", re.I)
+_CONFIRMING = Gated(r"\s*,?\s+(?:confirming|showing|demonstrating|documenting|revealing)\s+(?:an?\s+|the\s+)?", re.I)
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
@@ -649,6 +650,15 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for w in _WITH_NO.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "Right heart catheterisation before screening confirming mean PAP > 20 mmHg": the results a procedure must show
+    # are statements of their own (set K 11.303)
+    for w in _CONFIRMING.finditer(text, s, e):
+        right = cons(w.end(), e)
+        if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and right
+                and right[0].start - w.end() <= 50
+                and any(sj.category in MEASURABLE and sj.start - w.end() <= 6
+                        for sj in find_subjects(text, w.end(), right[0].start))):
+            cuts.append((w.start(), w.end(), LogicOp.AND))
     # "≥ 6 swollen joints (of 66) and ≥ 6 tender joints (of 68)", "DAS28 > 3.2, ≥ 6 swollen joints": counts of
     # different things, each with its own limit (§2)
     for w in _COUNT_NEXT.finditer(text, s, e):
@@ -1513,6 +1523,8 @@ def _trailing_condition(text: str, atoms: list[Atom], cs: int, ce: int) -> list[
     return kept
 
 
+_BARE_AMOUNT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*-?\s*(?P<u>days?|weeks?|months?|years?|hours?)", re.I)
+_TIME_UNIT_NAME = {"day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour"}
 _COND_WINDOW = re.compile(r"\s*\(\s*(?P<win>[^()]*?)\s+(?P<cond>(?:for|in)\s+[^()]{2,60}?)\s*\)\s*$", re.I)
 
 
@@ -1520,7 +1532,7 @@ def _conditional_window(text: str, atoms: list[Atom], temporals: list[FoundTempo
     """"Use of antidepressants within 2 weeks before baseline (within 5 weeks for fluoxetine)": the window in
     the parenthesis applies to a subgroup, like a conditional limit (§11.40, 11.135): the first statement
     ends before the parenthesis, a second spans both with the parenthesis' window and its `condition`."""
-    if len(temporals) < 2 or not text.endswith(")", 0, _trim_clause(text, cs, ce)[1]):
+    if not temporals or not text.endswith(")", 0, _trim_clause(text, cs, ce)[1]):
         return atoms
     end = _trim_clause(text, cs, ce)[1]
     m = _COND_WINDOW.search(text, cs, end)
@@ -1528,7 +1540,14 @@ def _conditional_window(text: str, atoms: list[Atom], temporals: list[FoundTempo
         return atoms
     inner = [t for t in temporals if m.start("win") <= t.start and t.end <= m.end("win") and t.amount is not None]
     outer = [t for t in temporals if t.end <= m.start() and t.amount is not None]
-    if not inner or not outer or inner[0].start != m.start("win"):
+    if not inner and outer:  # "within 12 weeks before baseline (24 weeks for ustekinumab)": the outer window's kind
+        bare = _BARE_AMOUNT.fullmatch(text, m.start("win"), m.end("win"))
+        if bare:
+            t0 = outer[-1]
+            inner = [FoundTemporal(t0.relation, bare.start(), bare.end(), parse_number(bare.group("n")), None,
+                                   _TIME_UNIT_NAME.get(bare.group("u").lower().rstrip("s"), None), None)]
+            temporals.append(inner[0])
+    if not inner or not outer or inner[0].start != m.start("win") or inner[0].unit is None:
         return atoms
     out = []
     for a in atoms:

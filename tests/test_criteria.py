@@ -999,3 +999,16 @@ def test_criteria_a_plan_within_n_of_an_event_lies_after_it():
 def test_criteria_guards_from_random_records_keep_one_statement(line):
     _, crits = _stmts(line)
     assert len({(c.start, c.end) for c in crits}) == 1
+
+
+def test_criteria_results_a_procedure_confirms_are_statements():
+    # set K 11.303: "Right heart catheterisation ... confirming mean pulmonary arterial pressure > 20 mmHg"
+    _, crits = _stmts("Right heart catheterisation before screening confirming mean pulmonary arterial pressure > 20 mmHg")
+    assert [(c.text, c.subject and c.subject.name) for c in crits] == [
+        ("Right heart catheterisation before screening", None), ("mean pulmonary arterial pressure > 20 mmHg", "mpap")]
+
+
+def test_criteria_bare_subgroup_window_in_parentheses():
+    # 11.135 with the amount alone: "(24 weeks for ustekinumab)" keeps the outer window's kind
+    _, crits = _stmts("Biologic therapy within 12 weeks before baseline (24 weeks for rituximab)")
+    assert [(c.temporal.amount, c.condition and c.condition.text) for c in crits] == [(12.0, None), (24.0, "for rituximab")]
