@@ -491,7 +491,12 @@ _COUNT_START = re.compile(r"(?:at\s+least|more\s+than|≥|>=|\\>=)\s*\d+\s+(?!(?
 _MEASURED_WITH = re.compile(r"(?:[\w-]+\s+){1,3}(?:of\s+)?(?:at\s+least|more\s+than|less\s+than|≥|≤|>|<|\\[<>])", re.I)
 _DURATION_BEFORE = re.compile(r"\b(?:for|lasting|since|within|past|last|previous|over|during)\s+(?:the\s+)?"
                               r"(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+)?$", re.I)
+_AND_SCORE = Gated(r"\s+and\s+(?:an?\s+|the\s+)?", re.I, min_strength=1)
+_SCORE_HEAD = re.compile(r"(?:[\w-]+\s+){0,3}(?:score|scale|index|grade)(?:\s*\([^()]{1,12}\))?\s+(?:of\s+)?", re.I)
+_AND_WILLING = Gated(r"\s+(?=who\s+(?:agree|are\s+willing)\s+to\b)", re.I)
 _CONFIRMING = Gated(r"\s*,?\s+(?:confirming|showing|demonstrating|documenting|revealing)\s+(?:an?\s+|the\s+)?", re.I)
+_PEOPLE_PHRASE = re.compile(r"(?:(?:" + _SEX_WORD + "|" + _PEOPLE + r")\s*(?:and|or|/)?\s*)+(?:(?:of\s+)?(?:non-)?(?:child-?bearing|"
+                          r"reproductive)\s+potential)?", re.I)
 _MODAL = re.compile(r"\b(?:must|should)\b", re.I)
 _COMMA_CONJ = Gated(r"\s*,\s*(?P<op>or|and)\s+", re.I, min_strength=1)
 # a part split off starts at its noun: not at "a", "the", "who", "at a" ("and at a stable dose for 4 weeks")
@@ -626,12 +631,15 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                     and right and right[0].start - w.end() <= 60
                     and (any(sj.start == w.end() and sj.category in MEASURABLE
                              for sj in find_subjects(text, w.end(), right[0].start))
+                         # "... on the trunk with a plaque severity score of ≥ 3": a score the lexicon does not know
+                         or _SCORE_HEAD.fullmatch(text, w.end(), right[0].start) is not None
                          # "on-demand treatment with at least 6 bleeding episodes in the 6 months": a count
                          or (right[0].start == w.end() and _COUNT_START.match(text, w.end(), e) is not None))):
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Hospitalised with bronchiolitis and a positive RSV test ...": a test result is a second requirement
         for w in _AND_RESULT.finditer(text, s, e):
-            if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3:
+            if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3
+                    and not _PEOPLE_PHRASE.fullmatch(text[s:w.start()].strip())):  # "Women of childbearing potential with ..."
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "... with a positive sputum culture, rifampicin resistance not detected": a result after a comma
         for w in _COMMA_RESULT.finditer(text, s, e):
@@ -650,6 +658,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for w in _WITH_NO.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "... with a negative pregnancy test who agree to use two methods of contraception": a second requirement
+    for w in _AND_WILLING.finditer(text, s, e):
+        if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 3:
+            cuts.append((w.start(), w.end(), LogicOp.AND))
     # "Right heart catheterisation before screening confirming mean PAP > 20 mmHg": the results a procedure must show
     # are statements of their own (set K 11.303)
     for w in _CONFIRMING.finditer(text, s, e):
@@ -658,6 +670,12 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 and right[0].start - w.end() <= 50
                 and any(sj.category in MEASURABLE and sj.start - w.end() <= 6
                         for sj in find_subjects(text, w.end(), right[0].start))):
+            cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "UAS7 of 16 or more and an itch severity score (ISS7) of at least 8": two scores, each with its own limit
+    for w in _AND_SCORE.finditer(text, s, e):
+        right = cons(w.end(), e)
+        if (_depth_zero(text, s, w.start()) and right and cons(s, w.start())
+                and _SCORE_HEAD.fullmatch(text, w.end(), right[0].start)):
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "≥ 6 swollen joints (of 66) and ≥ 6 tender joints (of 68)", "DAS28 > 3.2, ≥ 6 swollen joints": counts of
     # different things, each with its own limit (§2)
@@ -768,6 +786,15 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
               and _own_window_and_count(text, s, mm.start(), cons) and _own_window_and_count(text, mm.end(), e, cons)):
             # "at least one relapse within 12 months or at least two relapses within 24 months": two criteria
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
+        elif (1 <= right <= 3 and not right_cons and _words(text, s, mm.start()) >= 2
+              and _BARE_OR.search(text, s, mm.start()) is None and not _OR_CONTINUES.match(text, mm.end(), e)
+              and not _depth_zero_comma(text, s, mm.start())
+              and any(c.value is not None and c.unit_normalized not in _TIME_UNITS and _depth_zero(text, s, c.start)
+                      and not text[c.end:mm.start()].strip() for c in cons(s, mm.start()))  # right after the limit
+              and _SHORT_ALT.fullmatch(text[mm.end():e].strip(" .;,"))):
+            # "eGFR < 30 mL/min/1.73 m² or on dialysis": a limit, or a short condition of another kind ("dialysis")
+            on = re.match(r"on\s+", text[mm.end():e])
+            cuts.append((mm.start(), mm.end() + (on.end() if on else 0), LogicOp.OR))
         elif (_words(text, max([s] + [b for a, b, _ in cuts if b <= mm.start()]), mm.start()) >= 2 and right >= 3
               and right_cons and right_cons[0].value is not None and right_cons[0].unit_normalized not in _TIME_UNITS
               and _BARE_OR.search(text, s, mm.start()) is None
@@ -844,9 +871,14 @@ def _both_windowed(text: str, s: int, mm: re.Match, e: int) -> bool:
             and any(t.amount is not None for t in find_temporal(text, mm.end(), e)))
 
 
+# a short alternative of another kind after a limit: "on dialysis", "dialysis", "receiving transfusions"
+_SHORT_ALT = re.compile(r"(?:on\s+|receiving\s+|requiring\s+)?[a-z][a-z-]+(?:\s+[a-z][a-z-]+)?", re.I)
+_LIST_COMMA = re.compile(r",(?!\d{3}\b)")  # not the thousands separator of "30,000"
+
+
 def _depth_zero_comma(text: str, s: int, e: int) -> bool:
     """A comma in text[s:e] outside parentheses ("X (e.g. A, B, C) at any time, or Y": the list is inside)."""
-    return any(_depth_zero(text, s, s + m.start()) for m in re.finditer(",", text[s:e]))
+    return any(_depth_zero(text, s, s + m.start()) for m in _LIST_COMMA.finditer(text[s:e]))
 
 
 def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int]]:
@@ -1055,7 +1087,7 @@ _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 # (a predicate may follow: "Rapid cycling (4 or more mood episodes in 12 months) is exclusionary")
 _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)\s+(?:exclusionary|excluded|required|"
                         r"not\s+(?:allowed|permitted))|\s+at\s+(?:presentation|screening|baseline|enrol+ment|admission|"
-                        r"randomi[sz]ation))?", re.S)
+                        r"randomi[sz]ation)|\s+(?:on|by|using|per)\s+(?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,4})?", re.S)
 
 
 _LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=[\w\"“])", re.I)

@@ -551,6 +551,23 @@ def test_criteria_second_requirement_after_and(line, parts):
         ("Fever (oral temperature ≥ 38.0 °C) at screening", ["oral temperature ≥ 38.0 °C"]),
         ("Chronic neck pain for at least 3 months, with or without radiation to the arm",
          ["Chronic neck pain for at least 3 months, with or without radiation to the arm"]),
+        # sets K and L (11.363): a short alternative right after a limit; two scores with their own limits; a score the
+        # lexicon does not know after "with"; "who agree to"; a definition before a method phrase
+        ("Creatinine clearance < 30 mL/min or on haemodialysis", ["Creatinine clearance < 30 mL/min", "haemodialysis"]),
+        ("Weekly itch score of 12 or more and an activity score (AS7) of at least 6 during the week before day 1",
+         ["Weekly itch score of 12 or more", "activity score (AS7) of at least 6 during the week before day 1"]),
+        ("A target lesion of at least 2 cm² on the trunk with a lesion severity score of ≥ 3",
+         ["A target lesion of at least 2 cm² on the trunk", "lesion severity score of ≥ 3"]),
+        ("Women of childbearing potential with a negative pregnancy test who agree to use two methods of contraception",
+         ["Women of childbearing potential with a negative pregnancy test", "agree to use two methods of contraception"]),
+        ("Tumour mutational burden high (TMB of 10 or more mutations/Mb) on a validated assay",
+         ["TMB of 10 or more mutations/Mb"]),
+        # ... but consent items and stable doses stay whole, as sets A-J write them
+        ("Able to understand and willing to sign the informed consent form",
+         ["Able to understand and willing to sign the informed consent form"]),
+        ("Prednisone ≤ 10 mg/day, stable for at least 4 weeks before screening",
+         ["Prednisone ≤ 10 mg/day, stable for at least 4 weeks before screening"]),
+        ("Baseline LVEF ≥ 55% by echocardiography or MUGA scan", ["Baseline LVEF ≥ 55% by echocardiography or MUGA scan"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
