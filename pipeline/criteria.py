@@ -1030,6 +1030,7 @@ def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTem
     return temp
 
 
+_ABSENCE_BEFORE = re.compile(r"\b(?:without|free\s+of|no)\s+[^,;()]*$", re.I)  # "without clinical relapses for at least 2 years"
 _WITHIN_OF = re.compile(r"within\s+[^,;]*?\s(?:of|after)\s", re.I)
 _FROM_BEFORE = re.compile(r"\bfrom\s*$", re.I)
 _UNTIL_BEFORE = re.compile(r"\b(?:until|through|to)\b", re.I)
@@ -2032,8 +2033,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
             and _WITHIN_OF.match(text, temporal.start, temporal.end)):
         # "expected need for hospitalisation within 48 hours of randomisation": a plan lies after its anchor (11.31)
         temporal.relation = "after"
-    if (negated and temporal is not None and temporal.relation == "more_than"
-            and text[temporal.start:temporal.start + 4].lower() == "for "):
+    if (temporal is not None and temporal.relation == "more_than" and text[temporal.start:temporal.start + 4].lower() == "for "
+            and (negated or _ABSENCE_BEFORE.search(text, max(s, temporal.start - 60), temporal.start))):
         # "has not used nicotine for at least 3 months", "free of exacerbations for at least 4 weeks": the look-back
         # in which the thing is absent (set G 11.138, set J)
         temporal.relation = "within"

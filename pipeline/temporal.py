@@ -80,7 +80,9 @@ _RELATIONS = [
     ("within", r"\bwithin\s+(?:the\s+)?" + _AMOUNT + r"(?![\w]*\s+(?:after|following|post)\b)(?!" + _OF_COMPLETING[3:]
      + r"(?!\s+(?:of|after)\s+(?:standing|rest|resting|sitting|lying|supine|upright|tilt))"),
     # "planned during the first 6 months of the study" (§11.82)
-    ("during", r"\b(?:during|in|within)\s+the\s+first\s+" + _AMOUNT + r"(?=\s+(?:of|after)\b)"),
+    ("during", r"\b(?:during|in|within|for)\s+the\s+first\s+" + _AMOUNT + r"(?=\s+(?:of|after)\b)"),
+    # "for the duration of treatment and 120 days thereafter": the days after the last dose (11.186)
+    ("after", r"\b(?:and|plus)\s+(?:for\s+)?(?:at\s+least\s+)?" + _AMOUNT + r"\s+(?:thereafter|afterwards|afterward)\b"),
     ("within", r"\b(?:in|during|over|for)\s+the\s+(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:past|last|previous|preceding|prior)\s+" + _AMOUNT),
     ("within", r"\b(?:in|during)\s+the\s+" + _AMOUNT_OPT + r"(?=\s+(?:before|prior\s+to|preceding))"),  # "in the week before"
@@ -159,6 +161,7 @@ def _amount_words(rx: str) -> Optional[frozenset]:
 # patterns that need an amount (a number or a number word): not tried in a clause with neither
 _AMOUNT_WORDS = [_amount_words(rx) for _, rx in _RELATIONS]
 _GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ()).union(*filter(None, _AMOUNT_WORDS))
+_DURATION_OF = re.compile(r"(?<!the\s)\bduration\s+(?:of\s+)?(?:no\s+|not\s+)?$", re.I)
 _THROUGH_DAY = re.compile(r"(?:through|until|up\s+to)\s+day", re.I)
 _ANCHOR_AFTER = re.compile(
     r"(?:\s*\((?:or|and)\s[^()]{0,80}\))?(?:\s*(?:or|and)\s+\d+\s+half[- ]?lives)?(?:\s*,?\s*whichever\s+is\s+(?:longer|shorter|greater|later|earlier|longest))?"
@@ -221,6 +224,8 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
     for _, _, _, rel, m in cands:
         if any(not (m.end() <= s or m.start() >= e) for s, e in taken):
             continue
+        if _DURATION_OF.search(text, max(start, m.start() - 30), m.start()):
+            continue  # "disease duration of no more than 10 years": the duration is the constraint, not a window
         if True:
             gd = m.groupdict()
             amount = parse_number(gd["amount"]) if gd.get("amount") else None

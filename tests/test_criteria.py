@@ -1029,3 +1029,8 @@ def test_criteria_bare_subgroup_window_in_parentheses():
     # 11.135 with the amount alone: "(24 weeks for ustekinumab)" keeps the outer window's kind
     _, crits = _stmts("Biologic therapy within 12 weeks before baseline (24 weeks for rituximab)")
     assert [(c.temporal.amount, c.condition and c.condition.text) for c in crits] == [(12.0, None), (24.0, "for rituximab")]
+
+
+def test_criteria_without_x_for_at_least_is_a_look_back():
+    _, crits = _stmts("Relapsing disease without clinical relapses for at least 2 years")
+    assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("within", 2.0)

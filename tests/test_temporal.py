@@ -39,6 +39,9 @@ from pipeline.temporal import find_temporal
         ("planned travel during the 28-day follow-up", "during", 28, "day", None),
         ("must not donate blood during that time", "during", None, None, None),
         ("mean daily itch score ≥ 4 in the week before baseline", "within", 1, "week", "baseline"),
+        # sets K and L (11.364)
+        ("contraception for the duration of treatment and 120 days thereafter", "after", 120, "day", None),
+        ("willing to take colchicine for the first 6 months of treatment", "during", 6, "month", "treatment"),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
         ("no MAO inhibitor within 5 days of discontinuation of investigational drug", "after", 5, "day", "last dose"),
@@ -69,7 +72,7 @@ def test_temporal_windows(text, relation, amount, unit, anchor):
     assert (t.relation, t.amount, t.unit, t.anchor) == (relation, amount, unit, anchor)
 
 
-@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "Apgar score ≤ 5 at 10 minutes after birth", "a fall in systolic blood pressure ≥ 20 mmHg within 3 minutes of standing", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
+@pytest.mark.parametrize("text", ["Expected survival time ≥ 12weeks", "disease duration of no more than 10 years from onset of first symptoms", "Apgar score ≤ 5 at 10 minutes after birth", "a fall in systolic blood pressure ≥ 20 mmHg within 3 minutes of standing", "symptom onset before the age of 40", "home oxygen for more than 12 hours per day", "Age 3-18 years", "life expectancy of at least 3 months",
                                   "QTcF > 470 ms at screening"])
 def test_temporal_durations_are_not_windows(text):
     assert find_temporal(text, 0, len(text)) == []
