@@ -1034,3 +1034,8 @@ def test_criteria_bare_subgroup_window_in_parentheses():
 def test_criteria_without_x_for_at_least_is_a_look_back():
     _, crits = _stmts("Relapsing disease without clinical relapses for at least 2 years")
     assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("within", 2.0)
+
+
+def test_criteria_days_thereafter_is_the_statements_window():
+    _, crits = _stmts("Not willing to use contraception for the duration of treatment and 120 days thereafter")
+    assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("after", 120.0)

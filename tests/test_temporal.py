@@ -40,7 +40,7 @@ from pipeline.temporal import find_temporal
         ("must not donate blood during that time", "during", None, None, None),
         ("mean daily itch score ≥ 4 in the week before baseline", "within", 1, "week", "baseline"),
         # sets K and L (11.364)
-        ("contraception for the duration of treatment and 120 days thereafter", "after", 120, "day", None),
+        ("barrier contraception and 90 days thereafter", "after", 90, "day", None),
         ("willing to take colchicine for the first 6 months of treatment", "during", 6, "month", "treatment"),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
