@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import CaseFolded, Gated, needed_words, present, requires_group
+from .fastre import CaseFolded, Gated, WordSets, folded, needed_words, requires_group
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -160,7 +160,11 @@ def _amount_words(rx: str) -> Optional[frozenset]:
 
 # patterns that need an amount (a number or a number word): not tried in a clause with neither
 _AMOUNT_WORDS = [_amount_words(rx) for _, rx in _RELATIONS]
-_GATE_WORDS = frozenset(w for _, _, words in _COMPILED for w in words or ()).union(*filter(None, _AMOUNT_WORDS))
+# which patterns' needed strings (bit i) and amount words (bit n + i) a clause has, in one scan
+# (an empty amount list counts as present: such a pattern needs a digit and finds nothing without one)
+_N = len(_COMPILED)
+_GATES = WordSets([words for _, _, words in _COMPILED] + _AMOUNT_WORDS)
+_ALL = (1 << _N) - 1
 _DURATION_OF = re.compile(r"(?<!the\s)\bduration\s+(?:of\s+)?(?:no\s+|not\s+)?$", re.I)
 _THROUGH_DAY = re.compile(r"(?:through|until|up\s+to)\s+day", re.I)
 _ANCHOR_AFTER = re.compile(
@@ -213,12 +217,15 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
     if not (digit or _CUE_WORD.search(text, start, end)):
         return found
     taken: list[tuple[int, int]] = []
-    words = present(text, start, end, _GATE_WORDS)
+    low = folded(text).low
+    if low is None:  # no trusted lower-cased text: every pattern is tried
+        ok = _ALL
+    else:
+        bits = _GATES.find(low, start, end)
+        ok = bits & (_ALL if digit else bits >> _N)
     cands = sorted(
-        ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx, needs) in enumerate(_COMPILED)
-         if (words is None or needs is None or not words.isdisjoint(needs))
-         and (digit or words is None or _AMOUNT_WORDS[i] is None or not words.isdisjoint(_AMOUNT_WORDS[i]))
-         for m in rx.finditer(text, start, end)),
+        ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx, _) in enumerate(_COMPILED)
+         if ok >> i & 1 for m in rx.finditer(text, start, end)),
         key=lambda c: c[:3],
     )
     for _, _, _, rel, m in cands:
