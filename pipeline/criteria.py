@@ -449,7 +449,8 @@ def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> Log
     return LogicOp.AND
 
 
-_LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?)\s*:\s+(?=\S)")
+_LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?|[A-Za-z][^:;()\d<>≤≥=\n]{1,140}?\bfollowing\b[^:;()\d<>≤≥=\n]{0,60}?)"
+                    r"\s*:\s+(?=\S)")  # (a longer lead-in that announces a list: "... within the following washout periods:")
 _DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
 _VERB_CONJ = Gated(
     r"\s*,?\s+(?:and|but)\s+(?=(?:must|should|agrees?|will|cannot|needs?\s+to|is\s+required|are\s+required|"
@@ -1556,9 +1557,11 @@ def _trailing_condition(text: str, atoms: list[Atom], cs: int, ce: int) -> list[
     return kept
 
 
+_WASHOUT_LEAD = re.compile(r"\b(?:washout|wash-out|within|before|prior\s+to)\b", re.I)
+_BARE_END_AMOUNT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*-?\s*(?P<u>days?|weeks?|months?|years?|hours?)\s*$", re.I)
 _BARE_AMOUNT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*-?\s*(?P<u>days?|weeks?|months?|years?|hours?)", re.I)
 _TIME_UNIT_NAME = {"day": "day", "week": "week", "month": "month", "year": "year", "hour": "hour"}
-_COND_WINDOW = re.compile(r"\s*\(\s*(?P<win>[^()]*?)\s+(?P<cond>(?:for|in)\s+[^()]{2,60}?)\s*\)\s*$", re.I)
+_COND_WINDOW = re.compile(r"\s*\(\s*(?P<win>[^()]*?)\s+(?P<cond>(?:for|in)\s+[^()]{2,120}?)\s*\)\s*$", re.I)
 
 
 def _conditional_window(text: str, atoms: list[Atom], temporals: list[FoundTemporal], cs: int, ce: int) -> list[Atom]:
@@ -1966,6 +1969,13 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if atom.window is not None:  # "(within 5 weeks for fluoxetine)": the subgroup's own window
         inside = [t for t in inside if (t.start, t.end) == atom.window] or inside
     temp = _choose_window(text, inside)
+    if temp is None and lead and _WASHOUT_LEAD.search(lead):
+        # "Use of ADHD medication within the following washout periods: stimulants 7 days; ...": each child's bare
+        # amount is its window (set N)
+        bare = _BARE_END_AMOUNT.search(text, s, e)
+        if bare:
+            temp = FoundTemporal("within", bare.start(), bare.end(), parse_number(bare.group("n")), None,
+                                 _TIME_UNIT_NAME.get(bare.group("u").lower().rstrip("s")), None)
     subject = None
     if subj_found is not None and subj_found.category == "measurement":
         subject = Subject(text[subj_found.start:subj_found.end], subj_found.start, subj_found.end, None, None,

@@ -1039,3 +1039,13 @@ def test_criteria_without_x_for_at_least_is_a_look_back():
 def test_criteria_days_thereafter_is_the_statements_window():
     _, crits = _stmts("Not willing to use contraception for the duration of treatment and 120 days thereafter")
     assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("after", 120.0)
+
+
+def test_criteria_washout_table_in_one_item():
+    # set N: "... within the following washout periods before baseline: A 7 days; B 14 days" -> one statement per drug,
+    # the lead-in before the colon, each with its amount as window
+    text = ("Exclusion Criteria:\n- Use of any antiepileptic within the following washout periods before day 1: "
+            "phenytoin 14 days; valproate or lamotrigine 28 days.\n")
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.temporal.relation, c.temporal.amount) for c in crits] == [
+        ("phenytoin 14 days", "within", 14.0), ("valproate or lamotrigine 28 days", "within", 28.0)]
