@@ -449,7 +449,7 @@ def _coord_op(text: str, subjects: list[FoundSubject], chosen: list[int]) -> Log
     return LogicOp.AND
 
 
-_LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?|[A-Za-z][^:;()\d<>≤≥=\n]{1,140}?\bfollowing\b[^:;()\d<>≤≥=\n]{0,60}?)"
+_LABEL = re.compile(r"(?P<label>[A-Za-z][^:;()\d<>≤≥=\n]{1,60}?|[A-Za-z][^:;()\d<>≤≥=\n]{1,140}?\bfollowing\b[^:;()<>≤≥=\n]{0,60}?)"
                     r"\s*:\s+(?=\S)")  # (a longer lead-in that announces a list: "... within the following washout periods:")
 _DEFINED = Gated(r",?\s*(?<!as\s)\b(?:defined\s+as|characteri[sz]ed\s+by|evidenced\s+by)\s+", re.I)
 _VERB_CONJ = Gated(
