@@ -66,7 +66,7 @@ _RELATIONS = [
     # "within one injection cycle prior to randomization": one dosing interval, no time unit
     ("within", r"\bwithin\s+(?P<amount>one|1)\s+(?:[\w-]+\s+){0,2}?(?:cycles?|intervals?)\b"),
     # not a rate: "oxygen for more than 15 hours per day"
-    ("more_than", r"\bfor\s+(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT
+    ("more_than", r"\bfor\s+(?:a\s+(?:total|period)\s+of\s+)?(?:at\s+least|more\s+than|a\s+minimum\s+of|\\?≥|\\?>=|\\?>)\s*" + _AMOUNT
      + r"(?!\s*(?:per|a|an|/|each|every)\s*(?:day|d|24\s*h|week|wk|night)\b)"),
     # "within 5 half-lives or 4 months, whichever is longer": the time amount (§11.35)
     ("within", r"\bwithin\s+(?:\d+|five|three|two)\s+half[- ]?li(?:ves|fe)\s*(?:\([^()]*\)\s*)?or\s+" + _AMOUNT),

@@ -41,6 +41,7 @@ from pipeline.temporal import find_temporal
         ("mean daily itch score ≥ 4 in the week before baseline", "within", 1, "week", "baseline"),
         # sets K and L (11.364)
         ("barrier contraception and 90 days thereafter", "after", 90, "day", None),
+        ("two NSAIDs at full dose for a total of at least 4 weeks", "more_than", 4, "week", None),
         ("willing to take colchicine for the first 6 months of treatment", "during", 6, "month", "treatment"),
         # number words; stopping the study drug is the last dose (11.34)
         ("draining fistulae for at least three months despite therapy", "more_than", 3, "month", None),
