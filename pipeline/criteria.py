@@ -494,6 +494,7 @@ _DURATION_BEFORE = re.compile(r"\b(?:for|lasting|since|within|past|last|previous
                               r"(?:at\s+least\s+|more\s+than\s+|less\s+than\s+|a\s+minimum\s+of\s+)?$", re.I)
 _AND_SCORE = Gated(r"\s+and\s+(?:an?\s+|the\s+)?", re.I, min_strength=1)
 _SCORE_HEAD = re.compile(r"(?:[\w-]+\s+){0,3}(?:score|scale|index|grade)(?:\s*\([^()]{1,12}\))?\s+(?:of\s+)?", re.I)
+_COMMA_STAGE = Gated(r"\s*,\s+(?=(?:(?:AJCC|FIGO|TNM|Ann\s+Arbor|ISS|R-ISS|BCLC)\s+)?stage\s+(?:[0IV]+|[1-4])\b)", re.I)
 _AND_WILLING = Gated(r"\s+(?=who\s+(?:agree|are\s+willing)\s+to\b)", re.I)
 _CONFIRMING = Gated(r"\s*,?\s+(?:confirming|showing|demonstrating|documenting|revealing)\s+(?:an?\s+|the\s+)?", re.I)
 _PEOPLE_PHRASE = re.compile(r"(?:(?:" + _SEX_WORD + "|" + _PEOPLE + r")\s*(?:and|or|/)?\s*)+(?:(?:of\s+)?(?:non-)?(?:child-?bearing|"
@@ -659,6 +660,11 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         for w in _WITH_NO.finditer(text, s, e):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
+    # "Melanoma completely resected with negative margins, stage III or IV (AJCC 8th edition)": the stage is a
+    # requirement of its own (sets K and M)
+    for w in _COMMA_STAGE.finditer(text, s, e):
+        if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3:
+            cuts.append((w.start(), w.end(), LogicOp.AND))
     # "... with a negative pregnancy test who agree to use two methods of contraception": a second requirement
     for w in _AND_WILLING.finditer(text, s, e):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 3:
@@ -1046,6 +1052,7 @@ def _own_window_and_count(text: str, a: int, b: int, cons) -> bool:
 _STANDALONE = re.compile(
     r"(?:planning|planned|intention|intends|high\s+risk|treatment|(?:any\s+)?(?:prior\s+|previous\s+|past\s+)?history|use|receipt|"
     r"current|known|active|prior\s+(?:non-?response|failure|intolerance|exposure)|(?:plans?|intends?|wish(?:es)?)\s+to|"
+    r"(?:an?\s+)?family\s+history|"
     # "or any condition that may ..." stands alone; "or any other anti-angiogenic agent" ends a list (§11.11)
     r"any\b(?=[^,;()]*\b(?:that|which|who|judged|considered|deemed)\b)|"
     # "... or other condition that precludes ...", "or a condition that lowers the seizure threshold"

@@ -568,6 +568,11 @@ def test_criteria_second_requirement_after_and(line, parts):
         ("Prednisone ≤ 10 mg/day, stable for at least 4 weeks before screening",
          ["Prednisone ≤ 10 mg/day, stable for at least 4 weeks before screening"]),
         ("Baseline LVEF ≥ 55% by echocardiography or MUGA scan", ["Baseline LVEF ≥ 55% by echocardiography or MUGA scan"]),
+        # sets K, M and N (11.451): a stage after a comma; ", or a family history of"
+        ("Resected cutaneous melanoma with negative margins, stage III or IV (AJCC 8th edition)",
+         ["Resected cutaneous melanoma with negative margins", "stage III or IV (AJCC 8th edition)"]),
+        ("Known cardiomyopathy or long QT syndrome, or a family history of sudden cardiac death before the age of 40",
+         ["Known cardiomyopathy or long QT syndrome", "family history of sudden cardiac death before the age of 40"]),
         # not a range of one subject, and "on stable therapy" without an article qualifies the statement
         ("Age ≥ 18 and ≤ 75 years", ["Age ≥ 18 and ≤ 75 years"]),
         ("Clinically euthyroid on stable replacement therapy", ["Clinically euthyroid on stable replacement therapy"]),
