@@ -548,7 +548,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             m.start("body") - s > 81 and not any(sj.category in ("lab", "vital", "score")
                                                  for sj in find_subjects(text, m.start("body"), m.end("body"))))):
         m = None  # "except skin cancer (stage 0-II)": the excepted thing's; a long lead needs a measured definition
-    body = cons(m.start("body"), m.end("body")) if m else []
+    body = [c for c in cons(m.start("body"), m.end("body")) if c.unit_normalized not in _TIME_UNITS] if m else []
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
     measured_body = bool(m) and any(sj.category in ("lab", "vital", "score")
                                     for sj in find_subjects(text, m.start("body"), m.end("body")))
@@ -1037,6 +1037,8 @@ def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTem
     return temp
 
 
+_DEFINED_STATE = re.compile(r"\b(?:post-?menopausal|menopausal|sterile|amenorrho?eic|infertile|non-?childbearing|"
+                            r"abstinent|quiescent|remission|inactive|controlled|stable)\b[^()]*\($", re.I)
 _ABSENCE_BEFORE = re.compile(r"\b(?:without|free\s+of|no)\s+[^,;()]*$", re.I)  # "without clinical relapses for at least 2 years"
 _WITHIN_OF = re.compile(r"within\s+[^,;]*?\s(?:of|after)\s", re.I)
 _FROM_BEFORE = re.compile(r"\bfrom\s*$", re.I)
@@ -2043,6 +2045,8 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if cue is not None and sec == Section.EXCLUSION and any(
             m.start() <= cue[0] < m.end() for m in _RESTATES_EXCLUSION.finditer(text, s, e)):
         cue = None  # exclusion "Pregnant or nursing women are excluded": the section said it already
+    if cue is not None and cue[0] > s and not _depth_zero(text, s, cue[0]) and _DEFINED_STATE.search(text, s, cue[0]):
+        cue = None  # "Women must be postmenopausal (no menses for at least 12 months)": the cue defines the state
     if cue is not None and _qualifier_cue(text, s, cue):
         cue = None  # "AV block without a pacemaker", "infection that has not been treated": a qualifier (§11.37)
     negated = cue is not None

@@ -1054,3 +1054,10 @@ def test_criteria_washout_table_in_one_item():
     crits = build_criteria(Trial("T", "t", text))
     assert [(c.text, c.temporal.relation, c.temporal.amount) for c in crits] == [
         ("phenytoin 14 days", "within", 14.0), ("valproate or lamotrigine 28 days", "within", 28.0)]
+
+
+def test_criteria_a_state_defined_in_parentheses_is_not_negated():
+    # "(no menses for at least 12 months)" defines "postmenopausal"; a duration alone is no measured definition (11.5)
+    _, crits = _stmts("Women must be postmenopausal (no menses for at least 12 months without another medical cause)")
+    assert [(c.text, c.negated) for c in crits] == [
+        ("Women must be postmenopausal (no menses for at least 12 months without another medical cause)", False)]
