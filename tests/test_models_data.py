@@ -27,6 +27,7 @@ def test_models_data_all_rule_files_load():
         ("rules/categories.jsonl", lambda: criteria.category_rules(), '{"category": "nope", "priority": 1, "pattern": "x"}'),
         ("rules/subject_context.jsonl", lambda: subjects._context_rules(), '{"side": "above", "pattern": "x"}'),
         ("rules/subject_context.jsonl", lambda: subjects._context_rules(), '{"side": "after", "pattern": "(x"}'),
+        ("rules/pdq_labels.jsonl", lambda: segment._pdq_label_rx(), '{"name": "Age"}'),
     ],
 )
 def test_models_data_invalid_rule_names_file_and_line(tmp_path, monkeypatch, rel, loader, bad_line):
