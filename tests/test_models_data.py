@@ -17,6 +17,7 @@ def test_models_data_all_rule_files_load():
 
     assert temporal._period_rules()[1]["history"] == "past"
     assert all(subjects._context_rules())
+    assert segment._pdq_label_rx().search("Hepatic: bilirubin normal")
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_models_data_invalid_rule_names_file_and_line(tmp_path, monkeypatch, rel
     n_lines = len((target / rel).read_text(encoding="utf-8").splitlines())
     monkeypatch.setenv(paths.ENV_VAR, str(target))
     for fn in (paths.models_dir, segment.header_rules, thresholds.comparator_table, criteria.category_rules,
-               subjects._context_rules):
+               subjects._context_rules, segment._pdq_label_rx):
         fn.cache_clear()
     try:
         with pytest.raises(RuleFileError) as info:
@@ -53,7 +54,7 @@ def test_models_data_invalid_rule_names_file_and_line(tmp_path, monkeypatch, rel
     finally:
         monkeypatch.delenv(paths.ENV_VAR)
         for fn in (paths.models_dir, segment.header_rules, thresholds.comparator_table, criteria.category_rules,
-                   subjects._context_rules):
+                   subjects._context_rules, segment._pdq_label_rx):
             fn.cache_clear()
 
 
