@@ -432,6 +432,16 @@ def segment(text: str) -> Segmentation:
                 return a, b
         return None
 
+    def start_scope(label: str, cs: int, ce: int) -> None:
+        """A sub-header line: its text scopes the items that follow; it is no item itself."""
+        nonlocal scope, current, prev_blank, prev_open
+        scope = label
+        scopes.append(Segment(cs, ce, "scope"))
+        stack.clear()
+        current = None
+        prev_blank = False
+        prev_open = False
+
     def open_item(cs: int, ce: int, indent: int, kind: str) -> Item:
         nonlocal current
         # find parent: the nearest open item that is less indented, or a lead-in (ends with ':')
@@ -519,23 +529,13 @@ def segment(text: str) -> Segmentation:
             and (_SCOPE_START.match(line_text) or line_text.isupper())
             and nxt is not None
         ):
-            scope = line_text.rstrip(":").strip()
-            scopes.append(Segment(cs, ce, "scope"))
-            stack.clear()
-            current = None
-            prev_blank = False
-            prev_open = False
+            start_scope(line_text.rstrip(":").strip(), cs, ce)
             continue
         # "Hepatic" / "Performance status" on a line of its own, between blank lines, before a bulleted list (the
         # PDQ layout: category labels over bullets): a sub-header, not a criterion
         if (prev_blank and nxt is not None and _LABEL_LINE.fullmatch(line_text) and (current is None or current.marker != "none")
                 and _MARKER.match(text, *nxt) and _MARKER.match(text, *nxt).end() < nxt[1]):
-            scope = line_text.strip()
-            scopes.append(Segment(cs, ce, "scope"))
-            stack.clear()
-            current = None
-            prev_blank = False
-            prev_open = False
+            start_scope(line_text.strip(), cs, ce)
             continue
         if current is not None and not prev_blank and (
             indent > current.indent
