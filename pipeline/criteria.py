@@ -1287,6 +1287,10 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
             continue  # "echocardiography excluding thrombus": the test rules it out, nothing is excepted
         if marks and marks[-1][0].group(0).lower().startswith(_CONDITIONAL) and not re.search(r"[;(]", text[marks[-1][0].end():m.start()]):
             continue  # "unless stopped for reasons other than lack of response": one conditional clause (set K)
+        if marks and _REASONS_BEFORE.search(text, max(s, m.start() - 20), m.start()):
+            continue  # "except one TNF inhibitor stopped for reasons other than non-response": one exception (set M)
+        if m.group(0).lower().startswith("apart") and _SPACING_BEFORE.search(text, max(s, m.start() - 20), m.start()):
+            continue  # "at least 14 days apart from the study vaccine": a spacing, not an exception
         close = None if _depth_zero(text, s, m.start()) else _paren_end(text, m.start(), e)
         if close is None and not _depth_zero(text, s, m.start()):
             continue
@@ -1392,6 +1396,8 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
     return out
 
 
+_REASONS_BEFORE = re.compile(r"\b(?:reasons?|causes?|grounds?|indications?)\s*$", re.I)
+_SPACING_BEFORE = re.compile(r"\b(?:\d+|one|two|three|four)\s+(?:days?|weeks?|months?|hours?)\s*$", re.I)
 _MODAL_RELATIVE = re.compile(r"\s+(?:that|which)\s+(?:may|might|could|would|can)\b", re.I)
 _EG_PAREN = re.compile(r"\s*\(\s*(?:e\.\s?g\.?|such\s+as|including|for\s+example)", re.I)
 _PARTICIPLE_PHRASE = re.compile(r"\s+(?=(?:requiring|needing|causing|leading|resulting|associated|related)\b)", re.I)

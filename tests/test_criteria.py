@@ -458,6 +458,11 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         # an "unless" clause holds a nested "other than" (set K, 11.308)
         ("Prior dupilumab or another IL-4 antibody, unless stopped at least 6 months ago for reasons other than "
          "inefficacy", ["stopped at least 6 months ago for reasons other than inefficacy"]),
+        # "for reasons other than" and "N days apart from" open no exception of their own (set M)
+        ("Any prior biologic, except one IL-17 inhibitor stopped for reasons other than lack of efficacy",
+         ["one IL-17 inhibitor stopped for reasons other than lack of efficacy"]),
+        ("Any other vaccine within 28 days, except influenza vaccines, which may be given at least 7 days apart from "
+         "the study vaccine", ["influenza vaccines, which may be given at least 7 days apart from the study vaccine"]),
         # an "unless" clause keeps its own window (set L)
         ("Acute rejection on the index biopsy, unless treated and resolved on a repeat biopsy before randomisation",
          ["treated and resolved on a repeat biopsy before randomisation"]),
