@@ -204,9 +204,13 @@ def _categorize(text: str, subject_category: Optional[str], subject_text: Option
         return Category(subject_category)
     if matches("consent"):
         return Category.CONSENT
+    if (subject_category in ("vital", "score") and not has_constraint and _SYNDROME.search(text)):
+        return Category.CONDITION  # "congenital long QT syndrome", "QTc prolongation": a condition, not a measurement
     if subject_category is not None and not (subject_category == "lab" and _TAKEN.search(text)):
         return Category(subject_category)  # "use of insulin", "glucose-lowering drug": a therapy, not a lab
     _, cats = _head_rules()
+    if has_constraint and subject_text and _SCORE_END.search(subject_text):
+        return Category.SCORE  # "Total Symptom Score of at least 10": a score, whatever its words
     for target in (subject_text, text):
         if target:
             i = _head_rule(target)
@@ -220,6 +224,8 @@ def _categorize(text: str, subject_category: Optional[str], subject_text: Option
     return Category.OTHER
 
 
+_SYNDROME = re.compile(r"\b(?:syndrome|prolongation|disease|disorder|abnormalit(?:y|ies))\b", re.I)
+_SCORE_END = re.compile(r"\b(?:score|scale|index)\s*$", re.I)
 _SCORE_WORD = re.compile(r"\b(?:score|scale|index|questionnaire)\b", re.I)
 _LAB_UNIT = re.compile(r"(?:\b(?:ng|pg|µg|μg|ug|mg|g|mmol|µmol|μmol|umol|nmol|pmol|mEq|m?IU|U|copies|cells)\s*/\s*"
                        r"(?:L|dL|mL|l|dl|ml|µL|μL|uL|mm3|mm³)\b)")

@@ -1066,3 +1066,13 @@ def test_criteria_a_state_defined_in_parentheses_is_not_negated():
     _, crits = _stmts("Women must be postmenopausal (no menses for at least 12 months without another medical cause)")
     assert [(c.text, c.negated) for c in crits] == [
         ("Women must be postmenopausal (no menses for at least 12 months without another medical cause)", False)]
+
+
+@pytest.mark.parametrize("line,category", [
+    ("Congenital long QT syndrome", "condition"), ("Palpable splenomegaly ≥ 5 cm below the costal margin", "condition"),
+    ("Total Symptom Score of at least 10 on the daily diary", "score"), ("Intravenous iron within 4 weeks", "therapy"),
+    ("Splenic irradiation within 6 months", "therapy"),
+])
+def test_criteria_categories_from_sets_m_and_n(line, category):
+    _, crits = _stmts(line)
+    assert crits[0].category.value == category
