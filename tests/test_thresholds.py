@@ -272,6 +272,7 @@ def test_thresholds_hyphenated_result_before_a_noun_is_a_name(text, n):
     ("CDR global score of 0.5 or 1", "in", None, [0.5, 1.0]),   # half steps make a set too
     ("Born at or after 37 weeks of gestation", ">=", 37.0, None),
     ("Delivered at or before 34 weeks", "<=", 34.0, None),
+    ("Ferritin at or above 100 ng/mL", ">=", 100.0, None),
 ])
 def test_thresholds_half_step_sets_and_at_or_after(text, op, value, values):
     (f,) = find_constraints(text, 0, len(text))
