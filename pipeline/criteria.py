@@ -1362,7 +1362,10 @@ def find_exceptions(text: str, s: int, e: int, temp: Optional[FoundTemporal] = N
                 part = None
                 for part in _PARTICIPLE_PHRASE.finditer(text, a, eg.start()):
                     pass
-                b = _trim_clause(text, a, part.start() if part and part.start() > a else eg.start())[1]
+                # (examples right after the excepted thing illustrate it: "other than replacement therapy (e.g.,
+                # thyroxine)" keeps them, set O 11.500)
+                if part and part.start() > a:
+                    b = _trim_clause(text, a, part.start())[1]
         if not conditional:  # "except hair loss, that has not resolved": the statement's again; a permission
             rel = _COMMA_RELATIVE.search(text, a, b)  # stays ("except X, which is permitted up to 14 days before", 11.109)
             if rel and _depth_zero(text, a, rel.start()) and not _PERMISSION.search(text, rel.end(), b):

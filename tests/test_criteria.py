@@ -458,6 +458,9 @@ def test_criteria_exception_items_keep_shared_heads(line, excepted):
         # an "unless" clause holds a nested "other than" (set K, 11.308)
         ("Prior dupilumab or another IL-4 antibody, unless stopped at least 6 months ago for reasons other than "
          "inefficacy", ["stopped at least 6 months ago for reasons other than inefficacy"]),
+        # examples right after the excepted thing are part of it (set O 11.500)
+        ("Autoimmune disease needing systemic treatment, other than replacement therapy (e.g., thyroxine or insulin)",
+         ["replacement therapy (e.g., thyroxine or insulin)"]),
         # "for reasons other than" and "N days apart from" open no exception of their own (set M)
         ("Any prior biologic, except one IL-17 inhibitor stopped for reasons other than lack of efficacy",
          ["one IL-17 inhibitor stopped for reasons other than lack of efficacy"]),
