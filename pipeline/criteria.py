@@ -555,6 +555,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                                                  for sj in find_subjects(text, m.start("body"), m.end("body"))))):
         m = None  # "except skin cancer (stage 0-II)": the excepted thing's; a long lead needs a measured definition
     body = [c for c in cons(m.start("body"), m.end("body")) if c.unit_normalized not in _TIME_UNITS] if m else []
+    if body and (_GRADING_BODY.match(text, m.start("body") - 1)
+                 or all(c.qualitative in _QUALITATIVE and c.value is None for c in body)):
+        body = []  # "Hepatitis B co-infection (HBsAg positive)": the parenthesis confirms the term (11.245)
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
     measured_body = bool(m) and any(sj.category in ("lab", "vital", "score")
                                     for sj in find_subjects(text, m.start("body"), m.end("body")))
@@ -894,6 +897,55 @@ def _depth_zero_comma(text: str, s: int, e: int) -> bool:
     return any(_depth_zero(text, s, s + m.start()) for m in _LIST_COMMA.finditer(text[s:e]))
 
 
+# a parenthesis that grades or confirms the condition before it rather than setting a threshold of its own
+# (GUIDELINES 11.5, 11.245): a Child-Pugh letter class, the C-SSRS items that define suicidal ideation, a
+# qualitative result of the test that confirms an infection; NYHA classes are a statement of their own (11.201)
+_GRADING_BODY = re.compile(
+    r"\(\s*(?:(?:Child[- ](?:Turcotte[- ])?Pugh|CTP)(?:\s+(?:class|grade|score|category))?\s+[ABC]"
+    r"(?:\s*(?:,|or|and|to|-|–|/)\s*[ABC])*|C-?SSRS\b[^()]{0,40}?\bitems?\s+\d[^()]{0,20})\s*\)", re.I)
+_QUALITATIVE = frozenset({"positive", "negative", "detectable", "undetectable", "reactive", "non-reactive"})
+
+
+def _grading_paren(text: str, s: int, e: int, subjects, constraints) -> list[tuple[int, int]]:
+    """The spans of "(...)" in "<condition> (<grading>)[ or <condition> (<grading>)]" that grade or confirm the
+    condition before them rather than set a threshold of their own."""
+    out: list[tuple[int, int]] = []
+    prev = s
+    p = text.find("(", s, e)
+    while p != -1:
+        q = text.find(")", p, e)
+        if q == -1 or p - prev < 4 or not _CONDITION_HEAD.search(text, prev, p):
+            return []
+        if any(prev <= sj.start < p for sj in subjects) or any(prev <= c.start < p for c in constraints):
+            return []
+        m = _GRADING_BODY.match(text, p, e)
+        inner_subj = [sj for sj in subjects if p < sj.start and sj.end <= q]
+        inner_con = [c for c in constraints if p < c.start and c.end <= q]
+        if m:
+            out.append((m.start(), m.end()))
+        elif (inner_subj and inner_con and all(sj.category == "lab" for sj in inner_subj)
+              and all(c.qualitative in _QUALITATIVE and c.value is None for c in inner_con)):
+            out.append((p, q + 1))  # "Hepatitis B co-infection (HBsAg positive)"
+        else:
+            return []
+        prev = out[-1][1]
+        p = text.find("(", prev, e)
+    if any(prev <= sj.start for sj in subjects) or any(prev <= c.start for c in constraints):
+        return []  # a threshold after the last parenthesis: the statement is about it
+    return out
+
+
+_AGE_QUALIFIER = re.compile(r"\b(?:before|after|prior\s+to)\s+(?:the\s+)?(?P<age>age)\s+(?:of\s+)?\d{1,3}"
+                            r"(?:\s*(?:years?|yrs?)(?:\s+old)?)?", re.I)
+# a history of an event, not the onset (which is age_at_onset, 11.143)
+_CONDITION_BEFORE_AGE = re.compile(r"\b(?:history|diagnos\w*|disease|disorder|seizures?|death|cancer|events?|episodes?|"
+                                   r"fractures?|infections?|surgery)\b(?![^,;]*\bonset\b)", re.I)
+
+
+# the words before the parenthesis name a condition: a word of three letters or more that is not a test
+_CONDITION_HEAD = re.compile(r"[a-z]{3,}", re.I)
+
+
 def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int]]:
     """The body of "<term> (<measured subject> <limit>)" when a split part is just that (§11.5)."""
     if text[b - 1:b] != ")":
@@ -902,6 +954,9 @@ def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int
     if not m or cons(a, m.start("body")) or _EXCEPT.search(text, a, m.start("body")):
         return None
     body = cons(m.start("body"), m.end("body"))
+    if body and (_GRADING_BODY.match(text, m.start("body") - 1)
+                 or all(c.qualitative in _QUALITATIVE and c.value is None for c in body)):
+        return None  # the parenthesis confirms the term (11.245)
     if not body or not any(sj.category in ("lab", "vital", "score") and sj.end <= body[0].start
                            for sj in find_subjects(text, m.start("body"), body[0].start)):
         return None
@@ -1898,6 +1953,17 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
             subjects = _outside(text, subjects, constraints)
+            for sj in [sj for sj in subjects if sj.name == "age"]:
+                am = _AGE_QUALIFIER.search(text, max(cs, sj.start - 16), min(ce, sj.end + 30))
+                if am and am.start("age") == sj.start and _CONDITION_BEFORE_AGE.search(text, cs, am.start()):
+                    # "family history of sudden death before the age of 40": when the condition happened, not
+                    # the participant's age (set O, set G)
+                    subjects = [x for x in subjects if x is not sj]
+                    constraints = [c for c in constraints if not (am.start() <= c.start < am.end())]
+            grading = _grading_paren(text, cs, ce, subjects, constraints)
+            if grading:  # "Decompensated cirrhosis (Child-Pugh B or C)": the condition is the statement
+                subjects = [sj for sj in subjects if not any(a <= sj.start < b for a, b in grading)]
+                constraints = [c for c in constraints if not any(a <= c.start < b for a, b in grading)]
             excepted_in = _excepted_constraints(text, cs, ce, constraints, subjects)
             excepted = [c for c, _ in excepted_in]
             if excepted:
@@ -2038,7 +2104,12 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
     if constraint is not None and subj_found is not None:
         entry = lexicon()[0].get(subj_found.name)
         implied = entry.implied_unit if entry is not None else None
-        if subj_found.category == "age" and not constraint.unit:
+        if con.percentile and entry is not None:
+            # "BMI ≥ 95th percentile for age": a rank on a chart, its own quantity, no unit (11.247)
+            subject.name = entry.percentile_name or f"{entry.name}.percentile"
+        elif entry is not None and entry.percent_name and constraint.unit_normalized == "%":
+            subject.name = entry.percent_name  # "FEV1 ≥ 50%": percent of predicted
+        elif subj_found.category == "age" and not constraint.unit:
             constraint.unit_normalized = "a"
         elif implied and constraint.value is not None and not constraint.unit and not constraint.unit_normalized:
             constraint.unit_normalized = implied  # "Systolic BP ≥ 180": mmHg (the unit as written stays empty)

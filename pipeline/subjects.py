@@ -16,7 +16,8 @@ from .fastre import folded, lowered
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
-_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit", "not_after", "implied_unit"}
+_ALLOWED = {"name", "label", "category", "synonyms", "abbreviations", "loinc", "default_unit", "not_after", "implied_unit",
+            "percent_name", "percentile_name"}
 _CATEGORIES = {"lab", "vital", "score", "age", "life_expectancy", "lifestyle"}
 
 
@@ -30,6 +31,11 @@ class Entry:
     not_after: Optional[re.Pattern] = None
     # the unit a bare number means for this subject ("Systolic BP ≥ 180" is mmHg), when the lexicon says so
     implied_unit: Optional[str] = None
+    # the name of the quantity a limit in % measures ("FEV1 ≥ 50%" is % of predicted: fev1.percent_predicted)
+    percent_name: Optional[str] = None
+    # the name of the quantity a chart percentile measures ("BMI ≥ 95th percentile": bmi_for_age.percentile);
+    # without one, name + ".percentile"
+    percentile_name: Optional[str] = None
 
 
 @dataclass
@@ -94,7 +100,8 @@ def lexicon() -> tuple[dict[str, Entry], dict[str, str], dict[str, str]]:
         except re.error as exc:
             raise RuleFileError(path, n, f"bad not_after pattern: {exc}") from None
         entries[name] = Entry(name, rec.get("label") or name, rec["category"], rec.get("loinc"), not_after,
-                              rec.get("default_unit") if rec.get("implied_unit") else None)
+                              rec.get("default_unit") if rec.get("implied_unit") else None,
+                              rec.get("percent_name"), rec.get("percentile_name"))
         for s in [rec.get("label") or ""] + list(rec.get("synonyms") or []):
             if s and len(s) > 1:
                 syn.setdefault(_norm(s), name)
@@ -155,7 +162,10 @@ def _context_rules() -> tuple[Optional[re.Pattern], Optional[re.Pattern]]:
     return after, before
 
 
-_LIMIT_FOLLOWS = re.compile(r"[^.;,()]{0,25}?(?:[<>≤≥=]|\d|\b(?:positive|negative|detectable|undetectable|normal)\b)", re.I)
+# a limit on the mention follows ("use of insulin ≥ 20 units/day"); a time amount ("within the past 3 months") or a
+# digit inside a name ("GLP-1") is no limit
+_LIMIT_FOLLOWS = re.compile(r"[^.;,()]{0,25}?(?:[<>≤≥=]|(?<![-\w])\d(?![\d.,]*\s*(?:days?|weeks?|months?|years?|hours?)\b)|"
+                            r"\b(?:positive|negative|detectable|undetectable|normal)\b)", re.I)
 
 
 def _in_context(text: str, s: int, e: int) -> bool:

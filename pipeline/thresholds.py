@@ -41,6 +41,7 @@ class Found:
     value_spans: list[tuple[int, int]] = field(default_factory=list)
     unit_span: Optional[tuple[int, int]] = None
     part: Optional[str] = None  # "systolic" / "diastolic" of a combined blood pressure ("< 140/90 mmHg")
+    percentile: bool = False  # "≥ 95th percentile for age": a rank on a growth chart, no unit (GUIDELINES 11.247)
 
     def __post_init__(self):
         # "78 to 24 ETDRS letters": a range written high to low is the same range (§11.81)
@@ -379,6 +380,10 @@ def _num_at(text: str, pos: int, end: int):
 
 
 _ARTICLE = re.compile(r"\s*(?:the|an?|institutional|the\s+institutional)\s+", re.I)
+_PERCENTILE = re.compile(r"\s*(?:the\s+)?(?P<n>\d{1,2}(?:\.\d)?)\s*(?:st|nd|rd|th)?\s+(?:percentile|centile)s?\b", re.I)
+_PERCENTILE_RANGE = re.compile(r"\s*(?:the\s+)?(?P<a>\d{1,2})\s*(?:st|nd|rd|th)?(?:\s+(?:percentile|centile))?\s*"
+                               r"(?:and|to|-|–)\s*(?:the\s+)?(?P<b>\d{1,2})\s*(?:st|nd|rd|th)?\s+(?:percentile|centile)s?\b",
+                               re.I)
 
 
 def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, int]] | None = None) -> list[Found]:
@@ -398,6 +403,14 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
     # 1. between X and Y / from X to Y
     for m in (_BETWEEN.finditer(text, start, end) if has_number else ()):
         if not free(m.start(), m.end()):
+            continue
+        pm = _PERCENTILE_RANGE.match(text, m.end(), end)
+        if pm:  # "between the 5th and 95th percentile"
+            f = Found("between", m.start(), pm.end(), float(pm.group("a")), float(pm.group("b")),
+                      lower_inclusive=True, upper_inclusive=True, op_spans=[(m.start(), m.start() + len(m.group(0).split()[0]))],
+                      value_spans=[(pm.start("a"), pm.end("a")), (pm.start("b"), pm.end("b"))], percentile=True)
+            out.append(f)
+            taken.append((f.start, f.end))
             continue
         a = _num_at(text, m.end(), end)
         if not a:
@@ -429,6 +442,14 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             continue
         op = lookup.get(_fold(m.group(0)))
         if op is None:
+            continue
+        pm = _PERCENTILE.match(text, m.end(), end)
+        if pm and op in ("<", "<=", ">", ">=") and free(pm.start("n"), pm.end()):
+            # "below the 3rd percentile", "≥ 95th percentile for age"
+            f = Found(op, m.start(), pm.end(), float(pm.group("n")), op_spans=[(m.start(), m.end())],
+                      value_spans=[(pm.start("n"), pm.end("n"))], percentile=True)
+            out.append(f)
+            taken.append((f.start, f.end))
             continue
         if op == "~" and m.group(0) in "~～" and text[max(start, m.start() - 3):m.start()].rstrip()[-1:].isdigit():
             continue  # "0~2", "19~45 years": a range, not "about 2"

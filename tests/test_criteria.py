@@ -1079,3 +1079,61 @@ def test_criteria_a_state_defined_in_parentheses_is_not_negated():
 def test_criteria_categories_from_sets_m_and_n(line, category):
     _, crits = _stmts(line)
     assert crits[0].category.value == category
+
+
+@pytest.mark.parametrize("line,subject", [
+    ("Advanced liver cirrhosis (Child-Pugh class B or C)", "Advanced liver cirrhosis"),
+    ("Moderate hepatic dysfunction (Child-Pugh B)", "hepatic dysfunction"),
+    ("Active suicidal ideation (C-SSRS item 4 or 5) within the last year", "suicidal ideation"),
+    ("Chronic hepatitis B infection (HBsAg positive)", "Chronic hepatitis B infection"),
+])
+def test_criteria_a_parenthesis_that_grades_a_condition_keeps_the_condition(line, subject):
+    # GUIDELINES 11.5 / 11.245 / 11.455: the Child-Pugh class, the C-SSRS items or a positive test confirm the
+    # condition; one condition statement, no score or lab subject, no constraint
+    _, crits = _stmts(line)
+    assert len(crits) == 1
+    c = crits[0]
+    assert c.text == line and c.category.value == "condition" and c.constraint is None
+    assert subject in c.subject.text and c.subject.name is None
+
+
+def test_criteria_a_heart_failure_class_in_parentheses_is_still_its_own_statement():
+    # 11.201 stays: "(NYHA class III or IV)" is the statement
+    _, crits = _stmts("Congestive heart failure (NYHA class III or IV)")
+    assert [(c.text, c.subject.name) for c in crits] == [("NYHA class III or IV", "nyha")]
+
+
+@pytest.mark.parametrize("line,name,op,value,upper", [
+    ("BMI at or above the 85th percentile for age and sex", "bmi_for_age.percentile", ">=", 85.0, None),
+    ("Head circumference below the 5th percentile for gestational age", "head_circumference.percentile", "<", 5.0, None),
+    ("Systolic blood pressure ≥ 90th percentile for age and height", "bp.systolic.percentile", ">=", 90.0, None),
+    ("Body weight between the 10th and 90th percentile", "weight_for_age.percentile", "between", 10.0, 90.0),
+])
+def test_criteria_a_chart_percentile_is_its_own_quantity_without_unit(line, name, op, value, upper):
+    # 11.247: a percentile of a growth or blood-pressure chart is a rank, named <name>.percentile, unit null
+    _, crits = _stmts(line)
+    c = crits[0]
+    assert (c.subject.name, c.constraint.operator.value, c.constraint.value, c.constraint.upper) == (name, op, value, upper)
+    assert c.constraint.unit_normalized is None
+
+
+@pytest.mark.parametrize("line,name", [
+    ("Post-bronchodilator FEV1 between 30% and 70% of predicted", "fev1.percent_predicted"),
+    ("DLCO < 50%", "dlco.percent_predicted"),
+    ("FVC ≥ 1.5 L", "fvc"),
+    ("Psoriasis involving ≥ 10% of body surface area", "bsa_involvement"),
+])
+def test_criteria_lung_function_in_percent_is_percent_of_predicted(line, name):
+    _, crits = _stmts(line)
+    assert crits[0].subject.name == name
+
+
+@pytest.mark.parametrize("line", [
+    "No history of epilepsy after the age of 12",
+    "Family history of early coronary disease in a parent before the age of 55 years",
+])
+def test_criteria_an_age_that_dates_a_history_is_not_the_participants_age(line):
+    # 11.456: "before the age of 55" says when the condition happened; the statement is about the condition
+    _, crits = _stmts(line)
+    c = crits[0]
+    assert c.category.value == "condition" and c.subject.name is None and c.constraint is None

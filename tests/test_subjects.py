@@ -54,3 +54,22 @@ def test_subjects_abbreviation_inside_a_hyphenated_scale_name_is_no_subject():
     # "CGI-BP-S": the bipolar version of a scale, not blood pressure
     text = "CGI-BP-S depression score ≥ 4"
     assert "bp" not in {s.name for s in find_subjects(text, 0, len(text))}
+
+
+@pytest.mark.parametrize(
+    "text,names",
+    [
+        ("Current treatment with insulin or a GLP-1 analogue within 6 months", []),
+        ("Routine prophylaxis with factor VIII twice weekly", []),
+        ("Known short QT syndrome", []),
+        ("Progesterone therapy during this pregnancy", []),
+        ("Anti-IgE antibody therapy within 6 months", []),
+        ("Patient able to self-monitor blood glucose", []),
+        ("Drugs for weight loss within 3 months", []),
+        ("Fasting insulin ≥ 25 µIU/mL", ["insulin"]),
+        ("use of insulin ≥ 40 units per day", ["insulin"]),
+    ],
+)
+def test_subjects_therapies_named_like_labs_have_no_measured_subject(text, names):
+    # a drug or product that shares its name with a lab test is a therapy when its context says so (11.457)
+    assert _names(text) == names
