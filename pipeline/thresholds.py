@@ -121,7 +121,7 @@ _NUM_DIGITS = guarded(_NUM_DIGITS_RX, re.I)
 _NUM_WORDS = guarded(_NUM_WORDS_RX, re.I)
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 _ROMAN_CONTEXT = re.compile(
-    r"\b(?:class(?:es)?|classification|grades?|status|ASA|NYHA|Killip|functional\s+class|(?:≥|≤|>|<|=))\s*"
+    r"\b(?:class(?:es)?|classification|grades?|(?:FIGO|Hurley|Ann\s+Arbor|Tanner|Binet|Rai|ISS|R-ISS)\s+stages?|status|ASA|NYHA|Killip|functional\s+class|(?:≥|≤|>|<|=))\s*"
     r"(?:\w+\s+){0,2}$", re.I)
 
 

@@ -1137,3 +1137,16 @@ def test_criteria_an_age_that_dates_a_history_is_not_the_participants_age(line):
     _, crits = _stmts(line)
     c = crits[0]
     assert c.category.value == "condition" and c.subject.name is None and c.constraint is None
+
+
+@pytest.mark.parametrize("line,name,values", [
+    ("Hurley stage II or III at baseline", "hurley_stage", [2.0, 3.0]),
+    ("FIGO stage III or IV", "figo_stage", [3.0, 4.0]),
+    ("WHO functional class II or III", "who_fc", [2.0, 3.0]),
+    ("Kellgren-Lawrence grade 2 or 3 in the index knee", "kellgren_lawrence", [2.0, 3.0]),
+])
+def test_criteria_roman_stages_and_classes_of_named_scales_are_sets(line, name, values):
+    # 11.24 / 11.400: Roman numerals after "stage", "class" or "grade" are numbers; 11.459: the scale names
+    _, crits = _stmts(line)
+    c = crits[0]
+    assert (c.subject.name, c.constraint.operator.value, sorted(c.constraint.values)) == (name, "in", values)
