@@ -1162,7 +1162,13 @@ _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)
                         r"randomi[sz]ation)|\s+(?:on|by|using|per)\s+(?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,4})?", re.S)
 
 
-_LEAD_ARTICLE = re.compile(r"(?:an?|the)\s+(?=[\w\"“])", re.I)
+# a predicate at the end of a clause that restates its section (GUIDELINES 11.461)
+_EXCLUDING_TAIL = re.compile(
+    r"[\s,]*\b(?:(?:is|are)\s+(?:also\s+)?(?:exclusionary|excluded|ineligible|not\s+(?:eligible|allowed|permitted|included))|"
+    r"(?:excludes?|disqualif(?:y|ies))\s+(?:the\s+)?(?:participants?|patients?|subjects?|participation|volunteers?|them|him|her)|"
+    r"(?:will|may|can|must|should|shall)\s+not\s+(?:be\s+(?:enrolled|included|eligible|randomi[sz]ed|admitted|recruited)|"
+    r"take\s+part|participate|enrol+))(?:\s+(?:in|from)\s+(?:this|the)\s+(?:study|trial))?[\s.;,]*$", re.I)
+_LEAD_ARTICLE = re.compile(r"(?:an?|the|any)\s+(?=[\w\"“])", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)
 _EXC_SPLIT = re.compile(r"\s*(?:,\s*(?:and/or|and|or)?|;|\band/or\b|\band\b|\bor\b)\s*", re.I)
 _EXC_LEAD = re.compile(
@@ -1943,6 +1949,13 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
         or_clauses = any(op == LogicOp.OR for _, _, op, _ in clauses)
         last_label = None
         for cs, ce, clause_op, label in clauses:
+            tail = _EXCLUDING_TAIL.search(text, cs, ce) if ce - cs > 24 and sec == Section.EXCLUSION else None
+            if tail is not None and tail.start() - cs > 8:
+                # "Current alcohol use disorder is exclusionary", "..., excludes the participant": the predicate
+                # says what the section says; the statement is its subject (11.461)
+                found = clause_constraints[(cs, ce)]
+                ce = _trim_clause(text, cs, tail.start())[1]
+                clause_constraints[(cs, ce)] = found
             if label and (lead is None or lead == last_label):
                 lead = last_label = label  # a later label takes over ("Hematopoietic: ... Hepatic: ...")
             temporals = find_temporal(text, cs, ce)

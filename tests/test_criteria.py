@@ -131,7 +131,7 @@ def test_criteria_plain_facts_have_no_hypothetical_flag():
      ("Receipt of immunoglobulins or any blood products since birth",
       ["Receipt of immunoglobulins or any blood products since birth"]),
      ("History of seizures or any condition that may predispose to seizures",
-      ["History of seizures", "any condition that may predispose to seizures"]),
+      ["History of seizures", "condition that may predispose to seizures"]),  # 11.460
      # a fallback in parentheses; "or expected to be required"; "or who plan to ..."
      ("MMSE ≥ 24 (or MoCA ≥ 18 if the MMSE is not available)", ["MMSE ≥ 24", "MoCA ≥ 18 if the MMSE is not available"]),
      ("Live vaccines within 4 weeks before randomization or expected to be required during the study",
@@ -767,7 +767,7 @@ def test_criteria_alcohol_intake_is_a_measured_lifestyle_subject():
     "line,parts",
     [
         ("Myocardial infarction within 3 months before day 1 or any history of cardiac arrest",
-         ["Myocardial infarction within 3 months before day 1", "any history of cardiac arrest"]),
+         ["Myocardial infarction within 3 months before day 1", "history of cardiac arrest"]),  # 11.460
         ("Known allergy to sertraline or prior non-response to an adequate trial of sertraline",
          ["Known allergy to sertraline", "prior non-response to an adequate trial of sertraline"]),
     ],
@@ -915,7 +915,7 @@ def test_criteria_or_after_an_exception_list_is_one_more_excepted_thing():
     assert len(crits) == 1
     assert [e.text for e in crits[0].exceptions] == ["excised squamous cell or basal cell carcinoma", "ductal carcinoma in situ"]
     _, crits = _stmts("Cancer within 3 years except excised basal cell carcinoma, or any history of melanoma")
-    assert [c.text for c in crits] == ["Cancer within 3 years except excised basal cell carcinoma", "any history of melanoma"]
+    assert [c.text for c in crits] == ["Cancer within 3 years except excised basal cell carcinoma", "history of melanoma"]  # 11.460
 
 
 def test_criteria_parenthesis_inside_an_exception_is_not_a_definition():
@@ -1150,3 +1150,24 @@ def test_criteria_roman_stages_and_classes_of_named_scales_are_sets(line, name, 
     _, crits = _stmts(line)
     c = crits[0]
     assert (c.subject.name, c.constraint.operator.value, sorted(c.constraint.values)) == (name, "in", values)
+
+
+@pytest.mark.parametrize("line,spans", [
+    ("Uncontrolled seizure disorder is exclusionary", ["Uncontrolled seizure disorder"]),
+    ("Creatinine clearance below 30 mL/min, excludes the participant", ["Creatinine clearance below 30 mL/min"]),
+    ("Women who are breastfeeding will not be enrolled in this study", ["Women who are breastfeeding"]),
+    ("Participants with active tuberculosis are not eligible", ["Participants with active tuberculosis"]),
+])
+def test_criteria_a_predicate_that_restates_the_section_is_not_in_the_span(line, spans):
+    # 11.461: prose exclusions ("X is exclusionary", "X will not be enrolled") -> the statement is X, not negated
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.text for c in crits] == spans
+    assert all(not c.negated and c.polarity.value == "exclude" for c in crits)
+
+
+def test_criteria_a_leading_any_of_a_split_off_part_is_dropped():
+    # 11.460: "..., or any history of X" -> the part starts at "history"
+    text = "Exclusion Criteria:\n- Current major depression, or any history of suicide attempt\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.text for c in crits] == ["Current major depression", "history of suicide attempt"]
