@@ -415,7 +415,7 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 _OP_LEAD = re.compile(
     r"(?:years?|yrs?)\s+(?:of\s+age\s+)?|of\s+|a\s+(?=(?:minimum|maximum)\b)", re.I)
 _OP_TAIL = re.compile(
-    r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$|\s+the\s+ages?\s+of$", re.I)
+    r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$|\s+(?:the\s+)?ages?(?:\s+of)?$", re.I)
 _RANGE_WORD = re.compile(r"\bto\b|\bthrough\b|\buntil\b|\band\b|[-–~]", re.I)
 # fmt: on
 
