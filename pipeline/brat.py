@@ -1492,6 +1492,52 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 b.event("Eq-Comparison", trig, args)
 
 
+# times of day: "later than 10:40 pm", "(22:00-6:00)", "11:00pm": one value per time (the number
+# parser reads "22:00-6:00" as a range "00-6"); a lone "1:" hour without am/pm is a ratio ("1:40")
+_CLOCK = (r"(?<![\d:.,/])(?:(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])[ \t]*(?:[ap]\.m\.|[ap]m\b)"
+          r"|(?:[01]\d|2[0-3]|[2-9]):[0-5]\d(?![:\d])(?:[ \t]*(?:[ap]\.m\.|[ap]m\b))?)")
+_CLOCK_RANGE = re.compile(
+    rf"(?:\b(?P<op>no[ \t]+later[ \t]+than|later[ \t]+than|earlier[ \t]+than|after|before|between|from|by|"
+    rf"until)[ \t]+)?(?P<t1>{_CLOCK})(?:[ \t]*(?P<sep>-|–|\bto\b|\band\b)[ \t]*(?P<t2>{_CLOCK}))?", re.I)
+_CLOCK_OP = {"later than": "GT", "after": "GT", "earlier than": "LT", "before": "LT", "by": "LTEQ",
+             "until": "LTEQ", "no later than": "LTEQ", "from": "GTEQ", "between": "BETWEEN"}
+
+
+def _clock_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    """An Eq-Comparison per time of day or range of times, replacing what the number parser made
+    of the digits around the colon; LCT's operator is the word before ("later than") or, for a
+    range without "between", the separator."""
+    text = b.text
+    for ls, le in lines:
+        for m in _CLOCK_RANGE.finditer(text, ls, le):
+            span = m.span()
+            clash = [ev for ev in list(b.doc.events.values())
+                     if ev.type == "Eq-Comparison" and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   for ev in clash):
+                continue  # a comparison reaching outside the times: leave it
+            for ev in clash:
+                b.drop_event(ev.id)
+            word = re.sub(r"\s+", " ", m.group("op").lower()) if m.group("op") else None
+            ops = []
+            if word and not (word == "from" and m.group("t2")):
+                ops.append((m.span("op"), "BETWEEN" if m.group("t2") else _CLOCK_OP[word]))
+            if m.group("t2") and word != "between":
+                ops.append((m.span("sep"), "BETWEEN"))
+            args: list[tuple[str, str]] = []
+            for (a, z), cls in ops:
+                tid = b.entity("Eq-Operator", a, z)
+                if tid:
+                    b.attribute("Eq-Operator-Value", tid, cls)
+                    args.append(("Operator", tid))
+            for g in ("t1", "t2"):
+                if m.group(g) and (tid := b.entity("Eq-Value", *m.span(g))):
+                    args.append(("Value", tid))
+            trig = b.entity("Eq-Comparison", *span)
+            if trig:
+                b.event("Eq-Comparison", trig, args)
+
+
 # gestational ages: "24 + 0 weeks", "36+6 weeks", "16 weeks 0 days", "between 16 weeks and 2 days":
 # one amount in two parts, one comparison with both values (an operator before it joins)
 _GESTATION = re.compile(
@@ -2004,6 +2050,7 @@ def criteria_to_brat(
                     del periods[key]
     _class_comparisons(b, lines)
     _date_comparisons(b, lines)
+    _clock_comparisons(b, lines)
     _gestation_comparisons(b, lines)
     _half_lives_comparisons(b, lines)
     _reference_comparisons(b, lines)

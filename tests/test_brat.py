@@ -770,6 +770,10 @@ LCT_TEXT_CASES = [
       ("Eq-Value", "June 2019"), ("Eq-Operator", "between")]),
     ("date_range_with_days", "Born from 2nd of march 2012 to 30 april 2018",
      [("Eq-Comparison", "2nd of march 2012 to 30 april 2018"), ("Eq-Operator", "to")]),
+    ("time_of_day_after_an_operator", "Usual bedtime later than 11:30 pm on school nights",
+     [("Eq-Comparison", "later than 11:30 pm"), ("Eq-Operator", "later than"), ("Eq-Value", "11:30 pm")]),
+    ("range_of_times_of_day", "Works night shifts (23:00-7:00)",
+     [("Eq-Comparison", "23:00-7:00"), ("Eq-Value", "23:00"), ("Eq-Value", "7:00"), ("Eq-Operator", "-")]),
     ("date_since", "Registered in the cohort since 2012",
      [("Eq-Comparison", "since 2012"), ("Eq-Operator", "since"), ("Eq-Value", "2012")]),
     ("duration_with_an_adjective", "Urticaria for 8 consecutive weeks",
@@ -889,6 +893,17 @@ def test_brat_unit_written_after_both_bounds():
     assert [u for _, u in units] == ["%", "%"]
     cmp = next(ev for ev in doc.events.values() if ev.type == "Eq-Comparison")
     assert sorted(r for r, _ in cmp.args if r.startswith("Unit")) == ["Unit", "Unit2"]
+
+
+def test_brat_times_of_day_are_not_split_at_the_colon():
+    """"23:00-7:00" is two times, not the range "00-7"; a "1:40" titer is no time of day."""
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Works night shifts (23:00-7:00)\n- ANA titer above 1:40\n"
+    doc = predict_document("T", text)
+    values = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Value"}
+    assert {"23:00", "7:00"} <= values
+    assert not values & {"00", "7", "1:40"}
 
 
 def test_brat_number_words_that_are_not_counts():
