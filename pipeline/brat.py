@@ -1239,6 +1239,36 @@ def _compound_units(b: _Builder) -> None:
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
+# "8 cm H2O": LCT marks the length and the liquid as two units when a space parts them (3 of 3 in
+# the dev part; "cmH2O" written together is one unit, "mm Hg" one unit either way)
+_WATER_COLUMN = re.compile(r"(?P<cm>cm)[ \t]+(?P<w>H2O|H20)\b", re.I)
+
+
+def _water_column_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        units = [(r, a) for r, a in ev.args if _base_role(r) == "Unit"]
+        if len(units) != 1:
+            continue
+        unit = b.doc.entities[units[0][1]]
+        m = _WATER_COLUMN.match(text, unit.start)
+        if not m or unit.end not in (m.end("cm"), m.end()):
+            continue
+        cm = b.entity("Eq-Unit", m.start("cm"), m.end("cm"))
+        water = b.entity("Eq-Unit", m.start("w"), m.end("w"))
+        if not (cm and water):
+            continue
+        ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args if a != unit.id]
+                                + [("Unit", cm), ("Unit", water)])
+        if unit.id not in (cm, water) and not any(
+                unit.id == x.trigger or any(a == unit.id for _, a in x.args) for x in b.doc.events.values()):
+            del b.doc.entities[unit.id]
+            b._ent.pop((unit.type, unit.fragments), None)
+        trig = b.doc.entities[ev.trigger]
+        if m.end() > trig.end:
+            b.retrigger(ev.id, trig.start, m.end())
+
+
 # "below the lower limit of normal", "within the normal range", "above upper normal limit": a bound
 # set by the reference range is a comparison, the bound word its operator and the reference its
 # unit (dev: 4 exact and 1 overlapping of 6)
@@ -2062,6 +2092,7 @@ def criteria_to_brat(
     _bare_amounts(b, lines)
     _value_sets(b, lines)
     _compound_units(b)
+    _water_column_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
     _slash_values(b)
