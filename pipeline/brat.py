@@ -1797,6 +1797,38 @@ def _link_orphan_filters(b: _Builder) -> None:
         used.add(ev.id)
 
 
+# "ALT or AST > 3 x ULN", "walk or run at least 10 km", "FEV1 and PPO DLCO > 35%": a measurement
+# joined to the next one by and/or shares its threshold (LCT links the comparison to both; dev: 5 of
+# 7 such pairs)
+_COORDINATED = re.compile(
+    r"[ \t]*(?:\([^()\n]{1,25}\)[ \t]*)?,?[ \t]*(?:and/or|and|or|&)[ \t]+(?:the[ \t]+)?")
+_QUALIFIER = re.compile(r"[A-Za-z]{2,5}[ \t]+")  # "PPO DLCO": a short qualifier before the second name
+
+
+def _share_coordinated_filters(b: _Builder) -> None:
+    text = b.text
+    obs = [ev for ev in b.doc.events.values() if ev.type == "Observation"]
+
+    def filters(ev: Event) -> list[str]:
+        return [a for r, a in ev.args if _base_role(r) == "Numeric-Filter"]
+
+    starts = {b.doc.entities[ev.trigger].start: ev for ev in obs if filters(ev)}
+    for x in obs:
+        if filters(x):
+            continue
+        m = _COORDINATED.match(text, b.doc.entities[x.trigger].end)
+        if not m:
+            continue
+        y = starts.get(m.end())
+        q = _QUALIFIER.match(text, m.end())
+        if y is None and q:
+            y = starts.get(q.end())
+        if y is None:
+            continue
+        for f in filters(y):
+            _add_arg(x, "Numeric-Filter", f)
+
+
 # "younger than 6 months and older than 80 years", "below 18 and above 45 years": LCT gives the two
 # bounds of an age one Age, triggered by the age word if one is written ("old"), else by the later
 _AGE_NOUNS = {"age", "ages", "aged", "old", "olds"}
@@ -2166,6 +2198,7 @@ def criteria_to_brat(
     _orphan_ages(b)
     _add_predicted_observations(b, predicted)
     _link_orphan_filters(b)
+    _share_coordinated_filters(b)
     _join_age_bounds(b)
     _emit_negations(b, criteria, subject_events)
     return b.doc

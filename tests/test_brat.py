@@ -901,6 +901,22 @@ def test_brat_unit_written_after_both_bounds():
     assert sorted(r for r, _ in cmp.args if r.startswith("Unit")) == ["Unit", "Unit2"]
 
 
+@pytest.mark.parametrize("line,first", [
+    ("Forced vital capacity and PPO DLCO below 40%", "Forced vital capacity"),
+    ("Diastolic pressure or systolic pressure above 160 mmHg", "Diastolic pressure"),
+])
+def test_brat_coordinated_measurements_share_the_threshold(line, first):
+    """"A or B > x": the threshold is on both measurements, one tuple each."""
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    obs = {doc.entities[ev.trigger].text: [a for r, a in ev.args if r.startswith("Numeric-Filter")]
+           for ev in doc.events.values() if ev.type == "Observation"}
+    assert first in obs and obs[first]
+    assert len({f for fs in obs.values() for f in fs}) == 1 and sum(1 for fs in obs.values() if fs) == 2
+
+
 def test_brat_times_of_day_are_not_split_at_the_colon():
     """"23:00-7:00" is two times, not the range "00-7"; a "1:40" titer is no time of day."""
     from pipeline.brat import predict_document
