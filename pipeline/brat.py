@@ -1752,6 +1752,7 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
 
 # "BMI: >18 and < 30 kg/m2", "AHI > 15 or ODI > 10": a comparison that no record linked, right after
 # an Observation's name or after a comparison of that Observation joined by and/or, filters it
+_GESTATION_NAME = re.compile(r"gestation(?:al\s+age)?|gestational\s+weeks?", re.I)
 _NAME_AFTER = re.compile(r"[ \t)\]]*(?:(?:of|normal|total)[ \t]+)?")
 _JOINED_BOUND = re.compile(r"[ \t]*(?:,|;|/)?[ \t]*(?:and|or|but|,|;|/)[ \t]*(?:(?:is|be|was)[ \t]+)?$", re.I)
 
@@ -1766,7 +1767,16 @@ def _link_orphan_filters(b: _Builder) -> None:
         if ev.id in used:
             continue
         roles = {_base_role(r) for r, _ in ev.args}
-        if not {"Operator", "Value"} <= roles or roles & {"Temporal-Unit", "Temporal-Period"}:
+        if not {"Operator", "Value"} <= roles or "Temporal-Period" in roles:
+            continue
+        if "Temporal-Unit" in roles:  # a time: only a gestational age right after it ("< 27 weeks gestation")
+            end = _trigger_span(b, ev)[1]
+            after = [o for o in owners if o.type == "Observation"
+                     and _GESTATION_NAME.fullmatch(b.doc.entities[o.trigger].text)
+                     and _NAME_AFTER.fullmatch(text, end, b.doc.entities[o.trigger].start)]
+            if after:
+                _add_arg(after[0], "Numeric-Filter", ev.id)
+                used.add(ev.id)
             continue
         units = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Unit"]
         values = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Value"]

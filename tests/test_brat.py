@@ -917,6 +917,19 @@ def test_brat_coordinated_measurements_share_the_threshold(line, first):
     assert len({f for fs in obs.values() for f in fs}) == 1 and sum(1 for fs in obs.values() if fs) == 2
 
 
+@pytest.mark.parametrize("line", ["Infants born at < 27 weeks gestation",
+                                  "Women with more than 34 weeks gestation"])
+def test_brat_weeks_before_gestation_are_its_threshold(line):
+    """"< 27 weeks gestation": the amount of time is the gestational age's threshold (a tuple)."""
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
+    assert [doc.entities[ev.trigger].text for ev in obs] == ["gestation"]
+    assert [r for r, _ in obs[0].args] == ["Name", "Numeric-Filter"]
+
+
 def test_brat_times_of_day_are_not_split_at_the_colon():
     """"23:00-7:00" is two times, not the range "00-7"; a "1:40" titer is no time of day."""
     from pipeline.brat import predict_document
