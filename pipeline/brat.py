@@ -2003,6 +2003,20 @@ def _predicted_subject(
     return None
 
 
+_GLUED_ABBR = re.compile(r"(?P<name>[^()]*[^\s(])\((?P<abbr>[^()\s][^()]{0,14})")
+
+
+def _glued_parts(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A predicted name cut inside parentheses: "body mass index(BMI" (no space before the "(") is
+    the name and its abbreviation, as LCT marks them; "DLCO)" loses the ")" it does not open."""
+    m = _GLUED_ABBR.fullmatch(text, s, e)
+    if m and text[e:e + 1] == ")":
+        return [m.span("name"), m.span("abbr")]
+    while e > s and text[e - 1] == ")" and "(" not in text[s:e]:
+        e -= 1
+    return [(s, e)] if e > s else []
+
+
 def _add_predicted_observations(b: _Builder, predicted: list[tuple[int, int]]) -> None:
     """Observation + Observation-Name for every predicted span that no Observation or Age
     annotation already covers (a bare mention: no Numeric-Filter)."""
@@ -2032,7 +2046,7 @@ def criteria_to_brat(
     Offsets are into `text` (the document the criteria were built from).
     """
     b = _Builder(text)
-    predicted = sorted({_trim(text, s, e) for s, e in observations if e > s})
+    predicted = sorted({p for s, e in observations if e > s for p in _glued_parts(text, *_trim(text, s, e))})
     comparisons: dict[tuple[int, int], list[str]] = {}
     temporals: dict[tuple[int, int], Optional[str]] = {}
     # subject span -> (kind, [numeric filter eids], [temporal eids])

@@ -930,6 +930,17 @@ def test_brat_weeks_before_gestation_are_its_threshold(line):
     assert [r for r, _ in obs[0].args] == ["Name", "Numeric-Filter"]
 
 
+def test_brat_predicted_name_glued_to_its_abbreviation_is_split():
+    """A predicted "serum ferritin(SF" (no space before the "(") is two names, "SF" and "serum
+    ferritin"; a predicted "SF)" keeps no unopened ")"."""
+    text = "Low serum ferritin(SF) or SF) level"
+    a = text.index("serum")
+    b = text.index("SF)", text.index("or"))
+    doc = criteria_to_brat(text, [], observations=[(a, text.index(")")), (b, b + 3)])
+    names = sorted(e.text for e in doc.entities.values() if e.type == "Observation-Name")
+    assert names == ["SF", "SF", "serum ferritin"]
+
+
 def test_brat_times_of_day_are_not_split_at_the_colon():
     """"23:00-7:00" is two times, not the range "00-7"; a "1:40" titer is no time of day."""
     from pipeline.brat import predict_document
