@@ -415,7 +415,7 @@ def _trim(text: str, s: int, e: int) -> tuple[int, int]:
 _OP_LEAD = re.compile(
     r"(?:years?|yrs?)\s+(?:of\s+age\s+)?|of\s+|a\s+(?=(?:minimum|maximum)\b)", re.I)
 _OP_TAIL = re.compile(
-    r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$|\s+the\s+ages?\s+of$", re.I)
+    r"(?<=\bequal)\s+to$|(?<=\bminimum)\s+of$|(?<=\bmaximum)\s+of$|\s+(?:the\s+)?ages?(?:\s+of)?$", re.I)
 _RANGE_WORD = re.compile(r"\bto\b|\bthrough\b|\buntil\b|\band\b|[-–~]", re.I)
 # fmt: on
 
@@ -1239,6 +1239,36 @@ def _compound_units(b: _Builder) -> None:
         b.retrigger(ev.id, trig.start, m.end("u"))
 
 
+# "8 cm H2O": LCT marks the length and the liquid as two units when a space parts them (3 of 3 in
+# the dev part; "cmH2O" written together is one unit, "mm Hg" one unit either way)
+_WATER_COLUMN = re.compile(r"(?P<cm>cm)[ \t]+(?P<w>H2O|H20)\b", re.I)
+
+
+def _water_column_units(b: _Builder) -> None:
+    text = b.text
+    for ev in [e for e in b.doc.events.values() if e.type == "Eq-Comparison"]:
+        units = [(r, a) for r, a in ev.args if _base_role(r) == "Unit"]
+        if len(units) != 1:
+            continue
+        unit = b.doc.entities[units[0][1]]
+        m = _WATER_COLUMN.match(text, unit.start)
+        if not m or unit.end not in (m.end("cm"), m.end()):
+            continue
+        cm = b.entity("Eq-Unit", m.start("cm"), m.end("cm"))
+        water = b.entity("Eq-Unit", m.start("w"), m.end("w"))
+        if not (cm and water):
+            continue
+        ev.args = _number_roles([(_base_role(r), a) for r, a in ev.args if a != unit.id]
+                                + [("Unit", cm), ("Unit", water)])
+        if unit.id not in (cm, water) and not any(
+                unit.id == x.trigger or any(a == unit.id for _, a in x.args) for x in b.doc.events.values()):
+            del b.doc.entities[unit.id]
+            b._ent.pop((unit.type, unit.fragments), None)
+        trig = b.doc.entities[ev.trigger]
+        if m.end() > trig.end:
+            b.retrigger(ev.id, trig.start, m.end())
+
+
 # "below the lower limit of normal", "within the normal range", "above upper normal limit": a bound
 # set by the reference range is a comparison, the bound word its operator and the reference its
 # unit (dev: 4 exact and 1 overlapping of 6)
@@ -1492,6 +1522,52 @@ def _date_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
                 b.event("Eq-Comparison", trig, args)
 
 
+# times of day: "later than 10:40 pm", "(22:00-6:00)", "11:00pm": one value per time (the number
+# parser reads "22:00-6:00" as a range "00-6"); a lone "1:" hour without am/pm is a ratio ("1:40")
+_CLOCK = (r"(?<![\d:.,/])(?:(?:[01]?\d|2[0-3]):[0-5]\d(?![:\d])[ \t]*(?:[ap]\.m\.|[ap]m\b)"
+          r"|(?:[01]\d|2[0-3]|[2-9]):[0-5]\d(?![:\d])(?:[ \t]*(?:[ap]\.m\.|[ap]m\b))?)")
+_CLOCK_RANGE = re.compile(
+    rf"(?:\b(?P<op>no[ \t]+later[ \t]+than|later[ \t]+than|earlier[ \t]+than|after|before|between|from|by|"
+    rf"until)[ \t]+)?(?P<t1>{_CLOCK})(?:[ \t]*(?P<sep>-|–|\bto\b|\band\b)[ \t]*(?P<t2>{_CLOCK}))?", re.I)
+_CLOCK_OP = {"later than": "GT", "after": "GT", "earlier than": "LT", "before": "LT", "by": "LTEQ",
+             "until": "LTEQ", "no later than": "LTEQ", "from": "GTEQ", "between": "BETWEEN"}
+
+
+def _clock_comparisons(b: _Builder, lines: list[tuple[int, int]]) -> None:
+    """An Eq-Comparison per time of day or range of times, replacing what the number parser made
+    of the digits around the colon; LCT's operator is the word before ("later than") or, for a
+    range without "between", the separator."""
+    text = b.text
+    for ls, le in lines:
+        for m in _CLOCK_RANGE.finditer(text, ls, le):
+            span = m.span()
+            clash = [ev for ev in list(b.doc.events.values())
+                     if ev.type == "Eq-Comparison" and _overlapping(span, [_trigger_span(b, ev)])]
+            if any(not (span[0] <= _trigger_span(b, ev)[0] and _trigger_span(b, ev)[1] <= span[1])
+                   for ev in clash):
+                continue  # a comparison reaching outside the times: leave it
+            for ev in clash:
+                b.drop_event(ev.id)
+            word = re.sub(r"\s+", " ", m.group("op").lower()) if m.group("op") else None
+            ops = []
+            if word and not (word == "from" and m.group("t2")):
+                ops.append((m.span("op"), "BETWEEN" if m.group("t2") else _CLOCK_OP[word]))
+            if m.group("t2") and word != "between":
+                ops.append((m.span("sep"), "BETWEEN"))
+            args: list[tuple[str, str]] = []
+            for (a, z), cls in ops:
+                tid = b.entity("Eq-Operator", a, z)
+                if tid:
+                    b.attribute("Eq-Operator-Value", tid, cls)
+                    args.append(("Operator", tid))
+            for g in ("t1", "t2"):
+                if m.group(g) and (tid := b.entity("Eq-Value", *m.span(g))):
+                    args.append(("Value", tid))
+            trig = b.entity("Eq-Comparison", *span)
+            if trig:
+                b.event("Eq-Comparison", trig, args)
+
+
 # gestational ages: "24 + 0 weeks", "36+6 weeks", "16 weeks 0 days", "between 16 weeks and 2 days":
 # one amount in two parts, one comparison with both values (an operator before it joins)
 _GESTATION = re.compile(
@@ -1676,6 +1752,7 @@ def _age_trigger(b: _Builder, s: int, e: int, filters: list[str]) -> tuple[int, 
 
 # "BMI: >18 and < 30 kg/m2", "AHI > 15 or ODI > 10": a comparison that no record linked, right after
 # an Observation's name or after a comparison of that Observation joined by and/or, filters it
+_GESTATION_NAME = re.compile(r"gestation(?:al\s+age)?|gestational\s+weeks?", re.I)
 _NAME_AFTER = re.compile(r"[ \t)\]]*(?:(?:of|normal|total)[ \t]+)?")
 _JOINED_BOUND = re.compile(r"[ \t]*(?:,|;|/)?[ \t]*(?:and|or|but|,|;|/)[ \t]*(?:(?:is|be|was)[ \t]+)?$", re.I)
 
@@ -1690,7 +1767,16 @@ def _link_orphan_filters(b: _Builder) -> None:
         if ev.id in used:
             continue
         roles = {_base_role(r) for r, _ in ev.args}
-        if not {"Operator", "Value"} <= roles or roles & {"Temporal-Unit", "Temporal-Period"}:
+        if not {"Operator", "Value"} <= roles or "Temporal-Period" in roles:
+            continue
+        if "Temporal-Unit" in roles:  # a time: only a gestational age right after it ("< 27 weeks gestation")
+            end = _trigger_span(b, ev)[1]
+            after = [o for o in owners if o.type == "Observation"
+                     and _GESTATION_NAME.fullmatch(b.doc.entities[o.trigger].text)
+                     and _NAME_AFTER.fullmatch(text, end, b.doc.entities[o.trigger].start)]
+            if after:
+                _add_arg(after[0], "Numeric-Filter", ev.id)
+                used.add(ev.id)
             continue
         units = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Unit"]
         values = [b.doc.entities[a].text for r, a in ev.args if _base_role(r) == "Value"]
@@ -1719,6 +1805,38 @@ def _link_orphan_filters(b: _Builder) -> None:
             continue
         _add_arg(owner, "Numeric-Filter", ev.id)
         used.add(ev.id)
+
+
+# "ALT or AST > 3 x ULN", "walk or run at least 10 km", "FEV1 and PPO DLCO > 35%": a measurement
+# joined to the next one by and/or shares its threshold (LCT links the comparison to both; dev: 5 of
+# 7 such pairs)
+_COORDINATED = re.compile(
+    r"[ \t]*(?:\([^()\n]{1,25}\)[ \t]*)?,?[ \t]*(?:and/or|and|or|&)[ \t]+(?:the[ \t]+)?")
+_QUALIFIER = re.compile(r"[A-Za-z]{2,5}[ \t]+")  # "PPO DLCO": a short qualifier before the second name
+
+
+def _share_coordinated_filters(b: _Builder) -> None:
+    text = b.text
+    obs = [ev for ev in b.doc.events.values() if ev.type == "Observation"]
+
+    def filters(ev: Event) -> list[str]:
+        return [a for r, a in ev.args if _base_role(r) == "Numeric-Filter"]
+
+    starts = {b.doc.entities[ev.trigger].start: ev for ev in obs if filters(ev)}
+    for x in obs:
+        if filters(x):
+            continue
+        m = _COORDINATED.match(text, b.doc.entities[x.trigger].end)
+        if not m:
+            continue
+        y = starts.get(m.end())
+        q = _QUALIFIER.match(text, m.end())
+        if y is None and q:
+            y = starts.get(q.end())
+        if y is None:
+            continue
+        for f in filters(y):
+            _add_arg(x, "Numeric-Filter", f)
 
 
 # "younger than 6 months and older than 80 years", "below 18 and above 45 years": LCT gives the two
@@ -1885,6 +2003,20 @@ def _predicted_subject(
     return None
 
 
+_GLUED_ABBR = re.compile(r"(?P<name>[^()]*[^\s(])\((?P<abbr>[^()\s][^()]{0,14})")
+
+
+def _glued_parts(text: str, s: int, e: int) -> list[tuple[int, int]]:
+    """A predicted name cut inside parentheses: "body mass index(BMI" (no space before the "(") is
+    the name and its abbreviation, as LCT marks them; "DLCO)" loses the ")" it does not open."""
+    m = _GLUED_ABBR.fullmatch(text, s, e)
+    if m and text[e:e + 1] == ")":
+        return [m.span("name"), m.span("abbr")]
+    while e > s and text[e - 1] == ")" and "(" not in text[s:e]:
+        e -= 1
+    return [(s, e)] if e > s else []
+
+
 def _add_predicted_observations(b: _Builder, predicted: list[tuple[int, int]]) -> None:
     """Observation + Observation-Name for every predicted span that no Observation or Age
     annotation already covers (a bare mention: no Numeric-Filter)."""
@@ -1914,7 +2046,7 @@ def criteria_to_brat(
     Offsets are into `text` (the document the criteria were built from).
     """
     b = _Builder(text)
-    predicted = sorted({_trim(text, s, e) for s, e in observations if e > s})
+    predicted = sorted({p for s, e in observations if e > s for p in _glued_parts(text, *_trim(text, s, e))})
     comparisons: dict[tuple[int, int], list[str]] = {}
     temporals: dict[tuple[int, int], Optional[str]] = {}
     # subject span -> (kind, [numeric filter eids], [temporal eids])
@@ -2004,6 +2136,7 @@ def criteria_to_brat(
                     del periods[key]
     _class_comparisons(b, lines)
     _date_comparisons(b, lines)
+    _clock_comparisons(b, lines)
     _gestation_comparisons(b, lines)
     _half_lives_comparisons(b, lines)
     _reference_comparisons(b, lines)
@@ -2015,6 +2148,7 @@ def criteria_to_brat(
     _bare_amounts(b, lines)
     _value_sets(b, lines)
     _compound_units(b)
+    _water_column_units(b)
     _rate_units(b)
     _drop_scale_ranges(b)
     _slash_values(b)
@@ -2088,6 +2222,7 @@ def criteria_to_brat(
     _orphan_ages(b)
     _add_predicted_observations(b, predicted)
     _link_orphan_filters(b)
+    _share_coordinated_filters(b)
     _join_age_bounds(b)
     _emit_negations(b, criteria, subject_events)
     return b.doc

@@ -757,6 +757,12 @@ LCT_TEXT_CASES = [
      [("Eq-Operator", "between"), ("Eq-Operator", "-")]),
     ("operator_without_the_age_words", "Children under the age of 16",
      [("Eq-Operator", "under"), ("Eq-Comparison", "under the age of 16")]),
+    ("operator_before_a_bare_age_word", "Adults over age 21 with asthma",
+     [("Eq-Operator", "over"), ("Eq-Comparison", "over age 21"), ("Age", "age"), ("Eq-Value", "21")]),
+    ("up_to_the_age_of", "Women up to the age of 45 years",
+     [("Eq-Operator", "up to"), ("Eq-Comparison", "up to the age of 45 years"), ("Age", "age")]),
+    ("younger_than_age_of", "Boys younger than age of 12 years",
+     [("Eq-Operator", "younger than"), ("Eq-Comparison", "younger than age of 12 years")]),
     ("trailing_operator_of_a_window", "Stop the supplement 2 weeks or more before the first visit",
      [("Eq-Comparison", "2 weeks or more"), ("Eq-Operator", "or more")]),
     ("date_range", "Surgery performed between March 2015 and June 2019",
@@ -764,6 +770,10 @@ LCT_TEXT_CASES = [
       ("Eq-Value", "June 2019"), ("Eq-Operator", "between")]),
     ("date_range_with_days", "Born from 2nd of march 2012 to 30 april 2018",
      [("Eq-Comparison", "2nd of march 2012 to 30 april 2018"), ("Eq-Operator", "to")]),
+    ("time_of_day_after_an_operator", "Usual bedtime later than 11:30 pm on school nights",
+     [("Eq-Comparison", "later than 11:30 pm"), ("Eq-Operator", "later than"), ("Eq-Value", "11:30 pm")]),
+    ("range_of_times_of_day", "Works night shifts (23:00-7:00)",
+     [("Eq-Comparison", "23:00-7:00"), ("Eq-Value", "23:00"), ("Eq-Value", "7:00"), ("Eq-Operator", "-")]),
     ("date_since", "Registered in the cohort since 2012",
      [("Eq-Comparison", "since 2012"), ("Eq-Operator", "since"), ("Eq-Value", "2012")]),
     ("duration_with_an_adjective", "Urticaria for 8 consecutive weeks",
@@ -792,6 +802,12 @@ LCT_TEXT_CASES = [
      [("Eq-Comparison", "new"), ("Eq-Temporal-Recency", "new")]),
     ("beyond_is_an_operator_of_time", "Delivery beyond 41 weeks of gestation",
      [("Eq-Comparison", "beyond 41 weeks"), ("Eq-Operator", "beyond")]),
+    ("water_column_in_two_words", "Airway pressure above 10 cm H2O",
+     [("Eq-Comparison", "above 10 cm H2O"), ("Eq-Unit", "cm"), ("Eq-Unit", "H2O")]),
+    ("water_column_misspelt", "Inspiratory pressure < -30 cm H20",
+     [("Eq-Comparison", "< -30 cm H20"), ("Eq-Unit", "cm"), ("Eq-Unit", "H20")]),
+    ("water_column_in_one_word", "Airway pressure at most 8cmH2O",
+     [("Eq-Unit", "cmH2O")]),
     ("compound_unit_parts", "Body mass index below 32kg.m2",
      [("Eq-Comparison", "below 32kg.m2"), ("Eq-Unit", "kg"), ("Eq-Unit", "m2")]),
     ("gestation_weeks_plus_days", "All births between 25 + 0 weeks of amenorrhea and 35 + 6 weeks",
@@ -883,6 +899,57 @@ def test_brat_unit_written_after_both_bounds():
     assert [u for _, u in units] == ["%", "%"]
     cmp = next(ev for ev in doc.events.values() if ev.type == "Eq-Comparison")
     assert sorted(r for r, _ in cmp.args if r.startswith("Unit")) == ["Unit", "Unit2"]
+
+
+@pytest.mark.parametrize("line,first", [
+    ("Forced vital capacity and PPO DLCO below 40%", "Forced vital capacity"),
+    ("Diastolic pressure or systolic pressure above 160 mmHg", "Diastolic pressure"),
+])
+def test_brat_coordinated_measurements_share_the_threshold(line, first):
+    """"A or B > x": the threshold is on both measurements, one tuple each."""
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    obs = {doc.entities[ev.trigger].text: [a for r, a in ev.args if r.startswith("Numeric-Filter")]
+           for ev in doc.events.values() if ev.type == "Observation"}
+    assert first in obs and obs[first]
+    assert len({f for fs in obs.values() for f in fs}) == 1 and sum(1 for fs in obs.values() if fs) == 2
+
+
+@pytest.mark.parametrize("line", ["Infants born at < 27 weeks gestation",
+                                  "Women with more than 34 weeks gestation"])
+def test_brat_weeks_before_gestation_are_its_threshold(line):
+    """"< 27 weeks gestation": the amount of time is the gestational age's threshold (a tuple)."""
+    from pipeline.brat import predict_document
+
+    text = "Inclusion Criteria:\n- " + line + "\n"
+    doc = predict_document("T", text)
+    obs = [ev for ev in doc.events.values() if ev.type == "Observation"]
+    assert [doc.entities[ev.trigger].text for ev in obs] == ["gestation"]
+    assert [r for r, _ in obs[0].args] == ["Name", "Numeric-Filter"]
+
+
+def test_brat_predicted_name_glued_to_its_abbreviation_is_split():
+    """A predicted "serum ferritin(SF" (no space before the "(") is two names, "SF" and "serum
+    ferritin"; a predicted "SF)" keeps no unopened ")"."""
+    text = "Low serum ferritin(SF) or SF) level"
+    a = text.index("serum")
+    b = text.index("SF)", text.index("or"))
+    doc = criteria_to_brat(text, [], observations=[(a, text.index(")")), (b, b + 3)])
+    names = sorted(e.text for e in doc.entities.values() if e.type == "Observation-Name")
+    assert names == ["SF", "SF", "serum ferritin"]
+
+
+def test_brat_times_of_day_are_not_split_at_the_colon():
+    """"23:00-7:00" is two times, not the range "00-7"; a "1:40" titer is no time of day."""
+    from pipeline.brat import predict_document
+
+    text = "Exclusion Criteria:\n- Works night shifts (23:00-7:00)\n- ANA titer above 1:40\n"
+    doc = predict_document("T", text)
+    values = {text[e.start:e.end] for e in doc.entities.values() if e.type == "Eq-Value"}
+    assert {"23:00", "7:00"} <= values
+    assert not values & {"00", "7", "1:40"}
 
 
 def test_brat_number_words_that_are_not_counts():
