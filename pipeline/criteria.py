@@ -858,6 +858,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     for a, b, op in cuts:
         if a <= prev:
             continue
+        if op == LogicOp.OR and _modifier_or(text, prev, a, b, e):
+            continue  # "moderate or severe acute illness", "METAVIR F3 or F4 on biopsy": one thing, two grades
         pieces.append((prev, a))
         ops.append(op)
         prev = b
@@ -944,6 +946,28 @@ _CONDITION_BEFORE_AGE = re.compile(r"\b(?:history|diagnos\w*|disease|disorder|se
 
 # the words before the parenthesis name a condition: a word of three letters or more that is not a test
 _CONDITION_HEAD = re.compile(r"[a-z]{3,}", re.I)
+
+
+_NEG_DET = frozenset({"no", "any", "not"})
+_GRADE_CODE = re.compile(r"(?:[A-Z]{0,2}\d{1,2}[a-c]?|[IV]{1,4}[A-C]?)")
+
+
+def _modifier_or(text: str, prev: int, a: int, b: int, e: int) -> bool:
+    """Whether the bare "or" at text[a:b] joins two modifiers of one noun rather than two criteria: the piece
+    before it is one word (after "no"/"any") and more words follow ("moderate or severe acute illness",
+    "histologically or cytologically confirmed X", "No personal or family history of Y"), or it joins two
+    grades ("METAVIR F3 or F4")."""
+    if text[a:b].strip().lower() != "or":
+        return False
+    left = text[prev:a].split()
+    right = text[b:e].split()
+    if len(right) < 2:
+        return False
+    if left and left[0].lower() in _NEG_DET:
+        left = left[1:]
+    if len(left) == 1 and left[0].isalpha() and left[0].islower():
+        return True
+    return bool(left and _GRADE_CODE.fullmatch(left[-1]) and _GRADE_CODE.fullmatch(right[0].rstrip(",;")))
 
 
 def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int]]:

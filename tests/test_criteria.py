@@ -1171,3 +1171,17 @@ def test_criteria_a_leading_any_of_a_split_off_part_is_dropped():
     text = "Exclusion Criteria:\n- Current major depression, or any history of suicide attempt\n"
     crits = build_criteria(Trial("T", "t", text))
     assert [c.text for c in crits] == ["Current major depression", "history of suicide attempt"]
+
+
+@pytest.mark.parametrize("line,spans", [
+    ("Heart rate > 110 bpm or moderate or severe aortic stenosis on echocardiography",
+     ["Heart rate > 110 bpm", "moderate or severe aortic stenosis on echocardiography"]),
+    ("Adults aged ≥ 18 years with histologically or cytologically confirmed gastric adenocarcinoma",
+     ["Adults aged ≥ 18 years", "histologically or cytologically confirmed gastric adenocarcinoma"]),
+    ("Liver stiffness > 12 kPa or METAVIR F3 or F4 on a prior biopsy",
+     ["Liver stiffness > 12 kPa", "METAVIR F3 or F4 on a prior biopsy"]),
+])
+def test_criteria_or_between_two_modifiers_of_one_noun_does_not_split(line, spans):
+    # 11.462: "moderate or severe X", "histologically or cytologically confirmed X", "F3 or F4": one alternative
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == spans
