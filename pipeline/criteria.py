@@ -1124,7 +1124,9 @@ def _choose_window(text: str, windows: list[FoundTemporal]) -> Optional[FoundTem
 
 _DEFINED_STATE = re.compile(r"\b(?:post-?menopausal|menopausal|sterile|amenorrho?eic|infertile|non-?childbearing|"
                             r"abstinent|quiescent|remission|inactive|controlled|stable)\b[^()]*\($", re.I)
-_ABSENCE_BEFORE = re.compile(r"\b(?:without|free\s+of|no)\s+[^,;()]*$", re.I)  # "without clinical relapses for at least 2 years"
+# ("without interruption", "without a change in dose": continuity, not absence)
+_ABSENCE_BEFORE = re.compile(r"\b(?:without(?!\s+(?:any\s+|an?\s+)?(?:interruptions?|breaks?|gaps?|changes?|dose\s+changes?|"
+                             r"modifications?)\b)|free\s+of|no)\s+[^,;()]*$", re.I)  # "without clinical relapses for at least 2 years"
 _WITHIN_OF = re.compile(r"within\s+[^,;]*?\s(?:of|after)\s", re.I)
 _FROM_BEFORE = re.compile(r"\bfrom\s*$", re.I)
 _UNTIL_BEFORE = re.compile(r"\b(?:until|through|to)\b", re.I)

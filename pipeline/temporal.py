@@ -25,7 +25,7 @@ _UNITS = {
 _UNIT_RX = "(?P<unit>" + "|".join(f"(?P<{k}>{v})" for k, v in _UNITS.items()) + r")\b"
 _NUM = r"(?P<amount>\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|twenty|thirty|sixty|ninety)"
 _RANGE = r"(?:\s*(?:-|–|to|or)\s*(?P<upper>\d+(?:\.\d+)?))?"
-_AMOUNT = _NUM + _RANGE + r"\s*-?\s*" + _UNIT_RX
+_AMOUNT = _NUM + _RANGE + r"\s*-?\s*(?:(?:consecutive|continuous|successive)\s+)?" + _UNIT_RX  # "3 consecutive days"
 _AMOUNT_OPT = "(?:" + _NUM + _RANGE + r"\s*-?\s*)?" + _UNIT_RX  # "in the past year"
 
 _ANCHOR = (

@@ -1185,3 +1185,12 @@ def test_criteria_or_between_two_modifiers_of_one_noun_does_not_split(line, span
     # 11.462: "moderate or severe X", "histologically or cytologically confirmed X", "F3 or F4": one alternative
     _, crits = _stmts(line)
     assert [c.text for c in crits] == spans
+
+
+def test_criteria_without_interruption_is_continuity_not_absence():
+    # 11.463: "without interruption for ≥ 12 months before screening" is a duration (more_than), unlike
+    # "without relapses for 12 months" (a look-back free of the event, within)
+    _, crits = _stmts("Receiving tenofovir without interruption for ≥ 12 months before screening")
+    assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("more_than", 12.0)
+    _, crits = _stmts("Stable disease without relapses for at least 12 months")
+    assert crits[0].temporal.relation == "within"

@@ -143,3 +143,13 @@ def test_temporal_written_forms_of_windows(text, relation, amount, unit):
 
     found = find_temporal(text, 0, len(text))
     assert found and (found[0].relation, found[0].amount, found[0].unit) == (relation, amount, unit)
+
+
+@pytest.mark.parametrize("text,relation,amount,unit", [
+    ("stable antihistamine dose for at least 5 consecutive days before randomisation", "more_than", 5.0, "day"),
+    ("at least 2 continuous weeks before baseline", "more_than", 2.0, "week"),
+])
+def test_temporal_consecutive_between_amount_and_unit(text, relation, amount, unit):
+    # "3 consecutive days" is an amount of days (11.463)
+    ts = find_temporal(text, 0, len(text))
+    assert [(t.relation, t.amount, t.unit) for t in ts][:1] == [(relation, amount, unit)]
