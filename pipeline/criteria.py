@@ -1126,7 +1126,7 @@ _DEFINED_STATE = re.compile(r"\b(?:post-?menopausal|menopausal|sterile|amenorrho
                             r"abstinent|quiescent|remission|inactive|controlled|stable)\b[^()]*\($", re.I)
 # ("without interruption", "without a change in dose": continuity, not absence)
 _ABSENCE_BEFORE = re.compile(r"\b(?:without(?!\s+(?:any\s+|an?\s+)?(?:interruptions?|breaks?|gaps?|changes?|dose\s+changes?|"
-                             r"modifications?)\b)|free\s+of|no)\s+[^,;()]*$", re.I)  # "without clinical relapses for at least 2 years"
+                             r"modifications?)\b)|free\s+of|no(?!\s+(?:more|less|fewer|greater|longer|shorter)\s+than\b))\s+[^,;()]*$", re.I)  # "without clinical relapses for at least 2 years"
 _WITHIN_OF = re.compile(r"within\s+[^,;]*?\s(?:of|after)\s", re.I)
 _FROM_BEFORE = re.compile(r"\bfrom\s*$", re.I)
 _UNTIL_BEFORE = re.compile(r"\b(?:until|through|to)\b", re.I)
@@ -2180,7 +2180,7 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         # "expected need for hospitalisation within 48 hours of randomisation": a plan lies after its anchor (11.31)
         temporal.relation = "after"
     if (temporal is not None and temporal.relation == "more_than" and text[temporal.start:temporal.start + 4].lower() == "for "
-            and (negated or _ABSENCE_BEFORE.search(text, max(s, temporal.start - 60), temporal.start))):
+            and ((negated and cue[0] < temporal.start) or _ABSENCE_BEFORE.search(text, max(s, temporal.start - 60), temporal.start))):
         # "has not used nicotine for at least 3 months", "free of exacerbations for at least 4 weeks": the look-back
         # in which the thing is absent (set G 11.138, set J)
         temporal.relation = "within"

@@ -1194,3 +1194,13 @@ def test_criteria_without_interruption_is_continuity_not_absence():
     assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("more_than", 12.0)
     _, crits = _stmts("Stable disease without relapses for at least 12 months")
     assert crits[0].temporal.relation == "within"
+
+
+@pytest.mark.parametrize("line", [
+    "Taking no more than 2 antiepileptic drugs at stable doses for at least 8 weeks",
+    "On stable antipsychotic doses for at least 8 weeks before baseline (depot formulations are not counted)",
+])
+def test_criteria_a_stable_dose_duration_is_more_than_despite_a_comparator_or_a_later_cue(line):
+    # 11.463: "no more than" is a comparator, and a cue after the window does not make it a look-back of absence
+    _, crits = _stmts(line)
+    assert (crits[-1].temporal.relation, crits[-1].temporal.amount) == ("more_than", 8.0)
