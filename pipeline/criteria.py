@@ -555,9 +555,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                                                  for sj in find_subjects(text, m.start("body"), m.end("body"))))):
         m = None  # "except skin cancer (stage 0-II)": the excepted thing's; a long lead needs a measured definition
     body = [c for c in cons(m.start("body"), m.end("body")) if c.unit_normalized not in _TIME_UNITS] if m else []
-    if body and (_GRADING_BODY.match(text, m.start("body") - 1)
-                 or all(c.qualitative in _QUALITATIVE and c.value is None for c in body)):
-        body = []  # "Hepatitis B co-infection (HBsAg positive)": the parenthesis confirms the term (11.245)
+    if body and _GRADING_BODY.match(text, m.start("body") - 1):
+        body = []  # "Decompensated cirrhosis (Child-Pugh B or C)": the parenthesis grades the term (11.245)
     # "Heavy drinking (more than 14 units per week)": a bare threshold measures the term itself (one statement)
     measured_body = bool(m) and any(sj.category in ("lab", "vital", "score")
                                     for sj in find_subjects(text, m.start("body"), m.end("body")))
@@ -783,6 +782,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             continue
         right = _words(text, mm.end(), e)
         right_cons = cons(mm.end(), e)
+        if _defined_pair(text, s, mm, e, cons):
+            # "Active hepatitis B (positive HBsAg) or hepatitis C (detectable HCV RNA)": two defined terms (11.5)
+            cuts.append((mm.start(), mm.end(), LogicOp.OR))
+            continue
         if (_words(text, s, mm.start()) >= 2 and (right >= 4 or (right >= 2 and _OR_PARTICIPLE.match(text, mm.end(), e)))
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
                 and (any(f.value is not None or f.values for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
@@ -899,18 +902,17 @@ def _depth_zero_comma(text: str, s: int, e: int) -> bool:
     return any(_depth_zero(text, s, s + m.start()) for m in _LIST_COMMA.finditer(text[s:e]))
 
 
-# a parenthesis that grades or confirms the condition before it rather than setting a threshold of its own
-# (GUIDELINES 11.5, 11.245): a Child-Pugh letter class, the C-SSRS items that define suicidal ideation, a
-# qualitative result of the test that confirms an infection; NYHA classes are a statement of their own (11.201)
+# a parenthesis that grades the condition before it rather than setting a threshold of its own (GUIDELINES 11.5,
+# 11.245, 11.455): a Child-Pugh letter class, the C-SSRS items that define suicidal ideation; NYHA classes (11.201)
+# and a test result that confirms an infection ("hepatitis B (positive HBsAg)", 11.5) are statements of their own
 _GRADING_BODY = re.compile(
     r"\(\s*(?:(?:Child[- ](?:Turcotte[- ])?Pugh|CTP)(?:\s+(?:class|grade|score|category))?\s+[ABC]"
     r"(?:\s*(?:,|or|and|to|-|–|/)\s*[ABC])*|C-?SSRS\b[^()]{0,40}?\bitems?\s+\d[^()]{0,20})\s*\)", re.I)
-_QUALITATIVE = frozenset({"positive", "negative", "detectable", "undetectable", "reactive", "non-reactive"})
 
 
 def _grading_paren(text: str, s: int, e: int, subjects, constraints) -> list[tuple[int, int]]:
-    """The spans of "(...)" in "<condition> (<grading>)[ or <condition> (<grading>)]" that grade or confirm the
-    condition before them rather than set a threshold of their own."""
+    """The spans of "(...)" in "<condition> (<grading>)[ or <condition> (<grading>)]" that grade the condition
+    before them rather than set a threshold of their own."""
     out: list[tuple[int, int]] = []
     prev = s
     p = text.find("(", s, e)
@@ -921,15 +923,9 @@ def _grading_paren(text: str, s: int, e: int, subjects, constraints) -> list[tup
         if any(prev <= sj.start < p for sj in subjects) or any(prev <= c.start < p for c in constraints):
             return []
         m = _GRADING_BODY.match(text, p, e)
-        inner_subj = [sj for sj in subjects if p < sj.start and sj.end <= q]
-        inner_con = [c for c in constraints if p < c.start and c.end <= q]
-        if m:
-            out.append((m.start(), m.end()))
-        elif (inner_subj and inner_con and all(sj.category == "lab" for sj in inner_subj)
-              and all(c.qualitative in _QUALITATIVE and c.value is None for c in inner_con)):
-            out.append((p, q + 1))  # "Hepatitis B co-infection (HBsAg positive)"
-        else:
+        if not m:
             return []
+        out.append((m.start(), m.end()))
         prev = out[-1][1]
         p = text.find("(", prev, e)
     if any(prev <= sj.start for sj in subjects) or any(prev <= c.start for c in constraints):
@@ -950,6 +946,21 @@ _CONDITION_HEAD = re.compile(r"[a-z]{3,}", re.I)
 
 _NEG_DET = frozenset({"no", "any", "not"})
 _GRADE_CODE = re.compile(r"(?:[A-Z]{0,2}\d{1,2}[a-c]?|[IV]{1,4}[A-C]?)")
+
+
+_DEFINED_TERM_END = re.compile(r"[^()]{3,80}\((?P<body>[^()]{3,60})\)[\s.;,]*$")
+
+
+def _defined_pair(text: str, s: int, mm: re.Match, e: int, cons) -> bool:
+    """Whether "or" at mm joins two terms each defined by a measured parenthesis ("hepatitis B (positive HBsAg)")."""
+    left = text[s:mm.start()].rstrip()
+    if not left.endswith(")"):
+        return False
+    lp = left.rfind("(")
+    rm = _DEFINED_TERM_END.match(text, mm.end(), e)
+    if lp == -1 or rm is None or "(" in left[:lp] or mm.start() - (s + lp) > 62:
+        return False
+    return bool(cons(s + lp, mm.start())) and bool(cons(rm.start("body"), rm.end("body")))
 
 
 def _modifier_or(text: str, prev: int, a: int, b: int, e: int) -> bool:
@@ -978,12 +989,11 @@ def _part_definition(text: str, a: int, b: int, cons) -> Optional[tuple[int, int
     if not m or cons(a, m.start("body")) or _EXCEPT.search(text, a, m.start("body")):
         return None
     body = cons(m.start("body"), m.end("body"))
-    if body and (_GRADING_BODY.match(text, m.start("body") - 1)
-                 or all(c.qualitative in _QUALITATIVE and c.value is None for c in body)):
-        return None  # the parenthesis confirms the term (11.245)
-    if not body or not any(sj.category in ("lab", "vital", "score") and sj.end <= body[0].start
-                           for sj in find_subjects(text, m.start("body"), body[0].start)):
-        return None
+    if body and _GRADING_BODY.match(text, m.start("body") - 1):
+        return None  # the parenthesis grades the term (11.245)
+    if not body or not any(sj.category in ("lab", "vital", "score") and (sj.end <= body[0].start or body[0].qualitative)
+                           for sj in find_subjects(text, m.start("body"), m.end("body"))):
+        return None  # ("positive HBsAg": a result word may come first)
     return _trim_clause(text, m.start("body"), m.end("body"))
 
 

@@ -1085,7 +1085,6 @@ def test_criteria_categories_from_sets_m_and_n(line, category):
     ("Advanced liver cirrhosis (Child-Pugh class B or C)", "Advanced liver cirrhosis"),
     ("Moderate hepatic dysfunction (Child-Pugh B)", "hepatic dysfunction"),
     ("Active suicidal ideation (C-SSRS item 4 or 5) within the last year", "suicidal ideation"),
-    ("Chronic hepatitis B infection (HBsAg positive)", "Chronic hepatitis B infection"),
 ])
 def test_criteria_a_parenthesis_that_grades_a_condition_keeps_the_condition(line, subject):
     # GUIDELINES 11.5 / 11.245 / 11.455: the Child-Pugh class, the C-SSRS items or a positive test confirm the
@@ -1204,3 +1203,10 @@ def test_criteria_a_stable_dose_duration_is_more_than_despite_a_comparator_or_a_
     # 11.463: "no more than" is a comparator, and a cue after the window does not make it a look-back of absence
     _, crits = _stmts(line)
     assert (crits[-1].temporal.relation, crits[-1].temporal.amount) == ("more_than", 8.0)
+
+
+def test_criteria_two_terms_defined_by_test_results_are_two_alternatives():
+    # 11.5 / 11.455: "X (positive <test>) or Y (detectable <test>)" -> the two results, OR
+    _, crits = _stmts("Active hepatitis B (HBsAg positive) or hepatitis C (detectable HCV RNA)")
+    assert [(c.text, c.subject.name, c.logic.op.value) for c in crits] == [
+        ("HBsAg positive", "hbv.surface_antigen", "OR"), ("detectable HCV RNA", "hcv.rna", "OR")]
