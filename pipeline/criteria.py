@@ -561,7 +561,10 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
     measured_body = bool(m) and any(sj.category in ("lab", "vital", "score")
                                     for sj in find_subjects(text, m.start("body"), m.end("body")))
     if (m and not [c for c in cons(s, m.start("body")) if not (measured_body and c.unit_normalized in _TIME_UNITS)] and body
-            and _words(text, m.start("body"), body[0].start) >= 1
+            and (_words(text, m.start("body"), body[0].start) >= 1
+                 # "Rapid cycling (4 or more mood episodes in 12 months)": a count of named things
+                 or (body[0].unit_normalized is None and body[0].value is not None
+                     and _COUNTED_NOUNS.match(text, body[0].end, m.end("body"))))
             and not _EXCEPT.match(text, m.start("body")) and not _EXAMPLES_OPEN.match(text, m.start("body") - 1)):
         label = label or text[s:m.start("body") - 1].strip()
         s, e = m.start("body"), m.end("body")
@@ -948,6 +951,7 @@ _NEG_DET = frozenset({"no", "any", "not"})
 _GRADE_CODE = re.compile(r"(?:[A-Z]{0,2}\d{1,2}[a-c]?|[IV]{1,4}[A-C]?)")
 
 
+_COUNTED_NOUNS = re.compile(r"\s+(?!(?:days?|weeks?|months?|years?|hours?|times?|units?|drinks?)\b)[a-z][a-z-]+\s+[a-z][a-z-]+", re.I)
 _DEFINED_TERM_END = re.compile(r"[^()]{3,80}\((?P<body>[^()]{3,60})\)[\s.;,]*$")
 
 
@@ -1195,7 +1199,7 @@ _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
 # (a predicate may follow: "Rapid cycling (4 or more mood episodes in 12 months) is exclusionary")
 _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)\s+(?:exclusionary|excluded|required|"
                         r"not\s+(?:allowed|permitted))|\s+at\s+(?:presentation|screening|baseline|enrol+ment|admission|"
-                        r"randomi[sz]ation)|\s+(?:on|by|using|per)\s+(?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,4})?", re.S)
+                        r"randomi[sz]ation|the\s+time\s+of\s+(?:the\s+)?[\w-]+(?:\s+[\w-]+)?)|\s+(?:on|by|using|per)\s+(?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,4})?", re.S)
 
 
 # a predicate at the end of a clause that restates its section (GUIDELINES 11.461)

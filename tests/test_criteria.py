@@ -1210,3 +1210,15 @@ def test_criteria_two_terms_defined_by_test_results_are_two_alternatives():
     _, crits = _stmts("Active hepatitis B (HBsAg positive) or hepatitis C (detectable HCV RNA)")
     assert [(c.text, c.subject.name, c.logic.op.value) for c in crits] == [
         ("HBsAg positive", "hbv.surface_antigen", "OR"), ("detectable HCV RNA", "hcv.rna", "OR")]
+
+
+@pytest.mark.parametrize("line,span", [
+    ("Ultra-rapid cycling (6 or more mood episodes in the past year)", "6 or more mood episodes in the past year"),
+    ("Febrile illness (oral temperature ≥ 38.0 °C) at the time of enrolment", "oral temperature ≥ 38.0 °C"),
+    ("Heavy drinking (more than 21 units per week)", "Heavy drinking (more than 21 units per week)"),
+])
+def test_criteria_a_count_of_named_things_in_parentheses_defines_the_term(line, span):
+    # 11.5 / 11.464: a count of named things (or a measured limit, also before "at the time of X") in the
+    # parenthesis is the statement; a bare amount of the term itself stays in the term's statement
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == [span]
