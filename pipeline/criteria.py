@@ -1608,13 +1608,16 @@ def _with_bare_values(text: str, subjects: list[FoundSubject], constraints: list
     return sorted(constraints + extra, key=lambda c: c.start) if extra else constraints
 
 
+# a clinical state a second limit is for: "> 900 pg/mL in atrial fibrillation", "in sinus rhythm"
+_STATE_COND = r"(?:in\s+(?:sinus\s+rhythm|atrial\s+fibrillation|AF\b|atrial\s+flutter|the\s+presence\s+of\b))"
 _COND_AFTER = re.compile(
     r"(?:\s+(?:at|on)\s+(?:screening|baseline))?\s*,?\s*(?P<cond>(?:if|when|in\s+case\s+of|with(?=\s+[^()]*\))|"
-    r"(?:in|for)\s+(?:those\b|" + _WHO + r"))[^()]*?)\s*(?:\)|$)", re.I)
+    r"(?:in|for)\s+(?:those\b|" + _WHO + r")|" + _STATE_COND + r")[^()]*?|(?<=\()\s*(?:men|women|males|females|boys|girls))"
+    r"\s*(?:\)|$)", re.I)
 _LIMIT_SEP = re.compile(r"\s*(?:\(|,|\bor\b)", re.I)
 _CONDITIONAL_LIMIT = re.compile(
-    r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d[^,;()]*?"
-    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:those|" + _WHO + r"))\b", re.I)
+    r"(?:\\?[<>≤≥]=?|=<|=>|(?:less|more|greater|lower|higher)\s+than|at\s+(?:least|most)|up\s+to)\s*\d(?:,\d{3})*[^,;()]*?"
+    r"\b(?:if|when|in\s+case\s+of|(?:in|for)\s+(?:those|" + _WHO + r")|" + _STATE_COND + r")\b", re.I)
 
 
 def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:

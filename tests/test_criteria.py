@@ -1222,3 +1222,19 @@ def test_criteria_a_count_of_named_things_in_parentheses_defines_the_term(line, 
     # parenthesis is the statement; a bare amount of the term itself stays in the term's statement
     _, crits = _stmts(line)
     assert [c.text for c in crits] == [span]
+
+
+@pytest.mark.parametrize("line,spans", [
+    ("BNP > 100 pg/mL in sinus rhythm or > 300 pg/mL in atrial fibrillation",
+     ["BNP > 100 pg/mL in sinus rhythm", "BNP > 100 pg/mL in sinus rhythm or > 300 pg/mL in atrial fibrillation"]),
+    ("NT-proBNP ≥ 600 pg/mL at screening, or ≥ 1,500 pg/mL in patients with atrial fibrillation",
+     ["NT-proBNP ≥ 600 pg/mL at screening",
+      "NT-proBNP ≥ 600 pg/mL at screening, or ≥ 1,500 pg/mL in patients with atrial fibrillation"]),
+    ("left ventricular mass index ≥ 120 g/m² (men) or ≥ 100 g/m² (women)",
+     ["left ventricular mass index ≥ 120 g/m² (men)", "left ventricular mass index ≥ 120 g/m² (men) or ≥ 100 g/m² (women)"]),
+])
+def test_criteria_a_second_limit_for_a_rhythm_or_a_sex_in_parentheses_is_conditional(line, spans):
+    # 11.40 / 11.465: the second limit's statement spans from the subject and carries the condition
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == spans
+    assert crits[1].condition is not None and crits[0].subject.name == crits[1].subject.name
