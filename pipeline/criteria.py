@@ -791,6 +791,11 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             continue
         if (_words(text, s, mm.start()) >= 2 and (right >= 4 or (right >= 2 and _OR_PARTICIPLE.match(text, mm.end(), e)))
                 and not _OR_CONTINUES.match(text, mm.end(), e) and text[mm.start() - 1] != "-"
+                # "LVEF ≥ 50% by echocardiogram or MUGA within 28 days": the "or" goes on with the method
+                and not (_METHOD_BEFORE_OR.search(text, max(s, mm.start() - 50), mm.start())
+                         and not _STANDALONE.match(text, mm.end(), e)
+                         and not any(sj.start == mm.end() and sj.category in MEASURABLE
+                                     for sj in find_subjects(text, mm.end(), min(e, mm.end() + 40))))
                 and (any(f.value is not None or f.values for f in cons(s, mm.start())) or _STANDALONE.match(text, mm.end(), e))
                 and not right_cons and not _one_object(text, s, mm, e)):
             # "Heart rate < 50 bpm or AV block ...", "Active bleeding or high risk of bleeding ...": the
@@ -1175,6 +1180,7 @@ _SEX_LEAD = re.compile(
     re.I,
 )
 _SEX_TAIL = Gated(r",\s*(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/)\s*" + _SEX_WORD + r")?)\s*$", re.I)
+_METHOD_BEFORE_OR = re.compile(r"[\d%)]\s*(?:\S+\s+)?(?:by|in|using|via|per)\s+(?:an?\s+|the\s+)?[\w-]+(?:\s+[\w-]+){0,3}$", re.I)
 _OR_PARTICIPLE = re.compile(r"(?:receiving|requiring|undergoing|on\s+(?:chronic\s+)?dialysis)\b", re.I)
 _AGE_TAIL = re.compile(r"(?:\s+(?:old|of\s+age|(?:or|and)\s+(?:older|above|over)))?", re.I)
 _PARTICIPLE = re.compile(r"\s*,?\s+(?P<verb>receiving|undergoing|requiring|scheduled\s+for|treated\s+with|living\s+with|"

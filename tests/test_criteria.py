@@ -1238,3 +1238,15 @@ def test_criteria_a_second_limit_for_a_rhythm_or_a_sex_in_parentheses_is_conditi
     _, crits = _stmts(line)
     assert [c.text for c in crits] == spans
     assert crits[1].condition is not None and crits[0].subject.name == crits[1].subject.name
+
+
+@pytest.mark.parametrize("line,spans", [
+    ("LVEF ≥ 45% by echocardiography or MUGA scan within 4 weeks before enrolment",
+     ["LVEF ≥ 45% by echocardiography or MUGA scan within 4 weeks before enrolment"]),
+    ("Liver stiffness > 12 kPa by transient elastography or METAVIR F4 on a previous biopsy",
+     ["Liver stiffness > 12 kPa by transient elastography", "METAVIR F4 on a previous biopsy"]),
+])
+def test_criteria_or_after_a_method_goes_on_with_the_method(line, spans):
+    # 11.466: "by X or Y" names two methods of one measurement, unless a measured subject follows "or"
+    _, crits = _stmts(line)
+    assert [c.text for c in crits] == spans
