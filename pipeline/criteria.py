@@ -1671,6 +1671,31 @@ def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
     return out
 
 
+_WITH_GAP = re.compile(r"\s+with\s+(?:an?\s+|the\s+|concomitant\s+|concurrent\s+)?", re.I)
+
+
+def _with_limit_condition(text: str, atoms: list[Atom]) -> list[Atom]:
+    """"ALT > 3 × ULN with total bilirubin > 2 × ULN", "Positive HIV antibody with CD4+ count ≤ 200": the second
+    limit narrows the first; one statement (each distributed subject keeps its own) with it as `condition` (11.467)."""
+    out = list(atoms)
+    for b in atoms:
+        if b.subject is None or b.constraint is None or b.excepted or b.constraint.start < b.subject.start:
+            continue
+        firsts = [a for a in out if a is not b and a.constraint is not None and a.subject is not None and not a.excepted
+                  and a.condition is None and max(a.constraint.end, a.subject.end) < b.subject.start
+                  and _WITH_GAP.fullmatch(text, max(a.constraint.end, a.subject.end), b.subject.start)]
+        if not firsts:
+            continue
+        gap_start = max(firsts[0].constraint.end, firsts[0].subject.end)
+        cond = (gap_start + len(text[gap_start:b.subject.start]) - len(text[gap_start:b.subject.start].lstrip()),
+                b.constraint.end)
+        for a in firsts:
+            a.end = max(a.end, b.constraint.end)
+            a.condition = cond
+        out = [x for x in out if x is not b]
+    return out
+
+
 _TRAILING_IF = re.compile(r"\s+(?P<cond>if\s+(?:older|younger|aged?|over|under|\d)[^,;()]{1,60}?)\s*$", re.I)
 
 
@@ -2050,6 +2075,8 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                 atoms += _unpaired(text, atoms, constraints, cs, ce)
                 _blood_pressure_parts(atoms)
                 atoms = _conditional_limits(text, atoms, ce)
+                if item.section != "inclusion":  # (in inclusion both limits are required, §11.17)
+                    atoms = _with_limit_condition(text, atoms)
             atoms = _conditional_window(text, atoms, temporals, cs, ce)
             atoms = _trailing_condition(text, atoms, cs, ce)
             # "except asymptomatic lesions ≤ 1 cm": kept over the statement's span, flagged, not its constraint

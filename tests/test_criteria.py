@@ -1250,3 +1250,20 @@ def test_criteria_or_after_a_method_goes_on_with_the_method(line, spans):
     # 11.466: "by X or Y" names two methods of one measurement, unless a measured subject follows "or"
     _, crits = _stmts(line)
     assert [c.text for c in crits] == spans
+
+
+@pytest.mark.parametrize("line,subjects", [
+    ("ALT or AST > 5 x ULN with total bilirubin > 2 x ULN", ["alt", "ast"]),
+    ("Positive HIV antibody with CD4 count < 350 cells/µL", ["hiv.antibody"]),
+])
+def test_criteria_exclusion_limit_narrowed_by_a_second_limit_is_one_statement(line, subjects):
+    # 11.467: in exclusion, "A > x with B > y" is A's statement with "with B > y" as its condition
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [c.text for c in crits] == [line] * len(subjects)
+    assert [c.subject.name for c in crits] == subjects and all(c.condition.text == "with " + line.split(" with ")[1] for c in crits)
+
+
+def test_criteria_inclusion_limits_joined_by_with_are_both_required():
+    _, crits = _stmts("Born at ≥ 36 weeks of gestation with birth weight over 2.0 kg")
+    assert len(crits) == 2
