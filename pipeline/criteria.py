@@ -566,7 +566,22 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                  or (body[0].unit_normalized is None and body[0].value is not None
                      and _COUNTED_NOUNS.match(text, body[0].end, m.end("body"))))
             and not _EXCEPT.match(text, m.start("body")) and not _EXAMPLES_OPEN.match(text, m.start("body") - 1)):
-        label = label or text[s:m.start("body") - 1].strip()
+        head_end = m.start("body") - 1
+        alt = None
+        for am in _HEAD_ALT.finditer(text, s, head_end):
+            if _depth_zero(text, s, am.start()) and _words(text, s, am.start()) >= 1 and _words(text, am.end(), head_end) >= 1:
+                alt = am
+        if alt is not None and not label:
+            # "Type 1 diabetes or poorly controlled type 2 diabetes (HbA1c > 9%)": the parenthesis defines the last
+            # alternative only; the one before it is a statement of its own (11.468)
+            before = _trim_clause(text, s, alt.start())
+            rest = _subclauses(text, m.start("body"), m.end("body"), found, inclusion)
+            head = text[alt.end():head_end].strip()
+            including = alt.group(0).strip(" ,").lower().startswith("including")
+            op = LogicOp.AND if including else LogicOp.OR
+            return [(before[0], before[1], op, None)] + [
+                (a, b, LogicOp.OR if not including else o, lab or head) for a, b, o, lab in rest]
+        label = label or text[s:head_end].strip()
         s, e = m.start("body"), m.end("body")
     pieces: list[tuple[int, int, LogicOp]] = []
     cuts: list[tuple[int, int, LogicOp]] = []
@@ -956,6 +971,7 @@ _NEG_DET = frozenset({"no", "any", "not"})
 _GRADE_CODE = re.compile(r"(?:[A-Z]{0,2}\d{1,2}[a-c]?|[IV]{1,4}[A-C]?)")
 
 
+_HEAD_ALT = re.compile(r"\s*,?\s+(?:or|and/or)\s+|\s*,\s*including\s+", re.I)
 _COUNTED_NOUNS = re.compile(r"\s+(?!(?:days?|weeks?|months?|years?|hours?|times?|units?|drinks?)\b)[a-z][a-z-]+\s+[a-z][a-z-]+", re.I)
 _DEFINED_TERM_END = re.compile(r"[^()]{3,80}\((?P<body>[^()]{3,60})\)[\s.;,]*$")
 

@@ -1267,3 +1267,14 @@ def test_criteria_exclusion_limit_narrowed_by_a_second_limit_is_one_statement(li
 def test_criteria_inclusion_limits_joined_by_with_are_both_required():
     _, crits = _stmts("Born at ≥ 36 weeks of gestation with birth weight over 2.0 kg")
     assert len(crits) == 2
+
+
+def test_criteria_a_definition_after_the_last_alternative_defines_it_only():
+    # 11.468: "A or B (limit)" -> A alone (OR) and the limit with B as its lead-in; nothing of A is lost
+    text = "Exclusion Criteria:\n- Type 1 diabetes or uncontrolled type 2 diabetes (HbA1c > 10%)\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.logic.op.value, c.lead_in) for c in crits] == [
+        ("Type 1 diabetes", "OR", None), ("HbA1c > 10%", "OR", "uncontrolled type 2 diabetes")]
+    text = "Exclusion Criteria:\n- Contraindication to spinal anaesthesia, including coagulopathy (INR > 1.5)\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert [(c.text, c.lead_in) for c in crits] == [("Contraindication to spinal anaesthesia", None), ("INR > 1.5", "coagulopathy")]
