@@ -968,6 +968,12 @@ _CONDITION_HEAD = re.compile(r"[a-z]{3,}", re.I)
 
 
 _NEG_DET = frozenset({"no", "any", "not"})
+# an adjective or adverb by its ending, or a common modifier of criteria ("moderate or severe", "personal or family");
+# a bare noun ("sepsis or active infection") is an alternative of its own
+_MODIFIER_WORD = re.compile(
+    r"[a-z-]+(?:ly|al|ic|ous|ive|ed|ary|ile|able|ible|ant|ent|ar)|moderate|severe|mild|acute|chronic|current|past|"
+    r"prior|personal|family|advanced|refractory|recurrent|primary|secondary|known|suspected|new|early|late|partial|"
+    r"complete|major|minor|stable|unstable|persistent|paroxysmal|history|evidence|presence")
 _GRADE_CODE = re.compile(r"(?:[A-Z]{0,2}\d{1,2}[a-c]?|[IV]{1,4}[A-C]?)")
 
 
@@ -1001,7 +1007,7 @@ def _modifier_or(text: str, prev: int, a: int, b: int, e: int) -> bool:
         return False
     if left and left[0].lower() in _NEG_DET:
         left = left[1:]
-    if len(left) == 1 and left[0].isalpha() and left[0].islower():
+    if len(left) == 1 and left[0].islower() and _MODIFIER_WORD.fullmatch(left[0]):
         return True
     return bool(left and _GRADE_CODE.fullmatch(left[-1]) and _GRADE_CODE.fullmatch(right[0].rstrip(",;")))
 
@@ -1228,7 +1234,7 @@ _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)
 _EXCLUDING_TAIL = re.compile(
     r"[\s,]*\b(?:(?:is|are)\s+(?:also\s+)?(?:exclusionary|excluded|ineligible|not\s+(?:eligible|allowed|permitted|included))|"
     r"(?:excludes?|disqualif(?:y|ies))\s+(?:the\s+)?(?:participants?|patients?|subjects?|participation|volunteers?|them|him|her)|"
-    r"(?:will|may|can|must|should|shall)\s+not\s+(?:be\s+(?:enrolled|included|eligible|randomi[sz]ed|admitted|recruited)|"
+    r"(?:will|may|can)\s+not\s+(?:be\s+(?:enrolled|included|eligible|randomi[sz]ed|admitted|recruited)|"
     r"take\s+part|participate|enrol+))(?:\s+(?:in|from)\s+(?:this|the)\s+(?:study|trial))?[\s.;,]*$", re.I)
 _LEAD_ARTICLE = re.compile(r"(?:an?|the|any)\s+(?=[\w\"“])", re.I)
 _RELATIVE = re.compile(r"\b(?:that|which|who|whose)\b", re.I)

@@ -1278,3 +1278,15 @@ def test_criteria_a_definition_after_the_last_alternative_defines_it_only():
     text = "Exclusion Criteria:\n- Contraindication to spinal anaesthesia, including coagulopathy (INR > 1.5)\n"
     crits = build_criteria(Trial("T", "t", text))
     assert [(c.text, c.lead_in) for c in crits] == [("Contraindication to spinal anaesthesia", None), ("INR > 1.5", "coagulopathy")]
+
+
+@pytest.mark.parametrize("line,n", [
+    ("Heart rate > 120 bpm or sepsis requiring intravenous antibiotics within 7 days", 2),
+    ("Clinical judgement by the investigator that the participant should not participate in the study", 1),
+])
+def test_criteria_a_bare_noun_before_or_and_a_judgement_are_not_trimmed(line, n):
+    # 11.462 is for modifiers ("moderate or severe"), not nouns; 11.461 is for "will/may/can not be enrolled",
+    # not for a judgement that someone "should not participate"
+    text = "Exclusion Criteria:\n- " + line + "\n"
+    crits = build_criteria(Trial("T", "t", text))
+    assert len(crits) == n and crits[-1].text.endswith(line[-20:])
