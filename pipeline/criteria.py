@@ -1197,7 +1197,7 @@ _POPULATION = re.compile(
     r"|participants|patients|subjects)\b)", re.I)
 _SEX_ONLY = re.compile(_SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?", re.I)
 _SEX_LEAD = re.compile(
-    r"(?:(?P<healthy>healthy)\s+)?(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
+    r"(?:(?P<healthy>healthy)\s+)?(?:(?:adult|young|older|elderly)\s+)?(?P<sex>" + _SEX_WORD + r"(?:\s*(?:or|and|/|,)\s*" + _SEX_WORD + r")?)(?:\s+" + _PEOPLE + r")?\s*,?\s+"
     r"(?=(?:aged?\b|\\?[<>≥≤]|\d|between\b|from\b|at\s+least\b|older\b|over\b|under\b|who\s+are\s+\d))",
     re.I,
 )

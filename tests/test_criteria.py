@@ -1290,3 +1290,12 @@ def test_criteria_a_bare_noun_before_or_and_a_judgement_are_not_trimmed(line, n)
     text = "Exclusion Criteria:\n- " + line + "\n"
     crits = build_criteria(Trial("T", "t", text))
     assert len(crits) == n and crits[-1].text.endswith(line[-20:])
+
+
+def test_criteria_sex_words_after_healthy_adult_and_boys_and_girls():
+    # 11.8 / 11.21: "Healthy adult male or female volunteers, 18 to 50 years" -> Healthy | male or female | the age;
+    # "Boys and girls" is a sex statement
+    _, crits = _stmts("Healthy adult male or female volunteers, 18 to 50 years of age")
+    assert [c.text for c in crits] == ["Healthy", "male or female", "18 to 50 years of age"]
+    _, crits = _stmts("Boys and girls aged 8 to 15 years")
+    assert (crits[0].text, crits[0].category.value, crits[0].subject.name) == ("Boys and girls", "sex", "sex")
