@@ -2062,6 +2062,9 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
             subjects = _outside(text, subjects, constraints)
+            if subjects and constraints:
+                # "PANSS positive subscale score", "Urticaria Activity Score over 7 days": words of the name, no limit
+                constraints = [c for c in constraints if not any(sj.start < c.start and c.end <= sj.end for sj in subjects)]
             for sj in [sj for sj in subjects if sj.name == "age"]:
                 am = _AGE_QUALIFIER.search(text, max(cs, sj.start - 16), min(ce, sj.end + 30))
                 if am and am.start("age") == sj.start and _CONDITION_BEFORE_AGE.search(text, cs, am.start()):

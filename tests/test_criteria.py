@@ -1299,3 +1299,13 @@ def test_criteria_sex_words_after_healthy_adult_and_boys_and_girls():
     assert [c.text for c in crits] == ["Healthy", "male or female", "18 to 50 years of age"]
     _, crits = _stmts("Boys and girls aged 8 to 15 years")
     assert (crits[0].text, crits[0].category.value, crits[0].subject.name) == ("Boys and girls", "sex", "sex")
+
+
+@pytest.mark.parametrize("line,name,value", [
+    ("PANSS negative subscale score ≥ 20", "panss.negative", 20.0),
+    ("PANSS positive subscale score of at least 18", "panss.positive", 18.0),
+])
+def test_criteria_a_result_word_inside_a_scale_name_is_no_limit(line, name, value):
+    # 11.469: "positive" in "PANSS positive subscale", "over 7 days" in "Urticaria Activity Score over 7 days"
+    _, crits = _stmts(line)
+    assert [(c.subject.name, c.constraint.value) for c in crits] == [(name, value)]
