@@ -956,6 +956,10 @@ def _grading_paren(text: str, s: int, e: int, subjects, constraints) -> list[tup
     return out
 
 
+_SUBGROUP_LEAD = re.compile(
+    r"(?:(?:for|in)\s+(?:participants|patients|subjects|those|women|men|individuals)\s+[^:,;()]{3,80}?[:,]|"
+    r"(?:participants|patients|subjects|those|individuals)\s+(?:who\s+are\s+)?(?:currently\s+)?(?:treated|taking|receiving|"
+    r"on|using)\b[^,;:()]{0,60}?\s+(?=must|should|need))", re.I)
 _AGE_QUALIFIER = re.compile(r"\b(?:before|after|prior\s+to)\s+(?:the\s+)?(?P<age>age)\s+(?:of\s+)?\d{1,3}"
                             r"(?:\s*(?:years?|yrs?)(?:\s+old)?)?", re.I)
 # a history of an event, not the onset (which is age_at_onset, 11.143)
@@ -2172,6 +2176,11 @@ def _criterion(trial, seg, item: Item, itext, lead, sec, atom: Atom, temporals: 
         inside = temporals
     if atom.window is not None:  # "(within 5 weeks for fluoxetine)": the subgroup's own window
         inside = [t for t in inside if (t.start, t.end) == atom.window] or inside
+    sub = _SUBGROUP_LEAD.match(text, s, e) if inside else None
+    if sub is not None:
+        # "For participants currently taking a VKA: INR ≤ 2.5", "Subjects currently treated with lithium must have
+        # ...": the subgroup's "currently" says who, not when the statement holds (11.470)
+        inside = [t for t in inside if not (s <= t.start and t.end <= sub.end())]
     temp = _choose_window(text, inside)
     if temp is None and lead and _WASHOUT_LEAD.search(lead):
         # "Use of ADHD medication within the following washout periods: stimulants 7 days; ...": each child's bare

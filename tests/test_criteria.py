@@ -1309,3 +1309,15 @@ def test_criteria_a_result_word_inside_a_scale_name_is_no_limit(line, name, valu
     # 11.469: "positive" in "PANSS positive subscale", "over 7 days" in "Urticaria Activity Score over 7 days"
     _, crits = _stmts(line)
     assert [(c.subject.name, c.constraint.value) for c in crits] == [(name, value)]
+
+
+@pytest.mark.parametrize("line", [
+    "For patients currently on warfarin: INR between 2.0 and 3.0 at screening",
+    "Participants currently taking levothyroxine must have TSH within the normal range",
+])
+def test_criteria_currently_in_a_subgroup_lead_is_not_the_statements_window(line):
+    # 11.470: the subgroup's "currently" says who the limit is for
+    _, crits = _stmts(line)
+    assert crits[-1].temporal is None or crits[-1].temporal.relation != "during"
+    _, crits = _stmts("Patients currently receiving chemotherapy")
+    assert crits[0].temporal.relation == "during"
