@@ -415,7 +415,8 @@ def _implicit_age(text: str, cs: int, con: Found) -> bool:
             and _AGE_PREFIX.fullmatch(text, cs, con.start) is not None)
 
 
-_CHAIN = re.compile(r"\s*,?\s*(?P<op>or|and|and/or|,)?\s*", re.I)
+# ("to", "-": the two bounds of a range written in different units, "6 months to 65 years", §11.13)
+_CHAIN = re.compile(r"\s*,?\s*(?P<op>or|and|and/or|,|to|through|-|–)?\s*", re.I)
 
 
 def _chained(text: str, groups, con: Found):
@@ -878,6 +879,9 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         cuts = [c for c in cuts if c[0] < exc.start() or ((c[2] == LogicOp.OR or _COMMA_CONJ.match(text, c[0], c[1])
                 or _VERB_CONJ.match(text, c[0], c[1]) or ";" in text[exc.end():c[0]]
                 or (not conditional and _WITH_CLAUSE.match(text, c[0], c[1]))) and not _more_excepted(c))]
+    # "between 6 months and 17 years": the two bounds of one range are one statement (§11.13)
+    cuts = [c for c in cuts if not any(f.pair_start is not None and f.end <= c[0] and c[1] <= f.pair_start
+                                       for f in found)]
     cuts.sort()
     prev = s
     ops = []
@@ -956,6 +960,7 @@ def _grading_paren(text: str, s: int, e: int, subjects, constraints) -> list[tup
     return out
 
 
+_OF_AGE_GAP = re.compile(r"\s*(?:of\s+)?", re.I)
 _SUBGROUP_LEAD = re.compile(
     r"(?:(?:for|in)\s+(?:participants|patients|subjects|those|women|men|individuals)\s+[^:,;()]{3,80}?[:,]|"
     r"(?:participants|patients|subjects|those|individuals)\s+(?:who\s+are\s+)?(?:currently\s+)?(?:treated|taking|receiving|"
@@ -2066,6 +2071,17 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
             subjects = find_subjects(text, cs, ce)
             # subjects inside a constraint span (e.g. "ULN") are not subjects
             subjects = _outside(text, subjects, constraints)
+            his = {f.pair_start for f in constraints if f.pair_start is not None}
+            tail_ages = [sj for sj in subjects if sj.name == "age" and any(
+                c.start in his and _OF_AGE_GAP.fullmatch(text, c.end, sj.start) for c in constraints)]
+            if tail_ages:  # "between 6 months and 17 years old": "old" is the range's, not a second subject
+                subjects = [sj for sj in subjects if sj not in tail_ages]
+            ages = [sj for sj in subjects if sj.name == "age"]
+            if len(ages) > 1:
+                # "Children aged ≥ 12 months and < 18 years of age": the tail "of age"/"old" of the second bound
+                # is the same age, not a second subject (§11.13)
+                subjects = [sj for sj in subjects if sj is ages[0] or sj.name != "age"
+                            or not any(_OF_AGE_GAP.fullmatch(text, c.end, sj.start) for c in constraints)]
             if subjects and constraints:
                 # "PANSS positive subscale score", "Urticaria Activity Score over 7 days": words of the name, no limit
                 constraints = [c for c in constraints if not any(sj.start < c.start and c.end <= sj.end for sj in subjects)]
@@ -2122,6 +2138,14 @@ def build_criteria(trial: Trial, seg: Optional[Segmentation] = None) -> list[Cri
                     who = _AGE_PEOPLE.match(text, atom.start, atom.constraint.start)
                     if who:
                         atom.subject = FoundSubject(who.start("w"), who.end("w"), "age", "age", _AGE_CODE)
+            if his:
+                # the two bounds of "6 months to 65 years" share one subject (§11.13)
+                for atom in atoms:
+                    c = atom.constraint
+                    if atom.subject is None and c is not None and (c.start in his or c.pair_start is not None):
+                        partner = next((a for a in atoms if a is not atom and a.subject is not None and a.constraint
+                                        is not None and (a.constraint.pair_start == c.start or c.pair_start == a.constraint.start)), None)
+                        atom.subject = partner.subject if partner else (tail_ages[0] if tail_ages else None)
             # alternatives of "one of the following" share their lead-in's group, so that a reader can OR them
             group = f"{sec.value}-{item.parent.path if one_of else item.path}"
             for atom in atoms:

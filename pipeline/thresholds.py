@@ -42,6 +42,8 @@ class Found:
     unit_span: Optional[tuple[int, int]] = None
     part: Optional[str] = None  # "systolic" / "diastolic" of a combined blood pressure ("< 140/90 mmHg")
     percentile: bool = False  # "≥ 95th percentile for age": a rank on a growth chart, no unit (GUIDELINES 11.247)
+    # the lower bound of "between 6 months and 17 years": where its upper bound (in another unit) starts
+    pair_start: Optional[int] = None
 
     def __post_init__(self):
         # "78 to 24 ETDRS letters": a range written high to low is the same range (§11.81)
@@ -425,6 +427,10 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             continue
         u2 = unit_at(text, b[2], end)
         f_end = u2[1] if u2 else b[2]
+        if _mixed_units(u1, u2):  # "between 6 months and 17 years": two bounds in their own units (§11.13)
+            out += _bound_pair(text, m.start(), a[0], (a[1], a[2]), u1, b, u2, (m.start(), m.start() + len(m.group(0).split()[0])))
+            taken.append((m.start(), f_end))
+            continue
         f = Found("between", m.start(), f_end, a[0], b[0], lower_inclusive=True, upper_inclusive=True,
                   op_spans=[(m.start(), m.start() + len(m.group(0).split()[0]))],
                   value_spans=[(a[1], a[2]), (b[1], b[2])])
@@ -525,6 +531,10 @@ def find_constraints(text: str, start: int, end: int, claimed: list[tuple[int, i
             if b and free(b[1], b[2]) and not (sep.group(0).strip() in "-–" and _looks_like_name(text, m.start())):
                 u2 = unit_at(text, b[2], end)
                 f_end = u2[1] if u2 else b[2]
+                if _mixed_units(u1, u2):  # "6 months to 65 years": two bounds in their own units (§11.13)
+                    out += _bound_pair(text, m.start(), v, (m.start(), m.end()), u1, b, u2, (sep.start(), sep.end()))
+                    taken.append((m.start(), f_end))
+                    continue
                 f = Found("between", m.start(), f_end, v, b[0], lower_inclusive=True, upper_inclusive=True,
                           op_spans=[(sep.start(), sep.end())] if sep.group(0).strip() else [],
                           value_spans=[(m.start(), m.end()), (b[1], b[2])])
@@ -656,6 +666,23 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
     while e > s and text[e - 1].isspace():
         e -= 1
     return s, e
+
+
+def _mixed_units(u1, u2) -> bool:
+    """Both bounds of a range carry a unit and the units differ ("6 months to 65 years")."""
+    return bool(u1 and u2 and u1[3] and u2[3] and u1[3] != u2[3])
+
+
+def _bound_pair(text: str, start: int, v: float, v_span, u1, b, u2, op_span) -> list[Found]:
+    """A range whose bounds are in different units as two comparisons: >= the first, <= the second."""
+    lo = Found(">=", start, u1[1], v, lower_inclusive=True, op_spans=[], value_spans=[v_span])
+    while lo.end > start and text[lo.end - 1] in " \t":
+        lo.end -= 1
+    _set_unit(lo, u1)
+    hi = Found("<=", b[1], u2[1], b[0], upper_inclusive=True, op_spans=[op_span], value_spans=[(b[1], b[2])])
+    _set_unit(hi, u2)
+    lo.pair_start = hi.start
+    return [lo, hi]
 
 
 def _set_unit(f: Found, u) -> None:

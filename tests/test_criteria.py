@@ -1321,3 +1321,11 @@ def test_criteria_currently_in_a_subgroup_lead_is_not_the_statements_window(line
     assert crits[-1].temporal is None or crits[-1].temporal.relation != "during"
     _, crits = _stmts("Patients currently receiving chemotherapy")
     assert crits[0].temporal.relation == "during"
+
+
+def test_criteria_a_mixed_unit_age_range_is_two_statements_on_one_span():
+    # 11.471: both bounds share the span and the age subject
+    _, crits = _stmts("Children between 6 months and 11 years old")
+    assert [(c.text, c.subject.name, c.constraint.operator.value, c.constraint.unit_normalized) for c in crits] == [
+        ("Children between 6 months and 11 years old", "age", ">=", "mo"),
+        ("Children between 6 months and 11 years old", "age", "<=", "a")]

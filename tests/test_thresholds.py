@@ -280,3 +280,13 @@ def test_thresholds_hyphenated_result_before_a_noun_is_a_name(text, n):
 def test_thresholds_half_step_sets_and_at_or_after(text, op, value, values):
     (f,) = find_constraints(text, 0, len(text))
     assert (f.operator, f.value, f.values) == (op, value, values)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("aged 6 months to 65 years", [(">=", 6.0, "mo"), ("<=", 65.0, "a")]),
+    ("between 8 weeks and 2 years of age", [(">=", 8.0, "wk"), ("<=", 2.0, "a")]),
+    ("18 to 65 years", [("between", 18.0, "a")]),
+])
+def test_thresholds_a_range_in_two_units_is_two_bounds(text, expected):
+    # §11.13 / 11.471: "6 months to 65 years" is not 6-65 years
+    assert [(f.operator, f.value, f.unit_normalized) for f in find_constraints(text, 0, len(text))] == expected
