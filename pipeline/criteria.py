@@ -1096,7 +1096,9 @@ def _balance(text: str, s: int, e: int) -> tuple[int, int]:
 
 
 # "on the 0-10 Numeric Rating Scale", "(0-100 mm VAS)": the range of the scale, not a limit
-_APART_AFTER = re.compile(r"\s*apart\b", re.I)
+# "apart"; "on ≥ 2 occasions", "on at least two separate measurements": how often a limit must be seen, not a limit
+_APART_AFTER = re.compile(r"\s*(?:apart\b|(?:separate\s+|consecutive\s+|different\s+|independent\s+)?"
+                          r"(?:occasions?|measurements?|readings?|determinations?)\b)", re.I)
 _SCALE_AFTER = re.compile(r"(?:\s*-?\s*point)?\s+(?:[A-Za-z-]+\s+){0,3}?(?:scale|NRS|VAS)\b", re.I)
 
 

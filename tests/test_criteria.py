@@ -1329,3 +1329,23 @@ def test_criteria_a_mixed_unit_age_range_is_two_statements_on_one_span():
     assert [(c.text, c.subject.name, c.constraint.operator.value, c.constraint.unit_normalized) for c in crits] == [
         ("Children between 6 months and 11 years old", "age", ">=", "mo"),
         ("Children between 6 months and 11 years old", "age", "<=", "a")]
+
+
+@pytest.mark.parametrize("line,value", [
+    ("Fasting plasma glucose > 7.0 mmol/L on ≥ 2 occasions", 7.0),
+    ("Systolic blood pressure ≥ 150 mmHg on two separate measurements", 150.0),
+])
+def test_criteria_how_often_a_limit_is_seen_is_no_limit(line, value):
+    # 11.472: "on ≥ 2 occasions" repeats the measurement; the only limit is the measured one
+    _, crits = _stmts(line)
+    assert [c.constraint.value for c in crits] == [value]
+
+
+@pytest.mark.parametrize("line,name", [
+    ("At least 8 years of formal education", "education.years"),
+    ("CGI-BP-S depression score ≥ 4 at screening", "cgi_bp_s.depression"),
+    ("Mean 24-hour ambulatory systolic blood pressure ≥ 135 mmHg", "bp.systolic.ambulatory"),
+])
+def test_criteria_names_from_the_naming_guidelines(line, name):
+    _, crits = _stmts(line)
+    assert crits[0].subject.name == name

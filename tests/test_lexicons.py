@@ -429,7 +429,8 @@ MEASURABLE = {"lab", "vital", "score", "age", "life_expectancy"}
 # Names the two annotators spell differently for the same subject; the lexicon keeps the first
 # spelling (the GUIDELINES style) and the other awaits a decision in the gold files.
 KNOWN_NAME_CONFLICTS = {"hbsag": "hbv.surface_antigen", "ktv": "kt_v", "urine_drug_screen": "drug_screen",
-                        "la_diameter": "left_atrial_diameter"}  # set B vs the later set G spelling (11.144)
+                        "la_diameter": "left_atrial_diameter",  # set B vs the later set G spelling (11.144)
+                        "bp.systolic.ambulatory_24h": "bp.systolic.ambulatory"}  # set B vs sets A and L (11.20)
 
 
 # gold written blind (sets E, F): its annotators named subjects the lexicon lacks; those are misses the
