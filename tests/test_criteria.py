@@ -1349,3 +1349,10 @@ def test_criteria_how_often_a_limit_is_seen_is_no_limit(line, value):
 def test_criteria_names_from_the_naming_guidelines(line, name):
     _, crits = _stmts(line)
     assert crits[0].subject.name == name
+
+
+def test_criteria_expected_within_n_of_an_anchor_lies_after_it():
+    # 11.31 / 11.473: "Heart transplant expected within 3 months of randomisation" is a plan after the anchor
+    _, crits = _stmts("Heart transplant expected within 3 months of randomisation")
+    assert (crits[0].temporal.relation, crits[0].temporal.amount) == ("after", 3.0)
+    assert "hypothetical:future" in crits[0].flags
