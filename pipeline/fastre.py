@@ -495,6 +495,40 @@ class Gated:
         return self.rx.finditer(text, pos, endpos) if self.possible(text, pos, endpos) else iter(())
 
 
+class GateSet:
+    """The gates of several `Gated` patterns that a function tries on the same range (a clause),
+    decided in one `WordSets` scan of it (`at`) instead of one `Gated.possible` per pattern; each
+    pattern whose gate passes then runs without testing it again. Same matches as the patterns'
+    own `search` / `finditer` on that range."""
+
+    __slots__ = ("bits", "sets", "all")
+
+    def __init__(self, gated):
+        self.bits = {g: 1 << i for i, g in enumerate(gated)}
+        self.sets = WordSets([g.words for g in gated])
+        self.all = (1 << len(gated)) - 1
+
+    def at(self, text: str, pos: int, endpos: int) -> "Gates":
+        f = folded(text)
+        mask = self.all if f.low is None else self.sets.find(f.low, pos, endpos)
+        return Gates(self.bits, text, pos, endpos, mask)
+
+
+class Gates:
+    """`GateSet.at`: the patterns of the set run over text[pos:endpos] where their gates pass."""
+
+    __slots__ = ("bits", "text", "pos", "endpos", "mask")
+
+    def __init__(self, bits: dict, text: str, pos: int, endpos: int, mask: int):
+        self.bits, self.text, self.pos, self.endpos, self.mask = bits, text, pos, endpos, mask
+
+    def finditer(self, g: Gated):
+        return g.rx.finditer(self.text, self.pos, self.endpos) if self.mask & self.bits[g] else iter(())
+
+    def search(self, g: Gated):
+        return g.rx.search(self.text, self.pos, self.endpos) if self.mask & self.bits[g] else None
+
+
 class Folded:
     """The lower-cased text for substring gates before case-insensitive regexes.
 

@@ -179,3 +179,18 @@ def test_word_sets_find_what_any_of_finds():
         for i, words in enumerate(lists):
             expected = not words or fastre.any_of(words).search(low, s, e) is not None
             assert bool(mask >> i & 1) == expected, (low[s:e], words)
+
+
+def test_gate_set_finds_what_each_gated_pattern_finds():
+    gated = [Gated(p, f, min_strength=1) for p, f in PATTERNS if not f & re.X]
+    gates = fastre.GateSet(gated)
+    rnd = random.Random(5)
+    for text in _texts():
+        s = rnd.randint(0, max(0, len(text) // 3))
+        e = rnd.randint(s, len(text))
+        at = gates.at(text, s, e)
+        for g in gated:
+            found = [(m.span(), m.groups()) for m in at.finditer(g)]
+            assert found == [(m.span(), m.groups()) for m in g.finditer(text, s, e)]
+            m1, m2 = at.search(g), g.search(text, s, e)
+            assert (m1 and m1.span()) == (m2 and m2.span())
