@@ -19,6 +19,8 @@ PATTERNS = [
     (r"""(?x) \b  foo  \s+ bar  # comment""", 0),
     (r"(?<!\bpast\s)\bdays?\b|\bwithin\b(?!\s+one)|(?P<w>\bweek)", re.I),  # a \b in front (_boundary_first)
     (r"(?<!x)\bover|under", re.I),  # not every alternative starts at \b: none in front
+    (r"\s+(?P<op>or|and)\s+", re.I),  # compiled as \s\s*...: a character class first, no lookahead
+    (r"\s+x|\s+?y", 0),
 ]
 ALPHABET = list("abcdefghilmnoprstuvwxyz ABIVXK.,;()≥>=\\-0123456789") + ["\u212a", "\u0130", "\u017f", "é"]
 WORDS = ["within", "thin", "east", "during", "past", "last", "days", "week", "that", "which", "prior to", "one", "two", "IV",
