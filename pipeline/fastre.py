@@ -159,10 +159,65 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
         pass
     if not lead:
         return re.compile(pattern, flags)
+    full = f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})"
     try:
-        return re.compile(f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})", flags)
+        re.compile(full, flags)
     except re.error:  # e.g. inline global flags, which must stay at the start
         return re.compile(pattern, flags)
+    if cls is not None:
+        rx = _skipping(full, flags, _first(_parse(pattern, flags), flags)[0])
+        if rx is not None:
+            return rx
+    return re.compile(full, flags)
+
+
+def _skipping(pattern: str, flags: int, first) -> Optional[re.Pattern]:
+    """`re.compile(pattern, flags)` with the characters its matches can start with (the class items
+    `first`) in the compiled code's info block, as the compiler puts them there for a pattern that
+    starts with a character class: a search then skips in C to the next such character instead of
+    trying the pattern (its lookahead) at every position. The block only filters start positions, so
+    the matches stay the same. Under re.I the set is closed under case here (the ASCII letters, both
+    cases, and `_TWINS`); a class with a non-ASCII letter with case, a wide range, or a Python whose
+    compiler differs gets None (compile it as usual)."""
+    try:
+        from re import _compiler as RC  # Python 3.11+
+        import _sre
+    except ImportError:
+        return None
+    chars = set(first)
+    if flags & re.I:
+        letters = False
+        for op, av in first:
+            codes = [av] if op is C.LITERAL else range(av[0], av[1] + 1) if op is C.RANGE else ()
+            if len(codes) > 128:
+                return None
+            for c in codes:
+                ch = chr(c)
+                if c >= 128 and not ch.lower() == ch == ch.upper():
+                    return None
+                if c < 128 and ch.isalpha():
+                    letters = True
+                    chars |= {(C.LITERAL, ord(ch.lower())), (C.LITERAL, ord(ch.upper()))}
+        if letters:
+            chars |= {(C.LITERAL, ord(t)) for t in _TWINS}
+    try:
+        p = P.parse(pattern, flags)
+        lo, hi = p.getwidth()
+        if lo == 0:
+            return None
+        charset, _ = RC._optimize_charset(sorted(chars, key=repr))
+        code = [C.INFO, 0, RC.SRE_INFO_CHARSET, min(lo, RC.MAXCODE), min(hi, RC.MAXCODE)]
+        RC._compile_charset(charset, flags, code)
+        code[1] = len(code) - 1
+        RC._compile(code, p.data, p.state.flags | flags)
+        code.append(C.SUCCESS)
+        indexgroup = [None] * p.state.groups
+        for name, i in p.state.groupdict.items():
+            indexgroup[i] = name
+        return _sre.compile(pattern, flags | p.state.flags, code, p.state.groups - 1, p.state.groupdict,
+                            tuple(indexgroup))
+    except Exception:  # noqa: BLE001 - an internal API that changed: compile as usual
+        return None
 
 
 def _gateable(code: int) -> bool:

@@ -196,3 +196,12 @@ def test_gate_set_finds_what_each_gated_pattern_finds():
             assert found == [(m.span(), m.groups()) for m in g.finditer(text, s, e)]
             m1, m2 = at.search(g), g.search(text, s, e)
             assert (m1 and m1.span()) == (m2 and m2.span())
+
+
+def test_guarded_skips_to_first_characters_of_either_case():
+    # the info block's start characters are closed under case (re.I), the twins included
+    for pattern, text in [(r"\bkelvin", "x \u212aELVIN"), (r"\bsince\b", "x \u017fINCE"), (r"\bin\b", "x \u0130N"),
+                          (r"\b(?:at|on)\s+day", "x AT DAY"), (r"≥\s*\d", "a ≥ 3")]:
+        plain, fast = re.compile(pattern, re.I), guarded(pattern, re.I)
+        assert fastre._skipping(fast.pattern, re.I, fastre._first(fastre._parse(pattern, re.I), re.I)[0]) is not None
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)] != []
