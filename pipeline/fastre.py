@@ -143,32 +143,33 @@ def _at_boundary(items) -> bool:
 
 
 def guarded(pattern: str, flags: int = 0) -> re.Pattern:
-    """`re.compile(pattern, flags)` behind a lookahead for its possible first characters: the
-    same matches, groups and group names, found faster when few positions can start a match.
+    """`re.compile(pattern, flags)` that skips to its possible first characters (`_skipping`, or else
+    behind a lookahead for them): the same matches, groups and group names, found faster when few
+    positions can start a match.
     A pattern whose alternatives all start with `\\b` also gets one `\\b` in front (`_boundary_first`).
     A pattern that starts with `\\s+` is compiled as `\\s\\s*...` instead, without a lookahead: the
     same pattern, but its first item is then a character class, which the engine skips to in C."""
     if pattern.startswith(r"\s+") and not pattern.startswith((r"\s+?", r"\s++")) and not flags & re.X:
         return re.compile(r"\s\s*" + pattern[3:], flags)
     cls = first_class(pattern, flags)
-    lead = "" if cls is None else f"(?={cls})"
     try:
-        if _boundary_first(_parse(pattern, flags)):
-            lead += r"\b"
+        bound = r"\b" if _boundary_first(_parse(pattern, flags)) else ""
     except re.error:
-        pass
+        bound = ""
+    lead = ("" if cls is None else f"(?={cls})") + bound
     if not lead:
         return re.compile(pattern, flags)
-    full = f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})"
     try:
-        re.compile(full, flags)
+        rx = re.compile(f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})", flags)
     except re.error:  # e.g. inline global flags, which must stay at the start
         return re.compile(pattern, flags)
     if cls is not None:
-        rx = _skipping(full, flags, _first(_parse(pattern, flags), flags)[0])
-        if rx is not None:
-            return rx
-    return re.compile(full, flags)
+        # the start characters in the info block instead of the lookahead (`_skipping`)
+        fast = _skipping((f"{bound}(?:{pattern}\n)" if flags & re.X else f"{bound}(?:{pattern})") if bound else pattern,
+                         flags, _first(_parse(pattern, flags), flags)[0])
+        if fast is not None:
+            return fast
+    return rx
 
 
 def _skipping(pattern: str, flags: int, first) -> Optional[re.Pattern]:
