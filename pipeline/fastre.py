@@ -151,6 +151,8 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
     same pattern, but its first item is then a character class, which the engine skips to in C."""
     if pattern.startswith(r"\s+") and not pattern.startswith((r"\s+?", r"\s++")) and not flags & re.X:
         return re.compile(r"\s\s*" + pattern[3:], flags)
+    if _anchored(pattern, flags):
+        return re.compile(pattern, flags)  # the engine tries it at the start only
     cls = first_class(pattern, flags)
     try:
         bound = r"\b" if _boundary_first(_parse(pattern, flags)) else ""
@@ -170,6 +172,17 @@ def guarded(pattern: str, flags: int = 0) -> re.Pattern:
         if fast is not None:
             return fast
     return rx
+
+
+def _anchored(pattern: str, flags: int) -> bool:
+    """Whether the pattern starts with ^ (not re.M) or \\A: a search tries it at its start position
+    only, faster than any guard."""
+    try:
+        items = _parse(pattern, flags)
+    except re.error:
+        return False
+    return (bool(len(items)) and items[0][0] is C.AT and not (flags | items.state.flags) & re.M
+            and items[0][1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING))
 
 
 def _skipping(pattern: str, flags: int, first) -> Optional[re.Pattern]:

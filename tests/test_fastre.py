@@ -205,3 +205,9 @@ def test_guarded_skips_to_first_characters_of_either_case():
         plain, fast = re.compile(pattern, re.I), guarded(pattern, re.I)
         assert fastre._skipping(fast.pattern, re.I, fastre._first(fastre._parse(pattern, re.I), re.I)[0]) is not None
         assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)] != []
+
+
+def test_anchored_patterns_stay_plain():
+    assert fastre._anchored(r"^(?:be\s+)?male", re.I) and fastre._anchored(r"\Amale", 0)
+    assert not fastre._anchored(r"(?m)^male", 0) and not fastre._anchored(r"^a|b", 0) and not fastre._anchored("a^", 0)
+    assert guarded(r"^(?:be\s+)?male", re.I).pattern == r"^(?:be\s+)?male"
