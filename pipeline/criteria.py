@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import CaseFolded, Gated, GateSet, WordSets, folded, needed_words
+from .fastre import CaseFolded, Gated, GateSet, WordSets, folded, guarded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -79,7 +79,7 @@ _SUBJECT_STOP = CaseFolded(
     r"e\.g\.|i\.e\.|is\b|are\b|was\b|were\b|must\b|should\b|may\b|will\b|can\b|"
     r"of\s+at\s+least\b|at\s+(?:any|a\s+stable|stable|the\s+time)\b|for\s+at\s+least\b|throughout\b|if\b|"
     r"according\s+to\b|by\b|for\s+(?:the\s+)?(?:duration|safety|at\s+least)\b|in\s+the\s+\d|of\s+\d|at\s+screening\b))",
-    re.I,
+    re.I, guard=True,  # the scan skips to blanks, punctuation and the stop words' first letters
 )
 
 
@@ -1567,7 +1567,7 @@ def _conditional_limits(text: str, atoms: list[Atom], ce: int) -> list[Atom]:
     return out
 
 
-_TRAILING_IF = re.compile(r"\s+(?P<cond>if\s+(?:older|younger|aged?|over|under|\d)[^,;()]{1,60}?)\s*$", re.I)
+_TRAILING_IF = guarded(r"\s+(?P<cond>if\s+(?:older|younger|aged?|over|under|\d)[^,;()]{1,60}?)\s*$", re.I)
 
 
 def _trailing_condition(text: str, atoms: list[Atom], cs: int, ce: int) -> list[Atom]:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import Gated, any_of, folded, needed_words
+from .fastre import Gated, any_of, folded, guarded, needed_words
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -228,7 +228,7 @@ def _qualified_header(text: str, s: int, e: int) -> Optional[tuple[str, int, Opt
 _SCOPE_TAIL = re.compile(r"[\s,]+(?:will\s+be|are|is|were|includes?|including|as\s+follows)\s*$", re.I)
 
 
-_DIGIT_OR_LIMIT = re.compile(r"\d|[<>≤≥=]|\b(?:not|no|meet|meets|met|fulfil\w*|satisf\w*|above|previous|listed)\b", re.I)
+_DIGIT_OR_LIMIT = guarded(r"\d|[<>≤≥=]|\b(?:not|no|meet|meets|met|fulfil\w*|satisf\w*|above|previous|listed)\b", re.I)
 
 
 def _match_header(text: str, s: int, e: int):
