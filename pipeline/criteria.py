@@ -520,7 +520,17 @@ _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
 def _words(text: str, s: int, e: int) -> int:
-    return len(_WORD.findall(text, s, e))
+    """The number of words in text[s:e]. Kept for the last text: `_subclauses` asks for the same
+    ranges again (more than half of its calls), a dict lookup is cheaper than the scan."""
+    if _counted[0] is not text:
+        _counted[0], _counted[1] = text, {}
+    n = _counted[1].get((s, e))
+    if n is None:
+        n = _counted[1][s, e] = len(_WORD.findall(text, s, e))
+    return n
+
+
+_counted: list = [None, {}]  # the last text `_words` counted in, and its counts by range
 
 
 _WORD = re.compile(r"[A-Za-z]{2,}")  # no lookaround: the same words in text[s:e] as in the slice
