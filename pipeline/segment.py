@@ -174,6 +174,21 @@ _LINE_END = re.compile(r"[ \t.;,]*(?:\r?\n|$)")  # (at the end of a line only: a
 
 
 def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
+    """text[s:e] without surrounding blanks, trailing punctuation, a list's trailing conjunction and
+    wrapping emphasis. Kept for the last text by range: segmentation and the criteria builder trim
+    the same ranges again (half of the calls)."""
+    if _trimmed[0] is not text:
+        _trimmed[0], _trimmed[1] = text, {}
+    span = _trimmed[1].get((s, e))
+    if span is None:
+        span = _trimmed[1][s, e] = _trim(text, s, e)
+    return span
+
+
+_trimmed: list = [None, {}]  # the last text `_trim_clause` trimmed in, and its results by range
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     s, e = _strip(text, s, e)
     while e > s and text[e - 1] in _TRAIL + " \t\r\n":
         # keep a '.' that ends an abbreviation such as "etc." or a decimal? trailing '.' is punctuation
