@@ -15,7 +15,7 @@ from . import negation
 from .errors import RuleFileError
 from .rules import check_keys, read_jsonl
 from .expression import to_expression
-from .fastre import CaseFolded, Gated, WordSets, folded, needed_words
+from .fastre import CaseFolded, Gated, GateSet, WordSets, folded, guarded, needed_words
 from .paths import model_file
 from .schema import (
     Category, Constraint, Criterion, Logic, LogicOp, Operator, Period, Polarity, Reason, Section, Span,
@@ -79,7 +79,7 @@ _SUBJECT_STOP = CaseFolded(
     r"e\.g\.|i\.e\.|is\b|are\b|was\b|were\b|must\b|should\b|may\b|will\b|can\b|"
     r"of\s+at\s+least\b|at\s+(?:any|a\s+stable|stable|the\s+time)\b|for\s+at\s+least\b|throughout\b|if\b|"
     r"according\s+to\b|by\b|for\s+(?:the\s+)?(?:duration|safety|at\s+least)\b|in\s+the\s+\d|of\s+\d|at\s+screening\b))",
-    re.I,
+    re.I, guard=True,  # the scan skips to blanks, punctuation and the stop words' first letters
 )
 
 
@@ -521,7 +521,17 @@ _BARE_OR = Gated(r"\s+(?P<op>or)\s+", re.I, min_strength=1)
 
 
 def _words(text: str, s: int, e: int) -> int:
-    return len(_WORD.findall(text, s, e))
+    """The number of words in text[s:e]. Kept for the last text: `_subclauses` asks for the same
+    ranges again (more than half of its calls), a dict lookup is cheaper than the scan."""
+    if _counted[0] is not text:
+        _counted[0], _counted[1] = text, {}
+    n = _counted[1].get((s, e))
+    if n is None:
+        n = _counted[1][s, e] = len(_WORD.findall(text, s, e))
+    return n
+
+
+_counted: list = [None, {}]  # the last text `_words` counted in, and its counts by range
 
 
 _WORD = re.compile(r"[A-Za-z]{2,}")  # no lookaround: the same words in text[s:e] as in the slice
@@ -584,6 +594,8 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 (a, b, LogicOp.OR if not including else o, lab or head) for a, b, o, lab in rest]
         label = label or text[s:head_end].strip()
         s, e = m.start("body"), m.end("body")
+    # the cut patterns' word gates over the clause, in one scan
+    gates = _CUT_GATES.at(text, s, e)
     pieces: list[tuple[int, int, LogicOp]] = []
     cuts: list[tuple[int, int, LogicOp]] = []
     # "Male or female patients aged 18 ...": the sex words are a statement of their own
@@ -592,7 +604,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         if m.group("healthy"):  # "Healthy male or female volunteers aged ...": three statements (§11.8)
             cuts.append((m.end("healthy"), m.start("sex"), LogicOp.AND))
         cuts.append((m.end("sex"), m.end(), LogicOp.AND))
-    m = _SEX_TAIL.search(text, s, e)
+    m = gates.search(_SEX_TAIL)
     if m and m.start() > s:
         cuts.append((m.start(), m.start("sex"), LogicOp.AND))
     # "Adults aged ≥ 18 years with confirmed X" / "HIV-1 infected adults aged 18 years or above"
@@ -621,12 +633,12 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 if len(re.findall(r"[A-Za-z]{2,}", before)) >= 1:
                     cuts.append((a.start("aged"), a.start("aged"), LogicOp.AND))
     # "Haemoglobin ≥ 9 g/dL without transfusion in the previous 14 days": a second requirement
-    for w in _WITHOUT.finditer(text, s, e):
+    for w in gates.finditer(_WITHOUT):
         before = [c for c in cons(s, w.start()) if c.value is not None]
         if before and before[-1].end <= w.start() and _words(text, w.end(), e) >= 3 and _depth_zero(text, s, w.start()):
             cuts.append((w.start(), w.start() + len(w.group(0)) - len(w.group(0).lstrip()), LogicOp.AND))
         # "including a myocardial infarction in the 6 months before ...": an example with its own window
-    for inc in _INCLUDING.finditer(text, s, e):
+    for inc in gates.finditer(_INCLUDING):
         if not _depth_zero(text, s, inc.start()):
             continue
         # what an exception clause after the list measures ("except ibuprofen up to 1200 mg/day") is not the
@@ -643,17 +655,17 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         if cons(inc.end(), stop) or own_windows:
             cuts.append((inc.start(), inc.end(), LogicOp.AND))
     # "Chronic heart failure diagnosed ≥ 3 months ago, with NYHA class II-IV symptoms": a second requirement
-    for w in _SECOND_REQ.finditer(text, s, e):  # "urothelial carcinoma with progression on prior platinum" (§11.59)
+    for w in gates.finditer(_SECOND_REQ):  # "urothelial carcinoma with progression on prior platinum" (§11.59)
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 3:
             cuts.append((w.start(), w.end(), LogicOp.AND))
-    for w in _WHILE_ON.finditer(text, s, e):  # "HbA1c 7.5-11.0% while on a stable dose of metformin" (§11.6)
+    for w in gates.finditer(_WHILE_ON):  # "HbA1c 7.5-11.0% while on a stable dose of metformin" (§11.6)
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 1 and _words(text, w.end(), e) >= 2:
             if w.group("while") or any(c.value is not None and c.end <= w.start() for c in cons(s, w.start())):
                 cuts.append((w.start(), w.end(), LogicOp.AND))  # "HbA1c ≤ 9.5% on a stable regimen": after a limit
     if inclusion:
         # inclusion "Histologically confirmed NASH with fibrosis stage F2 or F3": a diagnosis and a measured
         # requirement, both required (in exclusion the measurement narrows the condition instead, §11.17)
-        for w in _WITH_MEASURE.finditer(text, s, e):
+        for w in gates.finditer(_WITH_MEASURE):
             right = cons(w.end(), e)
             if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2
                     and (not cons(s, w.start()) or (_MEASURED_WITH.match(text, w.end(), e) and _words(text, s, w.start()) >= 3))
@@ -666,39 +678,39 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                          or (right[0].start == w.end() and _COUNT_START.match(text, w.end(), e) is not None))):
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Hospitalised with bronchiolitis and a positive RSV test ...": a test result is a second requirement
-        for w in _AND_RESULT.finditer(text, s, e):
+        for w in gates.finditer(_AND_RESULT):
             if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3
                     and not _PEOPLE_PHRASE.fullmatch(text[s:w.start()].strip())):  # "Women of childbearing potential with ..."
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "... with a positive sputum culture, rifampicin resistance not detected": a result after a comma
-        for w in _COMMA_RESULT.finditer(text, s, e):
+        for w in gates.finditer(_COMMA_RESULT):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and w.end("res") == _trim_clause(text, s, e)[1]:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Not pregnant, as confirmed by a negative urine pregnancy test": the test result is a requirement
-        for w in _CONFIRMED_BY_RESULT.finditer(text, s, e):
+        for w in gates.finditer(_CONFIRMED_BY_RESULT):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Documented HIV-1 infection on a stable antiretroviral regimen for 6 months": a second requirement
-        for w in _ON_STABLE.finditer(text, s, e):
+        for w in gates.finditer(_ON_STABLE):
             if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2
                     and not _VERB_BEFORE_ON.search(text, s, w.start())):  # not "must have been maintained on a ..."
                 cuts.append((w.start(), w.end(), LogicOp.AND))
         # inclusion "Neurologically stable with no relapse within 30 days": a second, negated requirement
-        for w in _WITH_NO.finditer(text, s, e):
+        for w in gates.finditer(_WITH_NO):
             if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and _words(text, w.end(), e) >= 2:
                 cuts.append((w.start(), w.end(), LogicOp.AND))
     # "Melanoma completely resected with negative margins, stage III or IV (AJCC 8th edition)": the stage is a
     # requirement of its own (sets K and M)
-    for w in _COMMA_STAGE.finditer(text, s, e):
+    for w in gates.finditer(_COMMA_STAGE):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3:
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "... with a negative pregnancy test who agree to use two methods of contraception": a second requirement
-    for w in _AND_WILLING.finditer(text, s, e):
+    for w in gates.finditer(_AND_WILLING):
         if _depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 3 and _words(text, w.end(), e) >= 3:
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "Right heart catheterisation before screening confirming mean PAP > 20 mmHg": the results a procedure must show
     # are statements of their own (set K 11.303)
-    for w in _CONFIRMING.finditer(text, s, e):
+    for w in gates.finditer(_CONFIRMING):
         right = cons(w.end(), e)
         if (_depth_zero(text, s, w.start()) and _words(text, s, w.start()) >= 2 and right
                 and right[0].start - w.end() <= 50
@@ -706,14 +718,14 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                         for sj in find_subjects(text, w.end(), right[0].start))):
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "UAS7 of 16 or more and an itch severity score (ISS7) of at least 8": two scores, each with its own limit
-    for w in _AND_SCORE.finditer(text, s, e):
+    for w in gates.finditer(_AND_SCORE):
         right = cons(w.end(), e)
         if (_depth_zero(text, s, w.start()) and right and cons(s, w.start())
                 and _SCORE_HEAD.fullmatch(text, w.end(), right[0].start)):
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "≥ 6 swollen joints (of 66) and ≥ 6 tender joints (of 68)", "DAS28 > 3.2, ≥ 6 swollen joints": counts of
     # different things, each with its own limit (§2)
-    for w in _COUNT_NEXT.finditer(text, s, e):
+    for w in gates.finditer(_COUNT_NEXT):
         right = cons(w.end(), e)
         left = cons(s, w.start())
         if (_depth_zero(text, s, w.start()) and right and right[0].start == w.end() and right[0].unit_normalized is None
@@ -735,7 +747,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
         if all(any(t.start <= c.start < t.end for t in windows) for c in cons(s, w.start())):
             cuts.append((w.start(), w.end(), LogicOp.AND))
     # "platelet count ≥ 75 × 10⁹/L (no platelet transfusion within 7 days)": a requirement of its own (§11.7)
-    for w in (_PAREN_NO.finditer(text, s, e) if text.find("(", s, e) != -1 else ()):  # it needs its "("
+    for w in (gates.finditer(_PAREN_NO) if text.find("(", s, e) != -1 else ()):  # it needs its "("
         close = _paren_end(text, w.end(), e)
         if (close is not None and not text[close + 1:e].strip(" .;,") and _depth_zero(text, s, w.start())
                 and any(c.value is not None and c.end <= w.start() for c in cons(s, w.start()))
@@ -744,7 +756,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 and any(t.amount is not None for t in find_temporal(text, w.end(), close))):
             cuts.append((w.start(), w.end(), LogicOp.AND))
             cuts.append((close, e, LogicOp.AND))
-    for w in _WITH_CLAUSE.finditer(text, s, e):
+    for w in gates.finditer(_WITH_CLAUSE):
         # ("HBeAg negative, with anti-HBe positive or negative": two words suffice after a limit of their own)
         if (_depth_zero(text, s, w.start()) and _words(text, w.end(), e) >= 2
                 and (_words(text, s, w.start()) >= 3 or (_words(text, s, w.start()) == 2 and cons(s, w.start())))):
@@ -757,7 +769,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 cuts.append((w.start(), w.end(), LogicOp.AND))
                 break
     for rx in (_VERB_CONJ, _COMMA_CONJ):
-        for mm in rx.finditer(text, s, e):
+        for mm in gates.finditer(rx):
             if not _depth_zero(text, s, mm.start()):
                 continue
             # "A, or B, or C": the left part of the second ", or" begins after the first
@@ -796,7 +808,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
                 continue  # "Progression on, or intolerance to, X", "History, or history in a sibling, of X": one object
             op = LogicOp.OR if (mm.groupdict().get("op") or "").lower() == "or" else LogicOp.AND
             cuts.append((mm.start(), mm.end(), op))
-    for mm in _BARE_OR.finditer(text, s, e):
+    for mm in gates.finditer(_BARE_OR):
         if not _depth_zero(text, s, mm.start()) or any(a <= mm.start() < b for a, b, _ in cuts):
             continue
         right = _words(text, mm.end(), e)
@@ -865,7 +877,7 @@ def _subclauses(text: str, s: int, e: int, found: list[Found],
             cuts.append((mm.start(), mm.end(), LogicOp.OR))
     # "..., except in patients with disease progression during therapy": what follows an exception marker is
     # the excepted thing, not a second requirement of the statement
-    exc = _EXCEPT.search(text, s, e)
+    exc = gates.search(_EXCEPT)
     if exc and _depth_zero(text, s, exc.start()):
         # (", with receipt of the last dose within 8 weeks" after "except X" is the statement's again; after
         # "unless" it goes on with the condition)
@@ -1235,6 +1247,10 @@ _WITH_CLAUSE = Gated(r"\s*,\s+with\s+(?!(?:or\s+without|the\s+exception|exceptio
                      min_strength=1)
 _WITHOUT = Gated(r"(?<!with or)\s+without\b", re.I)  # not "with or without"
 _INCLUDING = Gated(r"\s*,?\s+including\s+(?!but\s+not)", re.I)
+# the patterns `_subclauses` tries on the whole clause: their gates in one scan
+_CUT_GATES = GateSet([_SEX_TAIL, _WITHOUT, _INCLUDING, _SECOND_REQ, _WHILE_ON, _WITH_MEASURE, _AND_RESULT, _COMMA_RESULT,
+                      _CONFIRMED_BY_RESULT, _ON_STABLE, _WITH_NO, _COMMA_STAGE, _AND_WILLING, _CONFIRMING, _AND_SCORE,
+                      _COUNT_NEXT, _PAREN_NO, _WITH_CLAUSE, _VERB_CONJ, _COMMA_CONJ, _BARE_OR, _EXCEPT])
 # (a predicate may follow: "Rapid cycling (4 or more mood episodes in 12 months) is exclusionary")
 _PAREN_DEF = re.compile(r"[^()]{3,160}?\s\((?P<body>[^()]{6,})\)(?:\s+(?:is|are)\s+(?:exclusionary|excluded|required|"
                         r"not\s+(?:allowed|permitted))|\s+at\s+(?:presentation|screening|baseline|enrol+ment|admission|"
@@ -1729,7 +1745,7 @@ def _with_limit_condition(text: str, atoms: list[Atom]) -> list[Atom]:
     return out
 
 
-_TRAILING_IF = re.compile(r"\s+(?P<cond>if\s+(?:older|younger|aged?|over|under|\d)[^,;()]{1,60}?)\s*$", re.I)
+_TRAILING_IF = guarded(r"\s+(?P<cond>if\s+(?:older|younger|aged?|over|under|\d)[^,;()]{1,60}?)\s*$", re.I)
 
 
 def _trailing_condition(text: str, atoms: list[Atom], cs: int, ce: int) -> list[Atom]:

@@ -143,22 +143,95 @@ def _at_boundary(items) -> bool:
 
 
 def guarded(pattern: str, flags: int = 0) -> re.Pattern:
-    """`re.compile(pattern, flags)` behind a lookahead for its possible first characters: the
-    same matches, groups and group names, found faster when few positions can start a match.
-    A pattern whose alternatives all start with `\\b` also gets one `\\b` in front (`_boundary_first`)."""
+    """`re.compile(pattern, flags)` that skips to its possible first characters (`_skipping`, or else
+    behind a lookahead for them): the same matches, groups and group names, found faster when few
+    positions can start a match.
+    A pattern whose alternatives all start with `\\b` also gets one `\\b` in front (`_boundary_first`).
+    A pattern that starts with `\\s+` is compiled as `\\s\\s*...` instead, without a lookahead: the
+    same pattern, but its first item is then a character class, which the engine skips to in C."""
+    if pattern.startswith(r"\s+") and not pattern.startswith((r"\s+?", r"\s++")) and not flags & re.X:
+        return re.compile(r"\s\s*" + pattern[3:], flags)
+    if _anchored(pattern, flags):
+        return re.compile(pattern, flags)  # the engine tries it at the start only
     cls = first_class(pattern, flags)
-    lead = "" if cls is None else f"(?={cls})"
     try:
-        if _boundary_first(_parse(pattern, flags)):
-            lead += r"\b"
+        bound = r"\b" if _boundary_first(_parse(pattern, flags)) else ""
     except re.error:
-        pass
+        bound = ""
+    lead = ("" if cls is None else f"(?={cls})") + bound
     if not lead:
         return re.compile(pattern, flags)
     try:
-        return re.compile(f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})", flags)
+        rx = re.compile(f"{lead}(?:{pattern}\n)" if flags & re.X else f"{lead}(?:{pattern})", flags)
     except re.error:  # e.g. inline global flags, which must stay at the start
         return re.compile(pattern, flags)
+    if cls is not None:
+        # the start characters in the info block instead of the lookahead (`_skipping`)
+        fast = _skipping((f"{bound}(?:{pattern}\n)" if flags & re.X else f"{bound}(?:{pattern})") if bound else pattern,
+                         flags, _first(_parse(pattern, flags), flags)[0])
+        if fast is not None:
+            return fast
+    return rx
+
+
+def _anchored(pattern: str, flags: int) -> bool:
+    """Whether the pattern starts with ^ (not re.M) or \\A: a search tries it at its start position
+    only, faster than any guard."""
+    try:
+        items = _parse(pattern, flags)
+    except re.error:
+        return False
+    return (bool(len(items)) and items[0][0] is C.AT and not (flags | items.state.flags) & re.M
+            and items[0][1] in (C.AT_BEGINNING, C.AT_BEGINNING_STRING))
+
+
+def _skipping(pattern: str, flags: int, first) -> Optional[re.Pattern]:
+    """`re.compile(pattern, flags)` with the characters its matches can start with (the class items
+    `first`) in the compiled code's info block, as the compiler puts them there for a pattern that
+    starts with a character class: a search then skips in C to the next such character instead of
+    trying the pattern (its lookahead) at every position. The block only filters start positions, so
+    the matches stay the same. Under re.I the set is closed under case here (the ASCII letters, both
+    cases, and `_TWINS`); a class with a non-ASCII letter with case, a wide range, or a Python whose
+    compiler differs gets None (compile it as usual)."""
+    try:
+        from re import _compiler as RC  # Python 3.11+
+        import _sre
+    except ImportError:
+        return None
+    chars = set(first)
+    if flags & re.I:
+        letters = False
+        for op, av in first:
+            codes = [av] if op is C.LITERAL else range(av[0], av[1] + 1) if op is C.RANGE else ()
+            if len(codes) > 128:
+                return None
+            for c in codes:
+                ch = chr(c)
+                if c >= 128 and not ch.lower() == ch == ch.upper():
+                    return None
+                if c < 128 and ch.isalpha():
+                    letters = True
+                    chars |= {(C.LITERAL, ord(ch.lower())), (C.LITERAL, ord(ch.upper()))}
+        if letters:
+            chars |= {(C.LITERAL, ord(t)) for t in _TWINS}
+    try:
+        p = P.parse(pattern, flags)
+        lo, hi = p.getwidth()
+        if lo == 0:
+            return None
+        charset, _ = RC._optimize_charset(sorted(chars, key=repr))
+        code = [C.INFO, 0, RC.SRE_INFO_CHARSET, min(lo, RC.MAXCODE), min(hi, RC.MAXCODE)]
+        RC._compile_charset(charset, flags, code)
+        code[1] = len(code) - 1
+        RC._compile(code, p.data, p.state.flags | flags)
+        code.append(C.SUCCESS)
+        indexgroup = [None] * p.state.groups
+        for name, i in p.state.groupdict.items():
+            indexgroup[i] = name
+        return _sre.compile(pattern, flags | p.state.flags, code, p.state.groups - 1, p.state.groupdict,
+                            tuple(indexgroup))
+    except Exception:  # noqa: BLE001 - an internal API that changed: compile as usual
+        return None
 
 
 def _gateable(code: int) -> bool:
@@ -493,6 +566,40 @@ class Gated:
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize):
         return self.rx.finditer(text, pos, endpos) if self.possible(text, pos, endpos) else iter(())
+
+
+class GateSet:
+    """The gates of several `Gated` patterns that a function tries on the same range (a clause),
+    decided in one `WordSets` scan of it (`at`) instead of one `Gated.possible` per pattern; each
+    pattern whose gate passes then runs without testing it again. Same matches as the patterns'
+    own `search` / `finditer` on that range."""
+
+    __slots__ = ("bits", "sets", "all")
+
+    def __init__(self, gated):
+        self.bits = {g: 1 << i for i, g in enumerate(gated)}
+        self.sets = WordSets([g.words for g in gated])
+        self.all = (1 << len(gated)) - 1
+
+    def at(self, text: str, pos: int, endpos: int) -> "Gates":
+        f = folded(text)
+        mask = self.all if f.low is None else self.sets.find(f.low, pos, endpos)
+        return Gates(self.bits, text, pos, endpos, mask)
+
+
+class Gates:
+    """`GateSet.at`: the patterns of the set run over text[pos:endpos] where their gates pass."""
+
+    __slots__ = ("bits", "text", "pos", "endpos", "mask")
+
+    def __init__(self, bits: dict, text: str, pos: int, endpos: int, mask: int):
+        self.bits, self.text, self.pos, self.endpos, self.mask = bits, text, pos, endpos, mask
+
+    def finditer(self, g: Gated):
+        return g.rx.finditer(self.text, self.pos, self.endpos) if self.mask & self.bits[g] else iter(())
+
+    def search(self, g: Gated):
+        return g.rx.search(self.text, self.pos, self.endpos) if self.mask & self.bits[g] else None
 
 
 class Folded:

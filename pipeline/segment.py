@@ -20,7 +20,7 @@ from functools import lru_cache
 from typing import Optional
 
 from .errors import RuleFileError
-from .fastre import Gated, any_of, folded, needed_words
+from .fastre import Gated, any_of, folded, guarded, needed_words
 from .rules import check_keys, read_jsonl
 from .paths import model_file
 
@@ -174,6 +174,21 @@ _LINE_END = re.compile(r"[ \t.;,]*(?:\r?\n|$)")  # (at the end of a line only: a
 
 
 def _trim_clause(text: str, s: int, e: int) -> tuple[int, int]:
+    """text[s:e] without surrounding blanks, trailing punctuation, a list's trailing conjunction and
+    wrapping emphasis. Kept for the last text by range: segmentation and the criteria builder trim
+    the same ranges again (half of the calls)."""
+    if _trimmed[0] is not text:
+        _trimmed[0], _trimmed[1] = text, {}
+    span = _trimmed[1].get((s, e))
+    if span is None:
+        span = _trimmed[1][s, e] = _trim(text, s, e)
+    return span
+
+
+_trimmed: list = [None, {}]  # the last text `_trim_clause` trimmed in, and its results by range
+
+
+def _trim(text: str, s: int, e: int) -> tuple[int, int]:
     s, e = _strip(text, s, e)
     while e > s and text[e - 1] in _TRAIL + " \t\r\n":
         # keep a '.' that ends an abbreviation such as "etc." or a decimal? trailing '.' is punctuation
@@ -228,7 +243,7 @@ def _qualified_header(text: str, s: int, e: int) -> Optional[tuple[str, int, Opt
 _SCOPE_TAIL = re.compile(r"[\s,]+(?:will\s+be|are|is|were|includes?|including|as\s+follows)\s*$", re.I)
 
 
-_DIGIT_OR_LIMIT = re.compile(r"\d|[<>≤≥=]|\b(?:not|no|meet|meets|met|fulfil\w*|satisf\w*|above|previous|listed)\b", re.I)
+_DIGIT_OR_LIMIT = guarded(r"\d|[<>≤≥=]|\b(?:not|no|meet|meets|met|fulfil\w*|satisf\w*|above|previous|listed)\b", re.I)
 
 
 def _match_header(text: str, s: int, e: int):

@@ -223,11 +223,14 @@ def find_temporal(text: str, start: int, end: int) -> list[FoundTemporal]:
     else:
         bits = _GATES.find(low, start, end)
         ok = bits & (_ALL if digit else bits >> _N)
-    cands = sorted(
-        ((m.start(), -(m.end() - m.start()), i, rel, m) for i, (rel, rx, _) in enumerate(_COMPILED)
-         if ok >> i & 1 for m in rx.finditer(text, start, end)),
-        key=lambda c: c[:3],
-    )
+    cands = []
+    while ok:  # the patterns whose gates passed, lowest bit first (a clause has the words of a few)
+        i = (ok & -ok).bit_length() - 1
+        ok &= ok - 1
+        rel, rx, _ = _COMPILED[i]
+        for m in rx.finditer(text, start, end):
+            cands.append((m.start(), m.start() - m.end(), i, rel, m))
+    cands.sort(key=lambda c: c[:3])
     for _, _, _, rel, m in cands:
         if any(not (m.end() <= s or m.start() >= e) for s, e in taken):
             continue

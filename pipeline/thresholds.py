@@ -318,7 +318,7 @@ _OLDER = re.compile(
 _YOUNGER = re.compile(rf"\s*(?:{_AGE_WORDS}(?P<op>(?:or|and)\s+(?:younger|under|below|less|lower|fewer))\b)", re.I)
 _RANGE_SEP = re.compile(r"\s*(?:-|–|—|~|～|to|through|until)\s*", re.I)
 _SET_SEP = re.compile(r"\s*(?:,\s*(?:or|and)?|or|and|/)\s*", re.I)
-_BETWEEN = re.compile(r"\b(?:between|from)\s+(?:the\s+ages?\s+of\s+)?", re.I)
+_BETWEEN = guarded(r"\b(?:between|from)\s+(?:the\s+ages?\s+of\s+)?", re.I)
 _AND_TO = re.compile(r"\s*(?:and|to|-|–)\s*", re.I)
 _INCLUSIVE = re.compile(r"\s*,?\s*\(?(?P<k>inclusive|inclusively|exclusive|both\s+inclusive)\)?", re.I)
 

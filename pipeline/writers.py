@@ -132,13 +132,35 @@ def flat_row(rec: Criterion | ErrorRow) -> dict[str, Any]:
 
 
 def encode_jsonl(records: Iterable[Criterion | ErrorRow]) -> str:
-    """JSON Lines text of `records` (one line each, UTF-8 kept as is)."""
-    enc = _ENCODE
-    return "".join(enc(record_dict(r)) + "\n" for r in records)
+    """JSON Lines text of `records` (one line each, UTF-8 kept as is): `record_dict` of each, but
+    the encoder walks a criterion's nested records itself (`_nested`), so that only the top level
+    is copied (to add `record`); the same text."""
+    enc = _ENCODE_NESTED
+    lines = []
+    for r in records:
+        attrs = getattr(r, "__dict__", None)
+        if type(r) is Criterion and attrs is not None and tuple(attrs) == _field_names(Criterion):
+            d = attrs.copy()
+            d["record"] = "criterion"
+        else:
+            d = record_dict(r)
+        lines.append(enc(d))
+    return "".join(line + "\n" for line in lines)
+
+
+def _nested(obj: Any) -> Any:
+    """The encoder's fallback for a nested record: its attributes when they are its fields in order
+    (values the encoder takes as they are: the enums are str), else `_plain`."""
+    names = _field_names(type(obj))
+    if names is None:
+        raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+    attrs = getattr(obj, "__dict__", None)
+    return attrs if attrs is not None and tuple(attrs) == names else _plain(obj)
 
 
 # one encoder for all records: json.dumps with a keyword builds a new JSONEncoder per call (same text)
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+_ENCODE_NESTED = json.JSONEncoder(ensure_ascii=False, default=_nested).encode
 
 
 def _csv_text(rows: Iterable[dict[str, Any]], header: bool) -> str:

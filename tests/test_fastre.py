@@ -19,6 +19,8 @@ PATTERNS = [
     (r"""(?x) \b  foo  \s+ bar  # comment""", 0),
     (r"(?<!\bpast\s)\bdays?\b|\bwithin\b(?!\s+one)|(?P<w>\bweek)", re.I),  # a \b in front (_boundary_first)
     (r"(?<!x)\bover|under", re.I),  # not every alternative starts at \b: none in front
+    (r"\s+(?P<op>or|and)\s+", re.I),  # compiled as \s\s*...: a character class first, no lookahead
+    (r"\s+x|\s+?y", 0),
 ]
 ALPHABET = list("abcdefghilmnoprstuvwxyz ABIVXK.,;()≥>=\\-0123456789") + ["\u212a", "\u0130", "\u017f", "é"]
 WORDS = ["within", "thin", "east", "during", "past", "last", "days", "week", "that", "which", "prior to", "one", "two", "IV",
@@ -179,3 +181,33 @@ def test_word_sets_find_what_any_of_finds():
         for i, words in enumerate(lists):
             expected = not words or fastre.any_of(words).search(low, s, e) is not None
             assert bool(mask >> i & 1) == expected, (low[s:e], words)
+
+
+def test_gate_set_finds_what_each_gated_pattern_finds():
+    gated = [Gated(p, f, min_strength=1) for p, f in PATTERNS if not f & re.X]
+    gates = fastre.GateSet(gated)
+    rnd = random.Random(5)
+    for text in _texts():
+        s = rnd.randint(0, max(0, len(text) // 3))
+        e = rnd.randint(s, len(text))
+        at = gates.at(text, s, e)
+        for g in gated:
+            found = [(m.span(), m.groups()) for m in at.finditer(g)]
+            assert found == [(m.span(), m.groups()) for m in g.finditer(text, s, e)]
+            m1, m2 = at.search(g), g.search(text, s, e)
+            assert (m1 and m1.span()) == (m2 and m2.span())
+
+
+def test_guarded_skips_to_first_characters_of_either_case():
+    # the info block's start characters are closed under case (re.I), the twins included
+    for pattern, text in [(r"\bkelvin", "x \u212aELVIN"), (r"\bsince\b", "x \u017fINCE"), (r"\bin\b", "x \u0130N"),
+                          (r"\b(?:at|on)\s+day", "x AT DAY"), (r"≥\s*\d", "a ≥ 3")]:
+        plain, fast = re.compile(pattern, re.I), guarded(pattern, re.I)
+        assert fastre._skipping(fast.pattern, re.I, fastre._first(fastre._parse(pattern, re.I), re.I)[0]) is not None
+        assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)] != []
+
+
+def test_anchored_patterns_stay_plain():
+    assert fastre._anchored(r"^(?:be\s+)?male", re.I) and fastre._anchored(r"\Amale", 0)
+    assert not fastre._anchored(r"(?m)^male", 0) and not fastre._anchored(r"^a|b", 0) and not fastre._anchored("a^", 0)
+    assert guarded(r"^(?:be\s+)?male", re.I).pattern == r"^(?:be\s+)?male"
